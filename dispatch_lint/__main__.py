@@ -1,0 +1,3 @@
+from dispatch_lint.frontends.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The engine: discovery, reading, parsing, the project index, running rules."""

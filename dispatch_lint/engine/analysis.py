@@ -1,0 +1,44 @@
+"""Analyse one file: the text pre-filter, one LibCST parse, one batched pass."""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional, Sequence, Type
+
+from dispatch_lint.engine.noqa import unsuppressed
+from dispatch_lint.engine.problems import SyntaxErrorProblem, problem
+from dispatch_lint.types import Diagnostic
+
+
+def rules_for(rules: Sequence[Type], text: str, facts: Any, prefilter: bool) -> List[Type]:
+    if not prefilter:
+        return list(rules)
+    return [rule for rule in rules if rule.could_report(text, facts)]
+
+
+def analyse_text(
+    path: str,
+    text: str,
+    rules: Sequence[Type],
+    options: Mapping[str, Any],
+    index: Optional[Any] = None,
+) -> List[Diagnostic]:
+    """Run `rules` (already pre-filtered) over `text`, which `ast` accepted."""
+    if not rules:
+        return []
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from dispatch_lint.rule import RuleContext
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
+                        f"syntax error: {exc.message}")]
+    context = RuleContext(path=path, text=text, module=module, options=options, index=index)
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        wrapper.visit_batched([rule(context) for rule in rules])
+    except RecursionError:
+        return [problem(SyntaxErrorProblem, path, 1, 1, "too deeply nested to analyse")]
+    return sorted(unsuppressed(context.reports, text), key=lambda d: d.sort_key)

@@ -1,0 +1,1 @@
+"""Fixes: applying edits to text, checking and writing the results."""

@@ -1,0 +1,50 @@
+"""Apply text edits to a file's text, touching nothing outside them."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Sequence, Tuple
+
+from dispatch_lint.engine.sources import line_starts
+from dispatch_lint.types import Edit, Position
+
+
+class EditConflict(Exception):
+    """Two edits overlap, or an edit points outside the file."""
+
+
+def offset(starts: Sequence[int], text: str, position: Position) -> int:
+    if not 1 <= position.line <= len(starts):
+        raise EditConflict(f"line {position.line} is outside the file")
+    at = starts[position.line - 1] + position.column - 1
+    if at > len(text):
+        raise EditConflict(f"{position.line}:{position.column} is outside the file")
+    return at
+
+
+def spans(text: str, edits: Iterable[Edit]) -> List[Tuple[int, int, str]]:
+    starts = line_starts(text)
+    return sorted((offset(starts, text, e.start), offset(starts, text, e.end), e.content) for e in edits)
+
+
+def overlaps(text: str, first: Iterable[Edit], second: Iterable[Edit]) -> bool:
+    """Whether any edit of `second` touches a span edited by `first`."""
+    taken = spans(text, first)
+    for start, end, _ in spans(text, second):
+        for s, e, _ in taken:
+            if start < e and s < end or (start == end == s == e):
+                return True
+    return False
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    ordered = spans(text, edits)
+    pieces: List[str] = []
+    cursor = 0
+    for start, end, content in ordered:
+        if start < cursor:
+            raise EditConflict("overlapping edits")
+        pieces.append(text[cursor:start])
+        pieces.append(content)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)

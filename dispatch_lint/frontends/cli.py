@@ -1,0 +1,81 @@
+"""`dispatch-lint check | fix | rules | explain`.
+
+Exit status: 0 when there are no findings, 1 when there are, 2 for a usage or
+configuration error. No traceback reaches the user for a bad input file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from dispatch_lint import __version__
+from dispatch_lint.types import ConfigError
+
+
+def _codes(value: str) -> List[str]:
+    return [part.strip().upper() for part in value.split(",") if part.strip()]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    parser.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable as well")
+    parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dispatch-lint", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dispatch-lint {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="report findings")
+    _common(check)
+    check.add_argument("--format", default="text", help="text (default) or json")
+    fix = sub.add_parser("fix", help="apply fixes in place")
+    _common(fix)
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    sub.add_parser("rules", help="list the rules")
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            from dispatch_lint.frontends.check_command import run_check
+
+            return run_check(args)
+        if args.command == "fix":
+            from dispatch_lint.frontends.fix_command import run_fix
+
+            return run_fix(args)
+        if args.command == "rules":
+            from dispatch_lint.frontends.docs import rules_table
+
+            sys.stdout.write(rules_table())
+            return 0
+        return _explain(args.code)
+    except ConfigError as exc:
+        sys.stderr.write(f"dispatch-lint: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+def _explain(code: str) -> int:
+    from dispatch_lint import registry
+    from dispatch_lint.frontends.docs import rule_doc
+
+    rule = registry.find(code)
+    if rule is None:
+        raise ConfigError(f"unknown rule '{code}'; `dispatch-lint rules` lists them")
+    sys.stdout.write(rule_doc(rule))
+    return 0

@@ -1,0 +1,52 @@
+"""The flake8 plugin (prefix DSP): the same engine, one file at a time.
+
+Settings come from the project's pyproject.toml, and the project index from the
+project root, built once per process, so flake8 reaches the same verdicts as
+`dispatch-lint check`. flake8 reports syntax errors itself (E999), so the
+plugin never sees a file that does not parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from functools import lru_cache
+from typing import Any, Iterator, List, Sequence, Tuple, Type
+
+from dispatch_lint import __version__, registry
+from dispatch_lint.config import Settings
+from dispatch_lint.engine.runner import check_text
+from dispatch_lint.rules import ALL_RULES
+
+
+@lru_cache(maxsize=None)
+def _settings(folder: str) -> Settings:
+    return registry.settings_for([folder])
+
+
+@lru_cache(maxsize=None)
+def _index(root: str) -> Any:
+    from dispatch_lint.engine.index import ProjectIndex
+
+    return ProjectIndex.for_project(_settings(root), {}, None, 1)
+
+
+class DispatchLintPlugin:
+    name = "dispatch-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
+        self.filename = filename
+        self.lines = lines
+
+    def run(self) -> Iterator[Tuple[int, int, str, Type["DispatchLintPlugin"]]]:
+        if self.filename in ("stdin", "-"):
+            folder = os.getcwd()
+        else:
+            folder = os.path.dirname(os.path.abspath(self.filename))
+        settings = _settings(folder)
+        rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
+        index = _index(str(settings.root)) if any(r.NEEDS_INDEX for r in rules) else None
+        text = "".join(self.lines)
+        for d in check_text(settings, rules, self.filename, text, index):
+            yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)

@@ -1,0 +1,32 @@
+"""What the front ends need to know about the rules: codes, options, docs."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence, Tuple, Type
+
+from dispatch_lint.config import Option, Settings, load_settings
+from dispatch_lint.engine.problems import PROBLEMS
+from dispatch_lint.rules import ALL_RULES
+
+
+def all_codes() -> Tuple[str, ...]:
+    return tuple(p.CODE for p in PROBLEMS) + tuple(r.CODE for r in ALL_RULES)
+
+
+def rule_options() -> Tuple[Option, ...]:
+    seen: Dict[str, Option] = {}
+    for rule in ALL_RULES:
+        for option in rule.OPTIONS:
+            seen.setdefault(option.name, option)
+    return tuple(seen.values())
+
+
+def find(code: str) -> Optional[Type]:
+    for entry in (*PROBLEMS, *ALL_RULES):
+        if entry.CODE == code.upper() or entry.NAME == code:
+            return entry
+    return None
+
+
+def settings_for(paths: Sequence[str], overrides: Optional[Dict[str, Any]] = None) -> Settings:
+    return load_settings(paths, rule_options(), all_codes(), overrides)

@@ -1,0 +1,153 @@
+"""The rule base class: one LibCST visitor per rule, run in one batched pass.
+
+A rule declares its code, name, documentation (ruff's layout, in the class
+docstring), the settings it reads, a cheap text pre-filter and its own example
+cases. It calls `report()`; suppression, sorting and fix checking happen in the
+engine, so rule authors never see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from dispatch_lint.config import Option
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dispatch_lint.engine.index import ProjectIndex
+
+DOCS_URL = "https://github.com/dispatch-lint/dispatch-lint/blob/main/docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code on which the rule must report nothing."""
+
+    code: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code on which the rule must report; `expected_replacement` is the whole
+    module after applying every fix the rule offers (safe and unsafe)."""
+
+    code: str
+    expected_replacement: Optional[str] = None
+    expected_message: Optional[str] = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RuleContext:
+    """What a rule may read about the file it checks."""
+
+    path: str
+    text: str
+    module: cst.Module
+    options: Mapping[str, Any]
+    index: Optional["ProjectIndex"] = None
+    reports: List[Diagnostic] = field(default_factory=list)
+
+
+class Rule(cst.BatchableCSTVisitor):
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    MESSAGE: ClassVar[str]
+    # The rule can only report in files whose text holds one of these strings.
+    TRIGGERS: ClassVar[Tuple[str, ...]] = ()
+    OPTIONS: ClassVar[Tuple[Option, ...]] = ()
+    # True when the rule queries the project index (built once per run).
+    NEEDS_INDEX: ClassVar[bool] = False
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__()
+        self.context = context
+        self.options = context.options
+
+    @classmethod
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        """Cheap, conservative pre-filter: False only when no finding is possible."""
+        return any(trigger in text for trigger in cls.TRIGGERS)
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return DOCS_URL.format(code=cls.CODE)
+
+    # -- reporting -------------------------------------------------------------
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: Optional[str] = None,
+        *,
+        fix: Optional[Fix] = None,
+        no_fix_reason: Optional[str] = None,
+        position: Optional[CodeRange] = None,
+    ) -> None:
+        where = position or self.get_metadata(PositionProvider, node)
+        self.context.reports.append(
+            Diagnostic(
+                path=self.context.path,
+                line=where.start.line,
+                column=where.start.column + 1,
+                end_line=where.end.line,
+                end_column=where.end.column + 1,
+                code=self.CODE,
+                name=self.NAME,
+                message=message or self.MESSAGE,
+                fix=fix,
+                no_fix_reason=no_fix_reason,
+            )
+        )
+
+    # -- building fixes --------------------------------------------------------
+
+    def node_range(self, node: cst.CSTNode) -> CodeRange:
+        return self.get_metadata(PositionProvider, node)
+
+    def replace(self, node: cst.CSTNode, new: Union[str, cst.CSTNode]) -> Edit:
+        """An edit replacing `node` (without its parentheses) by `new`."""
+        if isinstance(new, cst.CSTNode):
+            if hasattr(new, "lpar"):
+                new = new.with_changes(lpar=[], rpar=[])
+            new = self.context.module.code_for_node(new)
+        where = self.node_range(node)
+        return Edit(
+            self.context.path,
+            Position(where.start.line, where.start.column + 1),
+            Position(where.end.line, where.end.column + 1),
+            new,
+        )
+
+    def insert_before(self, node: cst.CSTNode, text: str) -> Edit:
+        start = self.node_range(node).start
+        at = Position(start.line, start.column + 1)
+        return Edit(self.context.path, at, at, text)
+
+    def delete_prefix(self, node: cst.CSTNode, prefix: str) -> Edit:
+        """Delete `prefix` (a keyword and its whitespace) at the start of `node`."""
+        start = self.node_range(node).start
+        end_line, end_col = start.line, start.column
+        for part in prefix.splitlines(keepends=True):
+            if part.endswith(("\n", "\r")):
+                end_line, end_col = end_line + 1, 0
+            else:
+                end_col += len(part)
+        return Edit(
+            self.context.path,
+            Position(start.line, start.column + 1),
+            Position(end_line, end_col + 1),
+            "",
+        )
+
+    @staticmethod
+    def make_fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
+        return Fix(applicability, tuple(edits), description)

@@ -1,0 +1,73 @@
+"""The command's contract: output shape, exit status, configuration errors."""
+
+import json
+
+from helpers import run_cli
+
+
+def test_clean_file_exits_zero(project):
+    (project / "ok.py").write_text("import asyncio\n")
+    result = run_cli("check", "--no-cache", str(project))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All checks passed" in result.stdout
+
+
+def test_syntax_error_is_dsp001_and_other_files_still_checked(project):
+    (project / "bad.py").write_text("x = (\n")
+    (project / "good.py").write_text("def f(:\n")
+    result = run_cli("check", "--no-cache", str(project))
+    assert result.returncode == 1
+    assert f"{project}/bad.py:1:5: DSP001 syntax error" in result.stdout
+    assert f"{project}/good.py:1:" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_select_code_is_a_usage_error(project):
+    result = run_cli("check", "--select", "DSP999", str(project))
+    assert result.returncode == 2
+    assert "unknown rule code or prefix 'DSP999'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_config_key_names_the_key(project):
+    (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nselekt = ['DSP']\n")
+    result = run_cli("check", str(project))
+    assert result.returncode == 2
+    assert "unknown key 'selekt'" in result.stderr
+
+
+def test_wrong_config_type_names_the_key(project):
+    (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nignore = 'DSP201'\n")
+    result = run_cli("check", str(project))
+    assert result.returncode == 2
+    assert "'ignore' must be a list of strings" in result.stderr
+
+
+def test_malformed_pyproject_is_a_clean_error(project):
+    (project / "pyproject.toml").write_text("[tool.dispatch-lint\n")
+    result = run_cli("check", str(project))
+    assert result.returncode == 2
+    assert "invalid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_json_output_has_the_documented_keys(project):
+    (project / "bad.py").write_text("x = (\n")
+    result = run_cli("check", "--no-cache", "--format", "json", str(project))
+    [item] = json.loads(result.stdout)
+    assert set(item) >= {"code", "name", "path", "line", "column", "end_line", "end_column", "message", "fix"}
+    assert item["code"] == "DSP001" and item["fix"] is None
+
+
+def test_ignore_silences_a_code(project):
+    (project / "bad.py").write_text("x = (\n")
+    result = run_cli("check", "--no-cache", "--ignore", "DSP001", str(project))
+    assert result.returncode == 0
+
+
+def test_rules_and_explain():
+    listed = run_cli("rules")
+    assert listed.returncode == 0 and "DSP001" in listed.stdout
+    explained = run_cli("explain", "DSP001")
+    assert explained.returncode == 0 and "## What it does" in explained.stdout
+    assert run_cli("explain", "DSP777").returncode == 2
