@@ -1,0 +1,1 @@
+"""Knowledge of queue and channel libraries, and how to read their constructions."""

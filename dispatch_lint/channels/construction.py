@@ -1,0 +1,183 @@
+"""Recognise a channel construction and read its capacity, through LibCST metadata.
+
+`resolver` is the rule (a visitor) whose `get_metadata` answers
+QualifiedNameProvider and ScopeProvider queries for the current module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import libcst as cst
+from libcst.metadata import QualifiedNameProvider, ScopeProvider
+
+from dispatch_lint.channels.table import CONTEXT_FACTORIES, ChannelKind, context_kind, kind_for
+
+INFINITE_NAMES = {"math.inf", "numpy.inf", "np.inf", "cmath.inf"}
+INFINITE_STRINGS = {"inf", "+inf", "infinity", "+infinity"}
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class ChannelCapacity:
+    """`unbounded`, or bounded with `size` (None when not known statically)."""
+
+    unbounded: bool
+    size: Optional[float]
+    argument: Optional[cst.Arg]  # the capacity argument as written, if any
+
+    def describe(self) -> str:
+        if self.unbounded:
+            return "unbounded"
+        if self.size is None:
+            return "bounded (size not known statically)"
+        return f"capacity {int(self.size)}"
+
+
+def qualified_names(resolver: Any, node: cst.CSTNode) -> set:
+    return {q.name for q in resolver.get_metadata(QualifiedNameProvider, node, set())}
+
+
+def constructor_kind(resolver: Any, call: cst.Call) -> Optional[ChannelKind]:
+    """The channel kind `call` builds, or None. Handles `f[T](n)` and aliases."""
+    func = call.func
+    if isinstance(func, cst.Subscript):  # create_memory_object_stream[T](n)
+        func = func.value
+    for name in sorted(qualified_names(resolver, func)):
+        kind = kind_for(name)
+        if kind is not None:
+            return kind
+    if isinstance(func, cst.Attribute) and _is_context(resolver, func.value, 0):
+        return context_kind(func.attr.value)
+    return None
+
+
+def _is_context(resolver: Any, node: cst.BaseExpression, depth: int) -> bool:
+    """Whether `node` is a multiprocessing context or manager object."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(node, cst.Call):
+        func = node.func
+        if qualified_names(resolver, func) & set(CONTEXT_FACTORIES):
+            return True
+        return isinstance(func, cst.Attribute) and func.attr.value == "Manager" and _is_context(
+            resolver, func.value, depth + 1
+        )
+    value = single_assigned_value(resolver, node)
+    return value is not None and _is_context(resolver, value, depth + 1)
+
+
+def single_assigned_value(resolver: Any, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """For a name assigned exactly once in its scope (`X = <expr>`), that expression."""
+    if not isinstance(node, cst.Name):
+        return None
+    scope = resolver.get_metadata(ScopeProvider, node, None)
+    if scope is None or node.value not in scope:
+        return None
+    assignments = list(scope[node.value])
+    if len(assignments) != 1:
+        return None
+    target = getattr(assignments[0], "node", None)
+    parent = _assignment_of(resolver, target)
+    if parent is None:
+        return None
+    return parent.value
+
+
+def _assignment_of(resolver: Any, name: Any) -> Optional[Union[cst.Assign, cst.AnnAssign]]:
+    from libcst.metadata import ParentNodeProvider
+
+    if not isinstance(name, cst.Name):
+        return None
+    node: Any = name
+    for _ in range(3):
+        node = resolver.get_metadata(ParentNodeProvider, node, None)
+        if isinstance(node, cst.AssignTarget):
+            continue
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and node.targets[0].target is name:
+            return node
+        if isinstance(node, cst.AnnAssign) and node.target is name and node.value is not None:
+            return node
+        return None
+    return None
+
+
+def capacity_argument(call: cst.Call, kind: ChannelKind) -> Optional[cst.Arg]:
+    spec = kind.capacity
+    if spec.fixed_unbounded:
+        return None
+    positional = [a for a in call.args if a.keyword is None and a.star == ""]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == spec.keyword:
+            return arg
+    if spec.position is not None and len(positional) > spec.position:
+        return positional[spec.position]
+    return None
+
+
+def read_capacity(resolver: Any, call: cst.Call, kind: ChannelKind) -> ChannelCapacity:
+    spec = kind.capacity
+    if spec.fixed_unbounded:
+        return ChannelCapacity(True, None, None)
+    arg = capacity_argument(call, kind)
+    if arg is None:
+        if any(a.star for a in call.args):  # *args / **kwargs: cannot tell
+            return ChannelCapacity(False, None, None)
+        value: Optional[float] = spec.default
+    else:
+        value = evaluate(resolver, arg.value, 0)
+    if value is None:
+        return ChannelCapacity(False, None, arg)
+    if math.isinf(value) or (spec.zero_is_unbounded and value <= 0):
+        return ChannelCapacity(True, value, arg)
+    return ChannelCapacity(False, value, arg)
+
+
+def evaluate(resolver: Any, node: cst.BaseExpression, depth: int) -> Optional[float]:
+    """A number for literals, infinities, simple arithmetic and constants; else None."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(node, cst.Integer):
+        return float(node.evaluated_value)
+    if isinstance(node, cst.Float):
+        return float(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        inner = evaluate(resolver, node.expression, depth + 1)
+        if inner is None:
+            return None
+        return -inner if isinstance(node.operator, cst.Minus) else inner
+    if isinstance(node, cst.BinaryOperation):
+        left = evaluate(resolver, node.left, depth + 1)
+        right = evaluate(resolver, node.right, depth + 1)
+        if left is None or right is None:
+            return None
+        if isinstance(node.operator, cst.Multiply):
+            return left * right
+        if isinstance(node.operator, cst.Add):
+            return left + right
+        if isinstance(node.operator, cst.Subtract):
+            return left - right
+        if isinstance(node.operator, cst.Power) and abs(right) < 64:
+            return left**right
+        return None
+    if isinstance(node, cst.Call) and _is_float_inf(resolver, node):
+        return math.inf
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        if qualified_names(resolver, node) & INFINITE_NAMES:
+            return math.inf
+        value = single_assigned_value(resolver, node) if isinstance(node, cst.Name) else None
+        if value is not None:
+            return evaluate(resolver, value, depth + 1)
+    return None
+
+
+def _is_float_inf(resolver: Any, call: cst.Call) -> bool:
+    if "builtins.float" not in qualified_names(resolver, call.func) or len(call.args) != 1:
+        return False
+    literal = call.args[0].value
+    if not isinstance(literal, cst.SimpleString):
+        return False
+    text = literal.evaluated_value
+    return isinstance(text, str) and text.strip().lower() in INFINITE_STRINGS

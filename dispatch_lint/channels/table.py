@@ -1,0 +1,124 @@
+"""The one table of channel knowledge. A new library is one row.
+
+Each row says which qualified names build the channel, where its capacity goes
+and what it means, and how its sending end is used: the blocking or awaited send,
+the non-blocking try-send, and the exception the try-send raises when full.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Dict, Mapping, Optional, Tuple
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class SendEnd:
+    """How one end of a channel is sent on."""
+
+    send: str  # the method that waits for room: `put`, `send`
+    awaited: bool  # True: `await ch.send(x)`; False: a blocking thread call
+    try_send: str  # the non-blocking variant
+    full_error: str  # qualified name of what the try-send raises when full
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Where the capacity argument goes and what its values mean."""
+
+    keyword: Optional[str]  # None: positional only
+    position: Optional[int]  # None: keyword only
+    default: float  # the value when the argument is omitted
+    zero_is_unbounded: bool  # asyncio/queue: maxsize <= 0 is unbounded; anyio/trio: 0 is a rendezvous
+    fixed_unbounded: bool = False  # no capacity at all (SimpleQueue)
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    library: str
+    names: Tuple[str, ...]  # qualified names of the constructor
+    capacity: Capacity
+    # "object": the result is the channel; "pair": (send end, receive end);
+    # "views": the result has attributes that are the ends (janus).
+    shape: str
+    end: Optional[SendEnd] = None
+    views: Mapping[str, SendEnd] = None  # type: ignore[assignment]
+
+    @property
+    def display(self) -> str:
+        return self.names[0]
+
+
+ASYNCIO_END = SendEnd("put", True, "put_nowait", "asyncio.QueueFull")
+THREAD_END = SendEnd("put", False, "put_nowait", "queue.Full")
+MAXSIZE = Capacity("maxsize", 0, 0, zero_is_unbounded=True)
+
+
+def _asyncio(name: str) -> ChannelKind:
+    return ChannelKind("asyncio", (f"asyncio.{name}", f"asyncio.queues.{name}"), MAXSIZE, "object", ASYNCIO_END)
+
+
+def _queue(name: str) -> ChannelKind:
+    return ChannelKind("queue", (f"queue.{name}",), MAXSIZE, "object", THREAD_END)
+
+
+CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
+    _asyncio("Queue"),
+    _asyncio("PriorityQueue"),
+    _asyncio("LifoQueue"),
+    ChannelKind(
+        "anyio",
+        ("anyio.create_memory_object_stream", "anyio.streams.memory.create_memory_object_stream",
+         "anyio._core._streams.create_memory_object_stream"),
+        Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
+        "pair",
+        SendEnd("send", True, "send_nowait", "anyio.WouldBlock"),
+    ),
+    ChannelKind(
+        "trio",
+        ("trio.open_memory_channel", "trio._channel.open_memory_channel"),
+        Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
+        "pair",
+        SendEnd("send", True, "send_nowait", "trio.WouldBlock"),
+    ),
+    _queue("Queue"),
+    _queue("LifoQueue"),
+    _queue("PriorityQueue"),
+    ChannelKind("queue", ("queue.SimpleQueue",), Capacity(None, None, INF, True, fixed_unbounded=True),
+                "object", THREAD_END),
+    ChannelKind("multiprocessing", ("multiprocessing.Queue", "multiprocessing.queues.Queue"),
+                MAXSIZE, "object", THREAD_END),
+    ChannelKind("multiprocessing", ("multiprocessing.JoinableQueue", "multiprocessing.queues.JoinableQueue"),
+                MAXSIZE, "object", THREAD_END),
+    ChannelKind("multiprocessing", ("multiprocessing.SimpleQueue", "multiprocessing.queues.SimpleQueue"),
+                Capacity(None, None, INF, True, fixed_unbounded=True), "object",
+                SendEnd("put", False, "put", "queue.Full")),
+    ChannelKind("janus", ("janus.Queue",), MAXSIZE, "views",
+                views={"async_q": ASYNCIO_END, "sync_q": THREAD_END}),
+)
+
+# multiprocessing context objects (`get_context("spawn").Queue(...)`, a Manager)
+# build the same channels as the module functions of the same name.
+CONTEXT_FACTORIES: Tuple[str, ...] = (
+    "multiprocessing.get_context",
+    "multiprocessing.Manager",
+    "multiprocessing.context.get_context",
+)
+CONTEXT_LIBRARY = "multiprocessing"
+
+BY_NAME: Dict[str, ChannelKind] = {name: kind for kind in CHANNEL_KINDS for name in kind.names}
+
+
+def kind_for(qualified_name: str) -> Optional[ChannelKind]:
+    return BY_NAME.get(qualified_name)
+
+
+def context_kind(method: str) -> Optional[ChannelKind]:
+    """The channel a multiprocessing context's method builds, e.g. `ctx.Queue`."""
+    return BY_NAME.get(f"{CONTEXT_LIBRARY}.{method}")
+
+
+# Every constructor's last name part: a file mentioning none of them holds no channel.
+TRIGGER_WORDS: Tuple[str, ...] = tuple(sorted({name.rsplit(".", 1)[1] for name in BY_NAME}))
