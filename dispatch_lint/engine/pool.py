@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 SYNC_THRESHOLD = 8
 
@@ -37,10 +37,14 @@ def run_all(
     items: Sequence[Any],
     jobs: int,
     on_crash: Callable[[Any], Any],
+    on_done: Optional[Callable[[int], None]] = None,
 ) -> List[Any]:
-    """`[func(item) for item in items]`, in parallel when it pays off."""
+    """`[func(item) for item in items]`, in parallel when it pays off.
+
+    `on_done(n)` is called in this process as each batch of `n` items completes."""
+    done = on_done or (lambda n: None)
     if jobs <= 1 or len(items) < SYNC_THRESHOLD or not _can_fork():
-        return [func(item) for item in items]
+        return [_counted(func, item, done) for item in items]
     size = max(1, min(64, len(items) // (jobs * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     results: List[Any] = [None] * len(chunks)
@@ -51,11 +55,18 @@ def run_all(
             futures = {n: executor.submit(_run_chunk, func, chunks[n]) for n in pending}
             for n, future in futures.items():
                 results[n] = future.result()
+                done(len(chunks[n]))
     except BrokenProcessPool:
         for n, chunk in enumerate(chunks):
             if results[n] is None:
                 results[n] = [_isolated(func, item, on_crash, context) for item in chunk]
     return [result for chunk in results for result in chunk]
+
+
+def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None]) -> Any:
+    result = func(item)
+    done(1)
+    return result
 
 
 def _isolated(func: Callable[[Any], Any], item: Any, on_crash: Callable[[Any], Any], context: Any) -> Any:

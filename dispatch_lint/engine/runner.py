@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
@@ -83,11 +83,14 @@ class Engine:
         *,
         jobs: Optional[int] = None,
         prefilter: bool = True,
+        progress: Optional[Callable[[str, int, int], None]] = None,
     ) -> None:
+        """`progress(stage, files_done, files_total)` is called as files complete."""
         self.settings = settings
         self.rules = [rule for rule in rules if settings.enabled(rule.CODE)]
         self.jobs = jobs or pool.default_jobs()
         self.prefilter = prefilter
+        self.progress = progress
 
     @property
     def needs_index(self) -> bool:
@@ -110,7 +113,8 @@ class Engine:
             index=None,
         )
         try:
-            found = pool.run_all(_phase_a, range(len(states)), self.jobs, lambda i: (None, None))
+            found = pool.run_all(_phase_a, range(len(states)), self.jobs, lambda i: (None, None),
+                                 self._counter("reading", len(states)))
             for state, (syntax, facts) in zip(states, found):
                 state.syntax, state.facts = syntax, facts
             if self.needs_index:
@@ -119,13 +123,26 @@ class Engine:
             if self.rules:
                 import libcst  # noqa: F401  # warm the parser before forking
 
-            results = pool.run_all(_phase_b, range(len(states)), self.jobs, _crashed)
+            results = pool.run_all(_phase_b, range(len(states)), self.jobs, _crashed,
+                                   self._counter("checking", len(states)))
         finally:
             _STATE.clear()
         diagnostics = [d for result in results for d in result if self.settings.enabled(d.code)]
         diagnostics.sort(key=lambda d: d.sort_key)
         sources = {s.source.path: s.source for s in states if isinstance(s.source, Source)}
         return RunResult(diagnostics, list(files), sources, index=index)
+
+    def _counter(self, stage: str, total: int) -> Optional[Callable[[int], None]]:
+        if self.progress is None:
+            return None
+        report = self.progress
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            report(stage, done[0], total)
+
+        return advance
 
     def _index(self, states: Sequence[_FileState], overlay: Optional[Mapping[str, str]]) -> Any:
         """The project index covers the whole project root, not only the named paths."""
