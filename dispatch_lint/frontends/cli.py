@@ -26,6 +26,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stdin-filename", help="with '-': the path the source on stdin stands for")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report findings")
     _common(check)
-    check.add_argument("--format", default="text", help="text (default) or json")
+    from dispatch_lint.frontends.check_command import add_check_arguments
+
+    add_check_arguments(check)
     fix = sub.add_parser("fix", help="apply fixes in place")
     _common(fix)
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
