@@ -26,7 +26,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--stdin-filename", help="with '-': the path the source on stdin stands for")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(fix)
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    fix.add_argument("--stdin-filename", metavar="PATH",
+                     help="with '-' as the path: the file the source on stdin stands for")
     sub.add_parser("rules", help="list the rules")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
