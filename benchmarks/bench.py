@@ -1,0 +1,292 @@
+"""Benchmark dispatch-lint against a bare LibCST parse and its peers on the pinned corpus.
+
+Each command runs in its own subprocess; wall time, CPU time (user + system of
+the process and its reaped children, from `os.wait4`) and peak memory (the
+largest `ru_maxrss` in the process tree) are recorded. Slow peers (fixit,
+flake8-async) run on an evenly spread subset of the files and their times are
+scaled up by lines. Then dispatch-lint runs cold on 1x, 2x and 4x copies of
+the corpus. Prints Markdown tables; it asserts nothing.
+
+    python benchmarks/bench.py                 # the full corpus (about 15 minutes on 2 cores)
+    python benchmarks/bench.py --quick         # four small projects, a smoke test
+    python benchmarks/bench.py --skip fixit --skip flake8-async
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import corpus  # noqa: E402
+
+QUICK_PROJECTS = ("janus", "aiofiles", "a2wsgi", "trio-websocket")
+BIN = Path(sys.executable).parent
+# flake8 would also run dispatch-lint's own DSP plugin, which is installed in the same
+# environment; this launcher drops it so that the time is flake8-async's alone.
+FLAKE8_WITHOUT_DSP = """
+import sys
+from flake8.plugins import finder
+from flake8.main.cli import main
+_find = finder.find_plugins
+finder.find_plugins = lambda *a, **k: [p for p in _find(*a, **k) if p.entry_point.name != "DSP"]
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass
+class Measurement:
+    key: str
+    name: str
+    files: int
+    lines: int
+    wall: float
+    cpu: float
+    peak_mb: float
+    scale: float = 1.0  # total lines / measured lines, for a subset
+    exit_status: int = 0
+
+    @property
+    def scaled_wall(self) -> float:
+        return self.wall * self.scale
+
+    @property
+    def scaled_cpu(self) -> float:
+        return self.cpu * self.scale
+
+
+def tool(name: str) -> str:
+    found = BIN / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+def measure(command: Sequence[str], cwd: Path, ok: Sequence[int] = (0, 1)) -> Tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds, peak MB and exit status of COMMAND, run alone."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in ok:
+        tail = stderr.decode(errors="replace").strip()[-800:]
+        raise RuntimeError(f"{' '.join(command[:4])}... exited {process.returncode}: {tail}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode
+
+
+@dataclass
+class Workspace:
+    """Copies of the corpus's checked files under one project root (a pyproject.toml)."""
+
+    root: Path
+    files: List[Path]
+    lines: int
+
+    @classmethod
+    def build(cls, root: Path, projects: Dict[str, Path], copies: int) -> "Workspace":
+        files: List[Path] = []
+        for copy in range(copies):
+            for name, folder in projects.items():
+                for source in corpus.python_files(folder):
+                    target = root / f"copy{copy}" / name / source.relative_to(folder)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                    files.append(target)
+        (root / "pyproject.toml").write_text('[project]\nname = "bench"\n')
+        return cls(root, files, corpus.count_lines(files))
+
+    def subset(self, max_lines: int) -> Tuple[List[Path], float]:
+        """Every k-th file, k chosen so the subset has about MAX_LINES lines; and the scale."""
+        if self.lines <= max_lines:
+            return list(self.files), 1.0
+        stride = math.ceil(self.lines / max_lines)
+        chosen = self.files[::stride]
+        return chosen, self.lines / max(1, corpus.count_lines(chosen))
+
+
+def run(key: str, name: str, command: Sequence[str], space: Workspace, files: Optional[List[Path]] = None,
+        scale: float = 1.0, ok: Sequence[int] = (0, 1)) -> Measurement:
+    measured = space.files if files is None else files
+    print(f"  {name}...", file=sys.stderr, flush=True)
+    wall, cpu, peak, status = measure(command, space.root, ok)
+    return Measurement(key, name, len(measured), corpus.count_lines(measured), wall, cpu, peak, scale, status)
+
+
+def relative(files: Sequence[Path], root: Path) -> List[str]:
+    return [str(f.relative_to(root)) for f in files]
+
+
+def _parse(path: str) -> bool:
+    import libcst
+
+    try:
+        libcst.parse_module(Path(path).read_bytes())
+        return True
+    except Exception:  # a file LibCST cannot parse still costs its attempt
+        return False
+
+
+def parse_all(list_file: str) -> None:
+    """The bare-parse benchmark body: `libcst.parse_module` of every listed file, 2 processes."""
+    import multiprocessing
+
+    import libcst  # noqa: F401  # warm before forking, as dispatch-lint does
+
+    paths = Path(list_file).read_text().splitlines()
+    with multiprocessing.get_context("fork").Pool(2) as workers:
+        sum(workers.imap_unordered(_parse, paths, chunksize=8))
+
+
+def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str]) -> List[Measurement]:
+    lint = [tool("dispatch-lint"), "check", "."]
+    results = [run("cold", "dispatch-lint check (cold, --no-cache)", [*lint, "--no-cache"], space)]
+    measure(lint, space.root)  # fills the cache
+    results.append(run("warm", "dispatch-lint check (warm cache)", lint, space))
+    list_file = space.root / "files.txt"
+    list_file.write_text("\n".join(map(str, space.files)) + "\n")
+    results.append(run("parse", "libcst.parse_module of every file (2 processes)",
+                       [sys.executable, __file__, "--parse-files", str(list_file)], space, ok=(0,)))
+    results.append(run("ruff", "ruff check --preview --select RUF029 --no-cache",
+                       [tool("ruff"), "check", "--isolated", "--preview", "--select", "RUF029",
+                        "--no-cache", "--exit-zero", "."], space, ok=(0,)))
+    if "fixit" not in skip:
+        subset, scale = space.subset(peer_lines)
+        results.append(run("fixit", "fixit lint (default rules)", [tool("fixit"), "lint", *relative(subset, space.root)],
+                           space, subset, scale))
+    if "flake8-async" not in skip:
+        subset, scale = space.subset(peer_lines)
+        results.append(run("flake8-async", "flake8 --select ASYNC124 (flake8-async)",
+                           [sys.executable, "-c", FLAKE8_WITHOUT_DSP, "--isolated", "--select", "ASYNC124",
+                            "--exit-zero", *relative(subset, space.root)], space, subset, scale, ok=(0,)))
+    return results
+
+
+def scaling(projects: Dict[str, Path], temp: Path, factors: Sequence[int]) -> List[Measurement]:
+    results = []
+    for copies in factors:
+        space = Workspace.build(temp / f"x{copies}", projects, copies)
+        results.append(run(f"{copies}x", f"{copies}x", [tool("dispatch-lint"), "check", "--no-cache", "."], space))
+        shutil.rmtree(space.root)
+    return results
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("dispatch-lint", "libcst", "ruff", "fixit", "flake8", "flake8-async"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(found)
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def tool_table(results: Sequence[Measurement]) -> str:
+    cold = results[0]
+    rows = ["| what | files | lines | wall time | CPU time | peak memory | wall ratio to dispatch-lint cold |",
+            "|---|---|---|---|---|---|---|"]
+    for m in results:
+        note = f" (measured on {m.lines:,} lines, scaled x{m.scale:.1f})" if m.scale != 1.0 else ""
+        files, lines = (cold.files, cold.lines) if m.scale != 1.0 else (m.files, m.lines)
+        rows.append(f"| {m.name}{note} | {files:,} | {lines:,} "
+                    f"| {m.scaled_wall:.2f} s | {m.scaled_cpu:.2f} s | {m.peak_mb:.0f} MB "
+                    f"| {m.scaled_wall / cold.wall:.2f}x |")
+    return "\n".join(rows)
+
+
+def scaling_table(results: Sequence[Measurement]) -> str:
+    base = results[0]
+    rows = ["| corpus copies | files | lines | wall time | CPU time | peak memory | time / 1x time |",
+            "|---|---|---|---|---|---|---|"]
+    rows += [f"| {m.name} | {m.files:,} | {m.lines:,} | {m.wall:.2f} s | {m.cpu:.2f} s | {m.peak_mb:.0f} MB "
+             f"| {m.wall / base.wall:.2f} |" for m in results]
+    return "\n".join(rows)
+
+
+def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement]) -> str:
+    by_key = {m.key: m for m in results}
+    cold, warm = by_key["cold"], by_key["warm"]
+    checks: List[Tuple[str, Callable[[], float], float, bool]] = [
+        ("cold check / bare parse", lambda: cold.wall / by_key["parse"].wall, 0.3, False),
+        ("warm check / ruff RUF029", lambda: warm.wall / by_key["ruff"].wall, 1.5, False),
+        ("fixit lint / cold check", lambda: by_key["fixit"].scaled_wall / cold.wall, 50, True),
+        ("flake8 ASYNC124 / cold check", lambda: by_key["flake8-async"].scaled_wall / cold.wall, 50, True),
+        ("peak memory of cold check (MB)", lambda: cold.peak_mb, 250, False),
+        ("4x corpus time / 1x time", lambda: growth[-1].wall / growth[0].wall, 4.4, False),
+    ]
+    rows = ["| target | measured | goal | met |", "|---|---|---|---|"]
+    for label, value, goal, at_least in checks:
+        try:
+            got = value()
+        except (KeyError, IndexError):
+            continue
+        met = got >= goal if at_least else got <= goal
+        rows.append(f"| {label} | {got:.2f} | {'>=' if at_least else '<='} {goal} | {'yes' if met else 'no'} |")
+    return "\n".join(rows)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="projects (default: all pinned; --quick: four small ones)")
+    parser.add_argument("--quick", action="store_true", help="small projects and subsets: a smoke test")
+    parser.add_argument("--from-dir", type=Path, help="copy sdists from this folder instead of downloading")
+    parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
+    parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "scaling"))
+    parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
+    parser.add_argument("--parse-files", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.parse_files:
+        parse_all(args.parse_files)
+        return 0
+    names = args.names or (list(QUICK_PROJECTS) if args.quick else None)
+    peer_lines = args.peer_lines or (2000 if args.quick else 40000)
+    try:
+        projects = corpus.ensure(names, args.from_dir)
+    except (corpus.CorpusUnavailable, ValueError) as exc:
+        sys.stderr.write(f"bench: corpus unavailable: {exc}\n")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="dispatch-lint-bench-") as temp:
+        print(f"benchmarking {len(projects)} projects in {temp}", file=sys.stderr)
+        space = Workspace.build(Path(temp) / "corpus", projects, 1)
+        results = benchmarks(space, peer_lines, args.skip)
+        growth = [] if "scaling" in args.skip else scaling(projects, Path(temp), (1, 2, 4))
+    print(f"Machine: {machine()}  \nTools: {versions()}  \n"
+          f"Corpus: {', '.join(f'{n}=={corpus.PINNED[n]}' for n in projects)} "
+          f"({len(space.files):,} files, {space.lines:,} lines)\n")
+    print(tool_table(results))
+    if growth:
+        print("\n" + scaling_table(growth))
+    print("\n" + targets_table(results, growth))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "tools": [asdict(m) for m in results],
+                                         "scaling": [asdict(m) for m in growth]}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
