@@ -1,0 +1,1 @@
+"""The output formats of `check`, one module each; `frontends.output` picks one."""

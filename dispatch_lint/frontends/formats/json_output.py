@@ -1,0 +1,18 @@
+"""`json`: a list of findings, each with the URL of its rule's documentation."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from dispatch_lint import registry
+from dispatch_lint.frontends.docs import doc_url
+from dispatch_lint.types import Diagnostic
+
+
+def as_json(diagnostics: Sequence[Diagnostic]) -> str:
+    items = []
+    for d in diagnostics:
+        entry = registry.find(d.code)
+        items.append({**d.to_dict(), "url": doc_url(entry) if entry is not None else None})
+    return json.dumps(items, indent=2) + "\n"
