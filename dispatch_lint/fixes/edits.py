@@ -48,3 +48,9 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def replaced_texts(text: str, edits: Sequence[Edit]) -> Tuple[str, ...]:
+    """The text each edit replaces, in the order of `edits`."""
+    starts = line_starts(text)
+    return tuple(text[offset(starts, text, e.start) : offset(starts, text, e.end)] for e in edits)

@@ -1,0 +1,33 @@
+"""Check a fixed file before it is accepted: it must parse, compile and encode."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from dispatch_lint.engine.sources import Source
+
+
+def breakage(path: str, text: str, original: Optional[Source]) -> Optional[str]:
+    """Why `text` must not replace the file at `path`, or None when it may."""
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return f"the fixed {path} would not parse: {exc.message} (line {exc.raw_line})"
+    except RecursionError:
+        return f"the fixed {path} is nested too deeply to parse"
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        return f"the fixed {path} would not compile: {getattr(exc, 'msg', exc)}{where}"
+    except RecursionError:
+        return f"the fixed {path} is nested too deeply to compile"
+    if original is not None:
+        try:
+            original.encode(text)
+        except UnicodeEncodeError as exc:
+            return f"the fixed {path} cannot be encoded as {original.encoding}: {exc.reason}"
+    return None
