@@ -162,8 +162,8 @@ def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str]) -> List[M
                         "--no-cache", "--exit-zero", "."], space, ok=(0,)))
     if "fixit" not in skip:
         subset, scale = space.subset(peer_lines)
-        results.append(run("fixit", "fixit lint (default rules)", [tool("fixit"), "lint", *relative(subset, space.root)],
-                           space, subset, scale))
+        command = [tool("fixit"), "lint", *relative(subset, space.root)]
+        results.append(run("fixit", "fixit lint (default rules)", command, space, subset, scale))
     if "flake8-async" not in skip:
         subset, scale = space.subset(peer_lines)
         results.append(run("flake8-async", "flake8 --select ASYNC124 (flake8-async)",
