@@ -16,6 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from dispatch_lint.api import Applicability, Edit, Position, Rule
+from dispatch_lint.codemods.base import RuleCodemod
 from dispatch_lint.config import load_settings
 from dispatch_lint.engine.problems import PROBLEMS
 
@@ -81,6 +82,24 @@ TOYS = (ToyDeadAsync, ToyLink)
 def toy_settings(root):
     codes = [p.CODE for p in PROBLEMS] + [rule.CODE for rule in TOYS]
     return load_settings([str(root)], (), codes, {"select": ["TST", "DSP"]})
+
+
+class ToyDeadAsyncCodemod(RuleCodemod):
+    DESCRIPTION = "TST901 as a codemod (test only)"
+    CODE = "TST901"
+
+    @classmethod
+    def rule(cls):
+        return ToyDeadAsync
+
+
+class ToyLinkCodemod(RuleCodemod):
+    DESCRIPTION = "TST902 as a codemod (test only)"
+    CODE = "TST902"
+
+    @classmethod
+    def rule(cls):
+        return ToyLink
 
 
 def install_toys() -> None:

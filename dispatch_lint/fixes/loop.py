@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
-from dispatch_lint.engine.runner import Engine, RunResult
+from dispatch_lint.engine.runner import RunResult
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
 from dispatch_lint.fixes.edits import EditConflict, apply_edits, replaced_texts, spans
 from dispatch_lint.fixes.verify import breakage
@@ -25,6 +25,12 @@ NO_FIX_REASON = "no fix available"
 
 # Why a file may not be edited (None: it may); see fixes.write.edit_guard.
 EditGuard = Callable[[str], Optional[str]]
+
+
+class Checker(Protocol):
+    """What the loop checks with: `engine.runner.Engine`, or one in-memory file (codemods)."""
+
+    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ def _key(diagnostic: Diagnostic) -> tuple:
 class FixLoop:
     def __init__(
         self,
-        engine: Engine,
+        engine: Checker,
         *,
         unsafe: bool = False,
         guard: EditGuard = lambda path: None,
@@ -226,7 +232,7 @@ class FixLoop:
         if _key(diagnostic) in self.rejected:
             return self.rejected[_key(diagnostic)]
         # Only reachable when the pass limit ends the loop.
-        return f"conflicts with other fixes; not applied within {self.max_passes} passes"
+        return f"fixable, but not applied within the limit of {self.max_passes} passes; run again"
 
 
 def _overlap(span: Tuple[int, int], taken: Iterable[Tuple[int, int]]) -> bool:

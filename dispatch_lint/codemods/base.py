@@ -1,0 +1,98 @@
+"""A LibCST codemod that applies one dispatch-lint rule's fixes to the current file.
+
+The rule runs through the same engine as `dispatch-lint check` (settings from
+the file's pyproject.toml, the project index from its project root, `# noqa`
+honoured). Its fixes for this file go through the same loop as `fix`, limited
+to one pass and to this file: a fix whose edits reach another file is skipped
+with a warning (run `dispatch-lint fix` for those), and there is no cascade.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from abc import ABC
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, ClassVar, Mapping, Optional, Sequence, Type
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+
+from dispatch_lint import registry
+from dispatch_lint.config import Settings
+from dispatch_lint.engine.runner import RunResult, check_text
+from dispatch_lint.engine.sources import Source
+from dispatch_lint.fixes.loop import FixLoop
+from dispatch_lint.rule import Rule
+from dispatch_lint.types import ConfigError
+
+STDIN = "-"
+
+
+@lru_cache(maxsize=None)
+def _settings(folder: str) -> Settings:
+    return registry.settings_for([folder])
+
+
+@lru_cache(maxsize=None)
+def _index(root: str) -> Any:
+    """The project index, built once per process (libcst.tool runs many files in each)."""
+    from dispatch_lint.engine.index import ProjectIndex
+
+    return ProjectIndex.for_project(_settings(root), {}, None, 1)
+
+
+class _OneFile:
+    """Checks one in-memory file with one rule, for `FixLoop`."""
+
+    def __init__(self, rule: Type, path: str, encoding: str) -> None:
+        folder = os.getcwd() if path == STDIN else os.path.dirname(os.path.abspath(path))
+        # Running a rule's codemod asks for that rule, whatever `select` says.
+        self.settings = replace(_settings(folder), select=(rule.CODE,), ignore=())
+        self.rule = rule
+        self.encoding = encoding
+        self.index = _index(str(self.settings.root)) if rule.NEEDS_INDEX else None
+
+    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
+        [path] = paths
+        text = (overlay or {})[path]
+        found = check_text(self.settings, [self.rule], path, text, self.index)
+        source = Source(path, text, self.encoding, False, "")
+        return RunResult(sorted(found, key=lambda d: d.sort_key), [path], {path: source})
+
+
+class RuleCodemod(VisitorBasedCodemodCommand, ABC):
+    """Subclass with `CODE = "DSPxxx"` (and a DESCRIPTION) to expose a rule's rewrite."""
+
+    CODE: ClassVar[str]
+
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+
+    def __init__(self, context: CodemodContext, unsafe_fixes: bool = False) -> None:
+        super().__init__(context)
+        self.unsafe_fixes = unsafe_fixes
+
+    @classmethod
+    def rule(cls) -> Type:
+        found = registry.find(cls.CODE)
+        if found is None or not issubclass(found, Rule):
+            raise ConfigError(f"{cls.__name__}: no rule {cls.CODE} is registered")
+        return found
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        path = os.path.normpath(self.context.filename) if self.context.filename else STDIN
+        text = updated_node.code
+        checker = _OneFile(self.rule(), path, updated_node.encoding)
+        guard = (lambda edited: None if edited == path
+                 else "is another file; cross-file fixes need `dispatch-lint fix`")
+        outcome = FixLoop(checker, unsafe=self.unsafe_fixes, guard=guard, max_passes=1).run([path], {path: text})
+        for remaining in outcome.remaining:
+            d = remaining.diagnostic
+            self.warn(f"{d.code} line {d.line}: {d.message} [{remaining.reason}]")
+        fixed = outcome.changed().get(path)
+        if fixed is None:
+            return updated_node
+        return cst.parse_module(fixed, config=updated_node.config_for_parsing)
