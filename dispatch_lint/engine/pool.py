@@ -1,20 +1,26 @@
 """Run a function over many items in forked workers, in a deterministic order.
 
 Workers are forked after the caller has loaded the parser and built shared
-state, so they inherit both. If a worker dies (a native crash), the items it
-had are run again one per process, and an item that kills its process is
-reported through `on_crash` instead of taking the whole run down.
+state, so they inherit both and only item numbers and results cross the pipes.
+Items go out largest first, in chunks of similar weight, so that no worker is
+left with a big file at the end. If a worker dies (a native crash), its chunks
+are run again in fresh processes, halved until the item that kills its process
+is alone; that item is reported through `on_crash`, and every other item is kept.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
+# Fewer items than this run in this process: forking would cost more than it saves.
 SYNC_THRESHOLD = 8
+# Chunks per worker: enough to balance the load, few enough to keep pipe traffic low.
+CHUNKS_PER_JOB = 8
+MAX_CHUNK = 64
 
 
 def default_jobs() -> int:
@@ -32,35 +38,66 @@ def _run_chunk(func: Callable[[Any], Any], chunk: Sequence[Any]) -> List[Any]:
     return [func(item) for item in chunk]
 
 
+def chunked(items: Sequence[Any], jobs: int, weight: Optional[Callable[[Any], int]] = None) -> List[List[int]]:
+    """Positions of `items`, heaviest first, cut into chunks of similar total weight."""
+    sizes = [max(1, weight(item)) if weight else 1 for item in items]
+    order = sorted(range(len(items)), key=lambda n: -sizes[n])
+    target = max(1, sum(sizes) // (jobs * CHUNKS_PER_JOB))
+    chunks: List[List[int]] = []
+    current: List[int] = []
+    load = 0
+    for n in order:
+        current.append(n)
+        load += sizes[n]
+        if load >= target or len(current) >= MAX_CHUNK:
+            chunks.append(current)
+            current, load = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def run_all(
     func: Callable[[Any], Any],
     items: Sequence[Any],
     jobs: int,
     on_crash: Callable[[Any], Any],
     on_done: Optional[Callable[[int], None]] = None,
+    weight: Optional[Callable[[Any], int]] = None,
 ) -> List[Any]:
     """`[func(item) for item in items]`, in parallel when it pays off.
 
-    `on_done(n)` is called in this process as each batch of `n` items completes."""
+    `weight(item)` estimates an item's cost (say, its size); `on_done(n)` is
+    called in this process as each batch of `n` items completes."""
     done = on_done or (lambda n: None)
     if jobs <= 1 or len(items) < SYNC_THRESHOLD or not _can_fork():
         return [_counted(func, item, done) for item in items]
-    size = max(1, min(64, len(items) // (jobs * 8) or 1))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    results: List[Any] = [None] * len(chunks)
-    pending = list(range(len(chunks)))
+    chunks = chunked(items, jobs, weight)
+    finished: Dict[int, List[Any]] = {}
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as executor:
-            futures = {n: executor.submit(_run_chunk, func, chunks[n]) for n in pending}
-            for n, future in futures.items():
-                results[n] = future.result()
-                done(len(chunks[n]))
+            futures = [executor.submit(_run_chunk, func, [items[n] for n in chunk]) for chunk in chunks]
+            for c, future in enumerate(futures):
+                finished[c] = future.result()
+                done(len(chunks[c]))
     except BrokenProcessPool:
-        for n, chunk in enumerate(chunks):
-            if results[n] is None:
-                results[n] = [_isolated(func, item, on_crash, context) for item in chunk]
-    return [result for chunk in results for result in chunk]
+        _keep_completed(futures, finished)
+        for c, chunk in enumerate(chunks):
+            if c not in finished:
+                finished[c] = _rescue(func, [items[n] for n in chunk], on_crash, context)
+                done(len(chunk))
+    results: List[Any] = [None] * len(items)
+    for c, chunk in enumerate(chunks):
+        for n, result in zip(chunk, finished[c]):
+            results[n] = result
+    return results
+
+
+def _keep_completed(futures: Sequence[Future], finished: Dict[int, List[Any]]) -> None:
+    for c, future in enumerate(futures):
+        if c not in finished and future.done() and not future.cancelled() and future.exception() is None:
+            finished[c] = future.result()
 
 
 def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None]) -> Any:
@@ -69,9 +106,14 @@ def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None])
     return result
 
 
-def _isolated(func: Callable[[Any], Any], item: Any, on_crash: Callable[[Any], Any], context: Any) -> Any:
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
-        try:
-            return executor.submit(func, item).result()
-        except BrokenProcessPool:
-            return on_crash(item)
+def _rescue(func: Callable[[Any], Any], chunk: List[Any], on_crash: Callable[[Any], Any], context: Any) -> List[Any]:
+    """Run `chunk` in a fresh process; if that dies too, halve it until the culprit is alone."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
+            return executor.submit(_run_chunk, func, chunk).result()
+    except BrokenProcessPool:
+        if len(chunk) == 1:
+            return [on_crash(chunk[0])]
+        middle = len(chunk) // 2
+        return (_rescue(func, chunk[:middle], on_crash, context)
+                + _rescue(func, chunk[middle:], on_crash, context))

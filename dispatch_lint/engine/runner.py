@@ -1,9 +1,12 @@
-"""Orchestrate a run: discover, read, check syntax, index, analyse, in parallel.
+"""Orchestrate a run: discover, consult the cache, check syntax, index, analyse.
 
-Phase A reads each file and checks its syntax with `ast` (and extracts index
-facts when a rule needs the project index). Phase B parses with LibCST only the
-files that some rule's pre-filter lets through, and runs those rules in one
-batched pass. Both phases run in forked workers for more than a handful of files.
+Files whose cached results still hold are neither parsed nor (when their size
+and mtime are unchanged) even read. For the others, phase A checks the syntax
+with `ast` (and extracts index facts when a rule needs the project index), and
+phase B parses with LibCST only the files that some rule's pre-filter lets
+through and runs those rules in one batched pass. Without an index both phases
+run back to back in one worker pass; with one, the index is built in between.
+Passes run in forked workers for more than a handful of files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
 from dispatch_lint.engine.analysis import analyse_text, rules_for
+from dispatch_lint.engine.cache import ResultCache, results_key, rule_ids, rule_modules, tool_fingerprint
 from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
@@ -26,17 +30,30 @@ from dispatch_lint.types import Diagnostic
 class RunResult:
     diagnostics: List[Diagnostic]
     files: List[str]
+    # The files this run read (a cache hit by size and mtime is not read).
     sources: Dict[str, Source] = field(default_factory=dict)
+    # How many files LibCST parsed.
     parsed: int = 0
     index: Any = None
 
 
 @dataclass
 class _FileState:
-    source: Union[Source, Unreadable]
+    path: str
+    source: Union[Source, Unreadable, None] = None
+    stat: Optional[os.stat_result] = None
+    cacheable: bool = False
+    # From the cache, or computed by this run (None: not yet).
+    findings: Optional[List[Diagnostic]] = None
+    index_key: Optional[str] = None
+    digest: Optional[str] = None
     syntax: Optional[SyntaxProblem] = None
     facts: Any = None
 
+
+# What phase B reports for one file: findings, whether a rule read the project
+# index (None when the worker crashed: not cached), whether LibCST parsed it.
+Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
 
 # Shared with forked workers: set just before a pool starts.
 _STATE: Dict[str, Any] = {}
@@ -45,7 +62,7 @@ _STATE: Dict[str, Any] = {}
 def _phase_a(i: int) -> Tuple[Optional[SyntaxProblem], Any]:
     state: _FileState = _STATE["files"][i]
     source = state.source
-    if isinstance(source, Unreadable):
+    if not isinstance(source, Source):
         return None, None
     tree = parse_ast(source.text, source.path)
     if isinstance(tree, SyntaxProblem):
@@ -58,21 +75,34 @@ def _phase_a(i: int) -> Tuple[Optional[SyntaxProblem], Any]:
     return None, facts
 
 
-def _phase_b(i: int) -> List[Diagnostic]:
+def _phase_b(i: int) -> Outcome:
     state: _FileState = _STATE["files"][i]
     source = state.source
     if isinstance(source, Unreadable):
-        return [problem(UnreadableFileProblem, source.path, source.line, 1, source.reason)]
+        return [problem(UnreadableFileProblem, source.path, source.line, 1, source.reason)], False, False
     if state.syntax is not None:
         s = state.syntax
-        return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)]
+        return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)], False, False
     rules = rules_for(_STATE["rules"], source.text, state.facts, _STATE["prefilter"])
-    return analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    return found, any(rule.NEEDS_INDEX for rule in rules), bool(rules)
 
 
-def _crashed(i: int) -> List[Diagnostic]:
-    path = _STATE["files"][i].source.path
-    return [problem(SyntaxErrorProblem, path, 1, 1, "the parser crashed on this file")]
+def _check(i: int) -> Outcome:
+    """Both phases in one go, for runs without a project index."""
+    state: _FileState = _STATE["files"][i]
+    state.syntax, state.facts = _phase_a(i)
+    return _phase_b(i)
+
+
+def _crashed(i: int) -> Outcome:
+    path = _STATE["files"][i].path
+    return [problem(SyntaxErrorProblem, path, 1, 1, "the parser crashed on this file")], None, False
+
+
+def _weight(i: int) -> int:
+    source = _STATE["files"][i].source
+    return len(source.text) if isinstance(source, Source) else 0
 
 
 class Engine:
@@ -96,13 +126,19 @@ class Engine:
     def needs_index(self) -> bool:
         return any(rule.NEEDS_INDEX for rule in self.rules)
 
+    def cache_key(self) -> str:
+        tool = tool_fingerprint(rule_modules(self.rules))
+        return results_key(self.settings.fingerprint(), rule_ids(self.rules), self.prefilter, tool)
+
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         files = discover(paths, self.settings)
         return self.run_files(files, overlay)
 
     def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
-        states = [_FileState(self._read(path, overlay)) for path in files]
+        cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
+        states = [self._prepare(path, overlay, cache) for path in files]
         index = None
+        parsed = 0
         _STATE.update(
             files=states,
             rules=self.rules,
@@ -113,24 +149,99 @@ class Engine:
             index=None,
         )
         try:
-            found = pool.run_all(_phase_a, range(len(states)), self.jobs, lambda i: (None, None),
-                                 self._counter("reading", len(states)))
-            for state, (syntax, facts) in zip(states, found):
-                state.syntax, state.facts = syntax, facts
+            todo = [i for i, state in enumerate(states) if state.findings is None]
             if self.needs_index:
-                index = self._index(states, overlay)
-                _STATE["index"] = index
-            if self.rules:
-                import libcst  # noqa: F401  # warm the parser before forking
-
-            results = pool.run_all(_phase_b, range(len(states)), self.jobs, _crashed,
-                                   self._counter("checking", len(states)))
+                # The index needs every file's facts, cached results or not.
+                everything = list(range(len(states)))
+                self._read_missing(states, everything)
+                self._run_pass(_phase_a, everything, "reading", self._keep_facts)
+                index = _STATE["index"] = self._index(states, overlay)
+                todo = [i for i, state in enumerate(states)
+                        if state.findings is None or self._index_changed(state, index)]
+                self._read_missing(states, todo)
+                outcomes = self._run_pass(_phase_b, todo, "checking")
+            else:
+                outcomes = self._run_pass(_check, todo, "checking")
         finally:
             _STATE.clear()
-        diagnostics = [d for result in results for d in result if self.settings.enabled(d.code)]
+        for i, (found, uses_index, did_parse) in zip(todo, outcomes):
+            state = states[i]
+            state.findings = found
+            state.cacheable = state.cacheable and uses_index is not None
+            state.index_key = index.dependency_key(state.path) if uses_index else None
+            parsed += did_parse
+        if cache is not None:
+            self._store(cache, states)
+        diagnostics = [d for s in states for d in s.findings if self.settings.enabled(d.code)]
         diagnostics.sort(key=lambda d: d.sort_key)
-        sources = {s.source.path: s.source for s in states if isinstance(s.source, Source)}
-        return RunResult(diagnostics, list(files), sources, index=index)
+        sources = {s.path: s.source for s in states if isinstance(s.source, Source)}
+        return RunResult(diagnostics, list(files), sources, parsed=parsed, index=index)
+
+    def _run_pass(self, func: Callable[[int], Any], todo: List[int], stage: str,
+                  keep: Optional[Callable[[int, Any], None]] = None) -> List[Any]:
+        if func is not _phase_a and self.rules and todo:
+            import libcst  # noqa: F401  # load the parser once, before forking
+            import libcst.metadata  # noqa: F401
+        results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
+                               self._counter(stage, len(todo)), weight=_weight)
+        if keep is not None:
+            for i, result in zip(todo, results):
+                keep(i, result)
+        return results
+
+    @staticmethod
+    def _keep_facts(i: int, result: Tuple[Optional[SyntaxProblem], Any]) -> None:
+        state = _STATE["files"][i]
+        state.syntax, state.facts = result
+
+    @staticmethod
+    def _index_changed(state: _FileState, index: Any) -> bool:
+        return state.index_key is not None and state.index_key != index.dependency_key(state.path)
+
+    @staticmethod
+    def _read_missing(states: Sequence[_FileState], todo: Sequence[int]) -> None:
+        for i in todo:
+            if states[i].source is None:
+                states[i].source = read_source(states[i].path)
+
+    def _prepare(self, path: str, overlay: Optional[Mapping[str, str]],
+                 cache: Optional[ResultCache]) -> _FileState:
+        """Read the file unless the cache proves it unchanged; take cached results that hold."""
+        if overlay is not None and path in overlay:
+            return _FileState(path, self._read(path, overlay))
+        if cache is None:
+            return _FileState(path, read_source(path))
+        try:
+            stat: Optional[os.stat_result] = os.stat(path)
+        except OSError:
+            stat = None
+        state = _FileState(path, stat=stat)
+        entry = cache.unchanged(path, stat)
+        if entry is None:
+            state.source = read_source(path)
+            if not isinstance(state.source, Source):
+                return state
+            state.cacheable = True
+            entry = cache.get(path)
+            if entry is None or entry.digest != state.source.digest:
+                return state
+        findings = entry.diagnostics(path)
+        if findings is None:  # an entry that does not decode: check the file afresh
+            if state.source is None:
+                state.source = read_source(path)
+            state.cacheable = isinstance(state.source, Source)
+            return state
+        state.cacheable = True
+        state.findings, state.index_key, state.digest = findings, entry.index_key, entry.digest
+        return state
+
+    @staticmethod
+    def _store(cache: ResultCache, states: Sequence[_FileState]) -> None:
+        for state in states:
+            if state.cacheable:
+                digest = state.source.digest if isinstance(state.source, Source) else state.digest
+                cache.put(state.path, state.stat, digest, state.index_key, state.findings, None)
+        cache.save()
 
     def _counter(self, stage: str, total: int) -> Optional[Callable[[int], None]]:
         if self.progress is None:
@@ -148,7 +259,7 @@ class Engine:
         """The project index covers the whole project root, not only the named paths."""
         from dispatch_lint.engine.index import ProjectIndex
 
-        facts = {s.source.path: s.facts for s in states if s.facts is not None}
+        facts = {s.path: s.facts for s in states if s.facts is not None}
         return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs)
 
     @staticmethod
@@ -161,6 +272,10 @@ class Engine:
                 return Source(path, text, original.encoding, original.bom, digest)
             return decode(path, text.encode("utf-8"))
         return read_source(path)
+
+
+def _no_facts(i: int) -> Tuple[Optional[SyntaxProblem], Any]:
+    return None, None
 
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None) -> List[Diagnostic]:

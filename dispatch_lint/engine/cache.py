@@ -1,0 +1,253 @@
+"""The results cache: each file's findings, kept between runs by content digest.
+
+One JSON file per project root and configuration, `<cache-dir>/results-<key>.json`,
+where the key covers the cache format, the tool's own code (version, Python,
+LibCST, and the size and mtime of every module of the package and of the rules),
+the settings fingerprint, the enabled rules and the pre-filter switch. In it,
+each checked file (by absolute path) has its size and mtime, its content digest,
+its findings, its project-index facts and, when its rules read the project
+index, the index's dependency key for it.
+
+A file whose size and mtime are unchanged is not even read; one whose stat
+changed is hashed, and its entry still holds when the digest is unchanged.
+Writes go to a temporary file renamed over the old one, so a reader sees a whole
+file or none; a file that fails validation (truncated, corrupt, another version)
+is ignored, and the run is simply cold. Nothing here imports LibCST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from dispatch_lint import __version__
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+
+FORMAT = 1
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A file modified this close to the moment its entry is written could change
+# again within the same mtime tick unnoticed ("racy git"): its stat is not trusted.
+RACY_NS = 2_000_000_000
+_UNTRUSTED = -1
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _module_files(folder: str) -> Iterable[str]:
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+            yield from _module_files(entry.path)
+        elif entry.name.endswith(".py"):
+            yield entry.path
+
+
+def _stamp(path: str) -> Tuple[str, int, int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (path, -1, -1)
+    return (path, info.st_size, info.st_mtime_ns)
+
+
+def _libcst_version() -> str:
+    """LibCST's version without importing it (the import alone costs 0.15 s)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("libcst")
+    if spec is None or not spec.submodule_search_locations:
+        return "none"
+    for folder in spec.submodule_search_locations:
+        try:
+            with open(os.path.join(folder, "_version.py"), "rb") as handle:
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+    return "unknown"
+
+
+def tool_fingerprint(extra_modules: Sequence[str] = ()) -> str:
+    """Changes whenever the code that produced cached results may have changed."""
+    files = sorted({*_module_files(PACKAGE), *extra_modules})
+    return _digest(__version__, sys.version, _libcst_version(), [_stamp(f) for f in files])
+
+
+def rule_modules(rules: Sequence[type]) -> List[str]:
+    """Source files of rules defined outside the package (plugins, tests)."""
+    found = set()
+    for rule in rules:
+        module = sys.modules.get(rule.__module__)
+        path = getattr(module, "__file__", None)
+        if path and not os.path.abspath(path).startswith(PACKAGE + os.sep):
+            found.add(os.path.abspath(path))
+    return sorted(found)
+
+
+def results_key(fingerprint: str, rule_ids: Sequence[str], prefilter: bool, tool: str) -> str:
+    return _digest(FORMAT, tool, fingerprint, sorted(rule_ids), prefilter)
+
+
+def rule_ids(rules: Sequence[type]) -> List[str]:
+    return sorted(f"{rule.__module__}.{rule.__qualname__}" for rule in rules)
+
+
+# -- findings as compact JSON -----------------------------------------------------
+
+
+def _relative(path: str, start: str) -> str:
+    return os.path.relpath(os.path.abspath(path), os.path.dirname(os.path.abspath(start)))
+
+
+def _edit_data(edit: Edit, owner: str) -> list:
+    where = None if edit.path == owner else _relative(edit.path, owner)
+    return [edit.start.line, edit.start.column, edit.end.line, edit.end.column, edit.content, where]
+
+
+def _diagnostic_data(d: Diagnostic) -> list:
+    fix = None
+    if d.fix is not None:
+        fix = [d.fix.applicability.value, d.fix.description, [_edit_data(e, d.path) for e in d.fix.edits]]
+    return [d.line, d.column, d.end_line, d.end_column, d.code, d.name, d.message, fix,
+            d.no_fix_reason, [list(pair) for pair in d.extra]]
+
+
+def _diagnostic(data: list, path: str) -> Diagnostic:
+    line, column, end_line, end_column, code, name, message, fix, no_fix_reason, extra = data
+    if fix is not None:
+        applicability, description, edits = fix
+        fix = Fix(Applicability(applicability), tuple(_edit(e, path) for e in edits), description)
+    return Diagnostic(path, line, column, end_line, end_column, code, name, message, fix,
+                      no_fix_reason, tuple((key, value) for key, value in extra))
+
+
+def _edit(data: list, owner: str) -> Edit:
+    start_line, start_column, end_line, end_column, content, where = data
+    path = owner if where is None else os.path.normpath(os.path.join(os.path.dirname(owner), where))
+    return Edit(path, Position(start_line, start_column), Position(end_line, end_column), content)
+
+
+# -- the cache file ------------------------------------------------------------
+
+
+class Entry:
+    """What the cache knows about one file."""
+
+    __slots__ = ("size", "mtime_ns", "digest", "index_key", "findings", "facts")
+
+    def __init__(self, size: int, mtime_ns: int, digest: str, index_key: Optional[str],
+                 findings: list, facts: Any) -> None:
+        self.size, self.mtime_ns, self.digest = size, mtime_ns, digest
+        self.index_key, self.findings, self.facts = index_key, findings, facts
+
+    def diagnostics(self, path: str) -> Optional[List[Diagnostic]]:
+        """The findings, spelled with `path`; None when the entry does not decode."""
+        try:
+            return [_diagnostic(data, path) for data in self.findings]
+        except (TypeError, ValueError, KeyError):
+            return None
+
+    def data(self) -> list:
+        return [self.size, self.mtime_ns, self.digest, self.index_key, self.findings, self.facts]
+
+
+def _entry(data: Any) -> Optional[Entry]:
+    if not (isinstance(data, list) and len(data) == 6):
+        return None
+    size, mtime_ns, digest, index_key, findings, facts = data
+    if not (isinstance(size, int) and isinstance(mtime_ns, int) and isinstance(digest, str)
+            and isinstance(findings, list) and (index_key is None or isinstance(index_key, str))):
+        return None
+    return Entry(size, mtime_ns, digest, index_key, findings, facts)
+
+
+class ResultCache:
+    """The entries of one results file, loaded once, saved once at the end of a run."""
+
+    def __init__(self, folder: str, key: str) -> None:
+        self.folder = folder
+        self.key = key
+        self.path = os.path.join(folder, f"results-{key}.json")
+        self.entries: Dict[str, list] = self._load()
+        self.changed = False
+
+    def _load(self) -> Dict[str, list]:
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read()
+            header, _, body = raw.partition(b"\n")
+            meta = json.loads(header)
+            if (not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != self.key
+                    or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
+                return {}
+            entries = json.loads(body)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, path: str) -> Optional[Entry]:
+        return _entry(self.entries.get(os.path.abspath(path)))
+
+    def unchanged(self, path: str, stat: Optional[os.stat_result]) -> Optional[Entry]:
+        """The entry for `path` when its size and mtime prove it unchanged."""
+        entry = self.get(path)
+        if (entry is None or stat is None or entry.size == _UNTRUSTED
+                or entry.size != stat.st_size or entry.mtime_ns != stat.st_mtime_ns):
+            return None
+        return entry
+
+    def put(self, path: str, stat: Optional[os.stat_result], digest: str, index_key: Optional[str],
+            diagnostics: Sequence[Diagnostic], facts: Any) -> None:
+        size, mtime_ns = _UNTRUSTED, 0
+        if stat is not None and stat.st_mtime_ns < time.time_ns() - RACY_NS:
+            size, mtime_ns = stat.st_size, stat.st_mtime_ns
+        findings = [_diagnostic_data(d) for d in diagnostics]
+        data = Entry(size, mtime_ns, digest, index_key, findings, facts).data()
+        absolute = os.path.abspath(path)
+        if self.entries.get(absolute) != data:
+            self.entries[absolute] = data
+            self.changed = True
+
+    def save(self) -> None:
+        """Write atomically; a failure to write only costs the next run its speed."""
+        if not self.changed:
+            return
+        live = {path: data for path, data in self.entries.items() if os.path.isfile(path)}
+        body = json.dumps(live, separators=(",", ":"), default=list).encode()
+        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest()}
+        try:
+            prepare(self.folder)
+            write_atomic(self.path, json.dumps(meta).encode() + b"\n" + body)
+        except OSError:
+            return
+        self.changed = False
+
+
+def prepare(folder: str) -> None:
+    """Create the cache folder, marked so that git and backup tools skip it."""
+    os.makedirs(folder, exist_ok=True)
+    ignore = os.path.join(folder, ".gitignore")
+    if not os.path.exists(ignore):
+        write_atomic(ignore, b"# Created by dispatch-lint.\n*\n")
+        write_atomic(os.path.join(folder, "CACHEDIR.TAG"),
+                     b"Signature: 8a477f597d28d172789f06886806bc55\n# dispatch-lint cache\n")
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
