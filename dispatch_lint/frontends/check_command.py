@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Sequence
 from dispatch_lint import registry
 from dispatch_lint.config import Settings
 from dispatch_lint.engine.problems import UnreadableFileProblem, problem
-from dispatch_lint.engine.runner import Engine, check_text
+from dispatch_lint.engine.runner import Engine, RunResult, check_text
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.frontends import output, progress
 from dispatch_lint.rules import ALL_RULES
@@ -53,20 +53,21 @@ def run_check(args: argparse.Namespace) -> int:
         diagnostics = _check_stdin(args)
     else:
         settings = registry.settings_for(args.paths, overrides_from(args))
-        diagnostics = _check_paths(args, settings)
-    if args.add_noqa:
-        from dispatch_lint.frontends.add_noqa import add_noqa
+        result = _check_paths(args, settings)
+        diagnostics = result.diagnostics
+        if args.add_noqa:
+            from dispatch_lint.frontends.add_noqa import add_noqa
 
-        return add_noqa(diagnostics, sys.stdout, sys.stderr)
+            return add_noqa(diagnostics, result.sources, sys.stdout, sys.stderr)
     _emit(args, diagnostics)
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _check_paths(args: argparse.Namespace, settings: Settings) -> List[Diagnostic]:
+def _check_paths(args: argparse.Namespace, settings: Settings) -> RunResult:
     reporter = progress.for_stream(sys.stderr)
     engine = Engine(settings, ALL_RULES, jobs=args.jobs, prefilter=not args.no_prefilter, progress=reporter)
     try:
-        return engine.run(args.paths).diagnostics
+        return engine.run(args.paths)
     finally:
         if reporter is not None:
             reporter.clear()
