@@ -219,7 +219,10 @@ class ResultCache:
         if not self.changed:
             return
         live = {path: data for path, data in self.entries.items() if os.path.isfile(path)}
-        body = json.dumps(live, separators=(",", ":"), default=list).encode()
+        try:
+            body = json.dumps(live, separators=(",", ":")).encode()
+        except (TypeError, ValueError):  # a finding carrying data JSON cannot hold
+            return
         meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest()}
         try:
             prepare(self.folder)

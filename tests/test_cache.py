@@ -1,0 +1,244 @@
+"""The results cache: warm runs parse nothing, edits re-check only what changed,
+and a damaged or concurrently written cache never changes a result."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from dispatch_lint.api import Applicability, Rule
+from dispatch_lint.config import load_settings
+from dispatch_lint.engine import cache as cache_module
+from dispatch_lint.engine.runner import Engine
+
+
+class ReportAwaits(Rule):
+    """Reports every `await`, with a fix that drops it (a test rule)."""
+
+    CODE = "DSP900"
+    NAME = "await-seen"
+    MESSAGE = "await seen"
+    TRIGGERS = ("await",)
+
+    def visit_Await(self, node) -> None:
+        fix = self.make_fix(Applicability.UNSAFE, "drop await", self.delete_prefix(node, "await "))
+        self.report(node, fix=fix)
+
+
+RULES = (ReportAwaits,)
+PAST = time.time() - 3600
+
+
+def settings_for(root, **table):
+    return load_settings([str(root)], (), ["DSP900"], table)
+
+
+def make_tree(root, count=10):
+    for n in range(count):
+        body = f"async def f{n}():\n    await g()\n" if n % 2 == 0 else f"def f{n}():\n    return {n}\n"
+        write(root / "pkg" / f"m{n}.py", body)
+
+
+def write(path, text, when=PAST):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (when, when))
+
+
+def run(root, jobs=1, overlay=None, **table):
+    return Engine(settings_for(root, **table), RULES, jobs=jobs).run([str(root)], overlay)
+
+
+def findings(result):
+    return [(d.path, d.line, d.column, d.code, d.message, d.fix) for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_warm_run_reads_and_parses_nothing(project, jobs):
+    make_tree(project)
+    cold = run(project, jobs)
+    assert cold.parsed == 5 and len(cold.diagnostics) == 5
+    warm = run(project, jobs)
+    assert warm.parsed == 0
+    assert warm.sources == {}
+    assert findings(warm) == findings(cold)
+    assert (project / ".dispatch_lint_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_editing_one_file_rechecks_only_that_file(project):
+    make_tree(project)
+    run(project)
+    write(project / "pkg" / "m3.py", "async def f3():\n    await h()\n    await k()\n")
+    result = run(project)
+    assert result.parsed == 1
+    assert sorted(result.sources) == [str(project / "pkg" / "m3.py")]
+    assert len(result.diagnostics) == 7
+
+
+def test_touched_but_unchanged_file_is_hashed_not_parsed(project):
+    make_tree(project)
+    run(project)
+    target = project / "pkg" / "m0.py"
+    os.utime(target, (PAST + 60, PAST + 60))
+    result = run(project)
+    assert result.parsed == 0 and list(result.sources) == [str(target)]
+
+
+def test_same_size_edit_right_after_a_run_is_seen(project):
+    """An mtime recorded too close to the run could hide a same-size edit in the same tick."""
+    target = project / "m.py"
+    target.write_text("async def f():\n    await g()\n")
+    stamp = os.stat(target).st_mtime_ns
+    assert len(run(project).diagnostics) == 1
+    target.write_text("async def f():\n    print(gg)\n")
+    os.utime(target, ns=(stamp, stamp))
+    assert run(project).diagnostics == []
+
+
+def test_overlay_texts_are_neither_answered_from_nor_stored_in_the_cache(project):
+    make_tree(project, 2)
+    target = str(project / "pkg" / "m0.py")
+    assert len(run(project).diagnostics) == 1
+    in_memory = run(project, overlay={target: "async def f0():\n    pass\n"})
+    assert in_memory.diagnostics == [] and in_memory.parsed == 0
+    on_disk = run(project)
+    assert len(on_disk.diagnostics) == 1 and on_disk.parsed == 0
+    edited = run(project, overlay={target: "async def f0():\n    await a()\n    await b()\n"})
+    assert len(edited.diagnostics) == 2
+
+
+def test_settings_rules_and_prefilter_key_separate_caches(project):
+    make_tree(project, 2)
+    run(project)
+    assert run(project, ignore=["DSP900"]).diagnostics == []
+    assert len(run(project).diagnostics) == 1
+    settings = settings_for(project)
+    keys = {Engine(settings, RULES, prefilter=p).cache_key() for p in (True, False)}
+    keys.add(Engine(settings, (), jobs=1).cache_key())
+    assert len(keys) == 3
+
+
+def test_disabled_cache_writes_nothing(project):
+    make_tree(project, 2)
+    first = run(project, cache=False)
+    second = run(project, cache=False)
+    assert first.parsed == second.parsed == 1
+    assert not (project / ".dispatch_lint_cache").exists()
+
+
+def test_cache_dir_setting_is_honoured(project):
+    make_tree(project, 2)
+    run(project, **{"cache-dir": "build/lintcache"})
+    assert list((project / "build" / "lintcache").glob("results-*.json"))
+    assert run(project, **{"cache-dir": "build/lintcache"}).parsed == 0
+
+
+def cache_file(root):
+    (found,) = (root / ".dispatch_lint_cache").glob("results-*.json")
+    return found
+
+
+def _truncate(data):
+    return data[: len(data) // 2]
+
+
+def _flip_body(data):
+    return data.replace(b"await seen", b"await SEEN")
+
+
+def _wrong_shapes(data):
+    header, _, body = data.partition(b"\n")
+    entries = {path: ["x", None, 3] for path in json.loads(body)}
+    body = json.dumps(entries).encode()
+    meta = json.loads(header)
+    meta["body"] = cache_module.hashlib.blake2b(body, digest_size=16).hexdigest()
+    return json.dumps(meta).encode() + b"\n" + body
+
+
+def _bad_findings(data):
+    header, _, body = data.partition(b"\n")
+    entries = json.loads(body)
+    for entry in entries.values():
+        entry[4] = [["not", "a", "finding"]]
+    body = json.dumps(entries).encode()
+    meta = json.loads(header)
+    meta["body"] = cache_module.hashlib.blake2b(body, digest_size=16).hexdigest()
+    return json.dumps(meta).encode() + b"\n" + body
+
+
+@pytest.mark.parametrize("damage", [
+    _truncate, _flip_body, _wrong_shapes, _bad_findings,
+    lambda data: b"", lambda data: b"\xff\xfe garbage \x00" * 50, lambda data: b"[]\n{}",
+    lambda data: data.replace(b'"format": 1', b'"format": 99'),
+], ids=["truncated", "altered-body", "wrong-shapes", "bad-findings", "empty", "binary", "other-json", "version"])
+def test_damaged_cache_gives_cold_results(project, damage):
+    make_tree(project)
+    expected = findings(run(project, cache=False))
+    run(project)
+    path = cache_file(project)
+    path.write_bytes(damage(path.read_bytes()))
+    result = run(project)
+    assert findings(result) == expected
+    assert result.parsed == 5
+    assert run(project).parsed == 0  # and the next run has a sound cache again
+
+
+def test_unwritable_cache_folder_does_not_fail_the_run(project):
+    make_tree(project, 2)
+    (project / ".dispatch_lint_cache").write_text("a file where the folder should be")
+    assert len(run(project).diagnostics) == 1
+    assert len(run(project).diagnostics) == 1
+
+
+def _hammer(root, rounds, queue):
+    try:
+        for n in range(rounds):
+            result = run(root, jobs=1)
+            queue.put(len(result.diagnostics))
+    except BaseException as exc:  # reported to the parent, which fails the test
+        queue.put(repr(exc))
+
+
+def test_concurrent_runs_never_see_a_broken_cache(project):
+    make_tree(project, 20)
+    expected = len(run(project, cache=False).diagnostics)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    workers = [context.Process(target=_hammer, args=(project, 4, queue)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for n in range(6):  # edit files while the runs go on: every run must stay consistent
+        write(project / "pkg" / f"m{n}.py", f"def f{n}():\n    return {n}\n", when=time.time())
+        write(project / "pkg" / f"m{n}.py", f"async def f{n}():\n    await g()\n" if n % 2 == 0
+              else f"def f{n}():\n    return {n}\n", when=PAST)
+    outcomes = [queue.get(timeout=120) for _ in range(16)]
+    for worker in workers:
+        worker.join(timeout=120)
+    assert all(isinstance(o, int) for o in outcomes), outcomes
+    assert len(run(project).diagnostics) == expected
+
+
+def test_cross_file_edit_paths_survive_the_round_trip(tmp_path):
+    from dispatch_lint.types import Diagnostic, Edit, Fix, Position
+
+    owner = os.path.join("src", "a.py")
+    edits = (Edit(owner, Position(1, 1), Position(1, 7), ""),
+             Edit(os.path.join("src", "sub", "b.py"), Position(2, 5), Position(2, 11), "x"))
+    diagnostic = Diagnostic(owner, 1, 1, 1, 7, "DSP900", "n", "m", Fix(Applicability.SAFE, edits, "d"),
+                            None, (("key", 1),))
+    data = json.loads(json.dumps(cache_module._diagnostic_data(diagnostic)))
+    assert cache_module._diagnostic(data, owner) == diagnostic
+    assert cache_module._diagnostic(data, owner).extra == (("key", 1),)
+
+
+def test_tool_fingerprint_follows_rule_modules(tmp_path):
+    module = tmp_path / "rules_plugin.py"
+    module.write_text("X = 1\n")
+    before = cache_module.tool_fingerprint([str(module)])
+    module.write_text("X = 22\n")
+    assert cache_module.tool_fingerprint([str(module)]) != before
+    assert cache_module.rule_modules(RULES) == [os.path.abspath(__file__.replace(".pyc", ".py"))]
