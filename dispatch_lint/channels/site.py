@@ -1,0 +1,89 @@
+"""Where a channel is built: its statement, the name it is bound to, its class.
+
+Only the construction's own statement is read (`x = C()`, `self.x = C()`,
+`tx, rx = C()`, `x: T = C()`, `f(x=C())`); following the channel further is
+`resolution.py`'s job.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, PositionProvider
+
+from dispatch_lint.channels.construction import qualified_names
+from dispatch_lint.channels.inbox import ChannelSite, has_marker, module_name
+
+FACTORY_KEYWORDS = ("default_factory", "factory")
+
+
+def _parent(meta: Any, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+    return meta.get_metadata(ParentNodeProvider, node, None)
+
+
+def _target_names(target: cst.BaseExpression) -> List[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, cst.Attribute):
+        return [target.attr.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    return []
+
+
+def bound_name(meta: Any, call: cst.BaseExpression) -> Optional[str]:
+    """The name(s) `call`'s result is bound to by its own statement: `_inbox`, `tx, rx`.
+    A factory (`inbox: Queue = field(default_factory=lambda: Queue())`) counts too."""
+    node, parent = call, _parent(meta, call)
+    if isinstance(parent, cst.Lambda):
+        node, parent = parent, _parent(meta, parent)
+    if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in FACTORY_KEYWORDS:
+        node = _parent(meta, parent)
+        parent = _parent(meta, node) if node is not None else None
+    names: List[str] = []
+    if isinstance(parent, cst.Assign):
+        names = [n for target in parent.targets for n in _target_names(target.target)]
+    elif isinstance(parent, cst.AnnAssign):
+        names = _target_names(parent.target)
+    elif isinstance(parent, cst.Arg) and parent.keyword is not None:
+        names = [parent.keyword.value]
+    return ", ".join(names) or None
+
+
+def statement_lines(meta: Any, node: cst.CSTNode) -> Tuple[int, int]:
+    """First and last line of the statement holding `node` (a compound
+    statement's header only: up to `node`'s last line)."""
+    current: Optional[cst.CSTNode] = node
+    while current is not None and not isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        current = _parent(meta, current)
+    own = meta.get_metadata(PositionProvider, node)
+    if current is None:
+        return own.start.line, own.end.line
+    where = meta.get_metadata(PositionProvider, current)
+    if isinstance(current, cst.SimpleStatementLine):
+        return where.start.line, where.end.line
+    return where.start.line, own.end.line
+
+
+def enclosing_class(meta: Any, node: cst.CSTNode) -> Optional[cst.ClassDef]:
+    current = _parent(meta, node)
+    while current is not None and not isinstance(current, cst.ClassDef):
+        current = _parent(meta, current)
+    return current
+
+
+def construction_site(meta: Any, call: cst.BaseExpression, path: str, lines: Sequence[str]) -> ChannelSite:
+    """The `ChannelSite` of a construction, for `inbox_reason`."""
+    owner = enclosing_class(meta, call)
+    bases: List[str] = []
+    for base in owner.bases if owner is not None else ():
+        bases.extend(sorted(qualified_names(meta, base.value)) or [cst.Module([]).code_for_node(base.value)])
+    first, last = statement_lines(meta, call)
+    return ChannelSite(
+        name=bound_name(meta, call),
+        class_name=owner.name.value if owner is not None else None,
+        base_names=tuple(bases),
+        module=module_name(path),
+        marked=has_marker(lines, first, last),
+    )
