@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Dict, List, Sequence
+from typing import AbstractSet, Dict, List, Sequence
 
 from dispatch_lint.fixes.loop import AppliedFix, FixOutcome
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# Rules whose fixes drop `async` from definitions and `await` from call sites:
+# their summary counts both (the dead-async cascade).
+ASYNC_DROPPING = frozenset({"DSP201"})
 
 
 def _plural(count: int, noun: str) -> str:
@@ -44,15 +47,15 @@ def async_counts(applied: Sequence[AppliedFix]) -> Dict[str, int]:
     return {"functions": functions, "calls": calls, "files": len(files)}
 
 
-def _by_code(outcome: FixOutcome) -> List[str]:
+def _by_code(outcome: FixOutcome, async_dropping: AbstractSet[str]) -> List[str]:
     lines: List[str] = []
     codes: Dict[str, List[AppliedFix]] = {}
     for fix in outcome.applied:
         codes.setdefault(fix.diagnostic.code, []).append(fix)
     for code, fixes in sorted(codes.items()):
-        counts = async_counts(fixes)
         passes = sorted({fix.pass_number for fix in fixes})
-        if counts["functions"] or counts["calls"]:
+        if code in async_dropping:
+            counts = async_counts(fixes)
             head = (f"{code}: {_plural(counts['functions'], 'function')}, "
                     f"{_plural(counts['calls'], 'call site')} in {_plural(counts['files'], 'file')}")
         else:
@@ -66,12 +69,12 @@ def _by_code(outcome: FixOutcome) -> List[str]:
     return lines
 
 
-def summary(outcome: FixOutcome, *, written: bool) -> str:
+def summary(outcome: FixOutcome, *, written: bool, async_dropping: AbstractSet[str] = ASYNC_DROPPING) -> str:
     files = {path for fix in outcome.applied for path in fix.paths}
     verb = "Fixed" if written else "Would fix"
     if outcome.applied:
         lines = [f"{verb} {_plural(len(outcome.applied), 'finding')} in {_plural(len(files), 'file')}."]
-        lines += _by_code(outcome)
+        lines += _by_code(outcome, async_dropping)
     else:
         lines = ["No fixes applied."]
     if outcome.remaining:
