@@ -69,3 +69,12 @@ def test_codemods_are_listed_by_name_from_the_config(project):
     lines = result.stdout.splitlines()
     assert any(line.startswith("dead_async.DropDeadAsync - DSP201") for line in lines), lines
     assert not any("RuleCodemod" in line for line in lines)
+
+
+def test_codemod_reads_stdin(project):
+    env = dict(os.environ, PYTHONPATH=str(TESTS))
+    result = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "fix_toys.ToyDeadAsyncCodemod", "--no-format", "-"],
+        input="async def _f():\n    return 1\n", cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "def _f():\n    return 1\n\n"  # libcst.tool's print() adds a newline

@@ -183,3 +183,24 @@ def test_diff_mode_writes_nothing_and_shows_the_change(project):
     text = summary(outcome, written=False)
     assert "Would fix 2 findings in 1 file." in text
     assert "TST901: 2 fixes (cascade over 2 passes)" in text
+
+
+def test_pass_limit_leaves_the_rest_with_a_reason(project):
+    (project / "svc.py").write_text(CASCADE)
+    engine = Engine(toy_settings(project), TOYS, jobs=1)
+    outcome = FixLoop(engine, max_passes=1).run([str(project)])
+    assert [a.pass_number for a in outcome.applied] == [1]
+    [left] = outcome.remaining
+    assert left.reason == "fixable, but not applied within the limit of 1 passes; run again"
+
+
+def test_edit_paths_spelled_differently_name_the_same_file(project, monkeypatch):
+    monkeypatch.chdir(project)
+    (project / "a.py").write_text(f'link("{project}/b.py", "p = 1\\n")\nlink("b.py", "q = 2\\n")\n')
+    (project / "b.py").write_text('link("", "")\n')
+    engine = Engine(toy_settings(project), TOYS, jobs=1)
+    outcome = FixLoop(engine, guard=edit_guard(["."])).run(["."])
+    assert sorted(outcome.changed()) == ["a.py", "b.py"]
+    assert sorted(outcome.changed()["b.py"].splitlines()) == ['link("", "")', "p = 1", "q = 2"]
+    # b.py's own finding is reported once, against the text the fixes produced.
+    assert [(r.diagnostic.path, r.diagnostic.line) for r in outcome.remaining] == [("b.py", 3)]
