@@ -204,3 +204,13 @@ def test_edit_paths_spelled_differently_name_the_same_file(project, monkeypatch)
     assert sorted(outcome.changed()["b.py"].splitlines()) == ['link("", "")', "p = 1", "q = 2"]
     # b.py's own finding is reported once, against the text the fixes produced.
     assert [(r.diagnostic.path, r.diagnostic.line) for r in outcome.remaining] == [("b.py", 3)]
+
+
+def test_file_reached_through_a_symlink_inside_the_roots_is_written_once(project):
+    (project / "real").mkdir()
+    (project / "real" / "target.py").write_text("async def _f():\n    pass\n")
+    os.symlink(project / "real" / "target.py", project / "alias.py")
+    outcome = fix(project)
+    assert (project / "real" / "target.py").read_text() == "def _f():\n    pass\n"
+    assert os.path.islink(project / "alias.py")
+    assert outcome.remaining == [] and len(outcome.applied) == 2

@@ -62,7 +62,11 @@ def write_outcome(outcome: FixOutcome) -> Dict[str, str]:
     """Write every changed file; returns the refused files with the reason for each."""
     changed = outcome.changed()
     refused: Dict[str, str] = {}
+    # A file reached by two names (a symlink inside the roots) is written once.
+    written: Dict[str, bytes] = {}
     for group in linked_groups(outcome):
+        data = {path: outcome.originals[path].encode(changed[path]) for path in group}
+        group = [path for path in group if written.get(os.path.realpath(path)) != data[path]]
         stale = [path for path in group if _disk_digest(path) != outcome.originals[path].digest]
         if stale:
             for path in group:
@@ -71,7 +75,8 @@ def write_outcome(outcome: FixOutcome) -> Dict[str, str]:
             continue
         for path in group:
             try:
-                atomic_write(path, outcome.originals[path].encode(changed[path]))
+                atomic_write(path, data[path])
+                written[os.path.realpath(path)] = data[path]
             except OSError as exc:
                 refused[path] = f"{path} could not be written: {exc.strerror or exc}"
     return refused
