@@ -26,14 +26,10 @@ def spans(text: str, edits: Iterable[Edit]) -> List[Tuple[int, int, str]]:
     return sorted((offset(starts, text, e.start), offset(starts, text, e.end), e.content) for e in edits)
 
 
-def overlaps(text: str, first: Iterable[Edit], second: Iterable[Edit]) -> bool:
-    """Whether any edit of `second` touches a span edited by `first`."""
-    taken = spans(text, first)
-    for start, end, _ in spans(text, second):
-        for s, e, _ in taken:
-            if start < e and s < end or (start == end == s == e):
-                return True
-    return False
+def overlaps(span: Tuple[int, int], taken: Iterable[Tuple[int, int]]) -> bool:
+    """Whether the offsets `span` touch any of `taken` (two insertions at one point do)."""
+    start, end = span
+    return any(start < e and s < end or start == end == s == e for s, e in taken)
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

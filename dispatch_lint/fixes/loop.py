@@ -15,7 +15,7 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, 
 
 from dispatch_lint.engine.runner import RunResult
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
-from dispatch_lint.fixes.edits import EditConflict, apply_edits, replaced_texts, spans
+from dispatch_lint.fixes.edits import EditConflict, apply_edits, overlaps, replaced_texts, spans
 from dispatch_lint.fixes.verify import breakage
 from dispatch_lint.types import Applicability, Diagnostic, Edit
 
@@ -165,7 +165,7 @@ class FixLoop:
             own = self._own_spans(diagnostic, edits)
             if own is None:
                 continue
-            if any(_overlap(span, taken.get(path, ())) for path, spans_ in own.items() for span in spans_):
+            if any(overlaps(span, taken.get(path, ())) for path, spans_ in own.items() for span in spans_):
                 continue  # conflicts with a fix chosen earlier: the next pass retries it
             for path, spans_ in own.items():
                 taken.setdefault(path, []).extend(spans_)
@@ -234,7 +234,3 @@ class FixLoop:
         # Only reachable when the pass limit ends the loop.
         return f"fixable, but not applied within the limit of {self.max_passes} passes; run again"
 
-
-def _overlap(span: Tuple[int, int], taken: Iterable[Tuple[int, int]]) -> bool:
-    start, end = span
-    return any(start < e and s < end or start == end == s == e for s, e in taken)
