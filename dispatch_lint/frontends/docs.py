@@ -4,6 +4,7 @@ and the README's configuration reference, all generated from the rule classes.""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from typing import Dict, Iterable, List, Tuple, Type
 
@@ -63,7 +64,10 @@ def toml_value(value: object) -> str:
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, str):
-        return f'"{value}"'
+        # A literal string keeps regular expressions readable (no escapes in TOML's '...').
+        if ("\\" in value or '"' in value) and "'" not in value and "\n" not in value:
+            return f"'{value}'"
+        return json.dumps(value)
     return str(value)
 
 
@@ -105,7 +109,7 @@ def config_reference() -> str:
     """The README's table of every `[tool.dispatch-lint]` key with its default."""
     lines = [CONFIG_BEGIN, "", "| key | default | used by | meaning |", "|---|---|---|---|"]
     for option, users in all_options():
-        used_by = ", ".join(users) if users else "all"
+        used_by = ", ".join(users) if users else "(core)"
         lines.append(f"| `{option.name}` | `{_cell(toml_value(option.default))}` | {used_by} | {_cell(option.doc)} |")
     lines += ["", CONFIG_END]
     return "\n".join(lines)
