@@ -1,0 +1,111 @@
+"""The pre-commit hooks, through the real `pre-commit try-repo`.
+
+try-repo installs the hook repository from its HEAD commit, so the working
+tree (tracked and untracked, not ignored) is copied into a temporary git
+repository and committed there: the test sees uncommitted changes too.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, check_json
+
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1", "NO_COLOR": "1",
+}
+
+
+def git(*args, cwd, env):
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("precommit-home")
+    full = dict(os.environ, **GIT_ENV, PRE_COMMIT_HOME=str(home), HOME=str(home))
+    return full
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory, env):
+    """A committed copy of this working tree."""
+    copy = tmp_path_factory.mktemp("hook-repo")
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git("init", "-q", cwd=copy, env=env)
+    git("add", "-A", cwd=copy, env=env)
+    git("commit", "-q", "-m", "snapshot", cwd=copy, env=env)
+    return copy
+
+
+@pytest.fixture
+def target(tmp_path, env):
+    git("init", "-q", cwd=tmp_path, env=env)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'target'\n")
+    return tmp_path
+
+
+def try_repo(hook_repo, hook, target, env, *files):
+    git("add", "-A", cwd=target, env=env)
+    return subprocess.run([*PRE_COMMIT, "try-repo", str(hook_repo), hook, "--verbose", "--files", *files],
+                          cwd=target, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_hooks_file_declares_both_hooks():
+    import yaml  # pre-commit's own dependency
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"dispatch-lint", "dispatch-lint-fix"}
+    for hook in hooks.values():
+        assert hook["language"] == "python" and hook["types"] == ["python"] and hook["require_serial"] is True
+
+
+def test_check_hook_fails_on_a_finding_and_passes_on_clean_code(hook_repo, target, env):
+    (target / "bad.py").write_text("x = (\n")
+    (target / "good.py").write_text("import asyncio\n")
+    failing = try_repo(hook_repo, "dispatch-lint", target, env, "bad.py")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "bad.py:1:5: DSP001" in failing.stdout
+    passing = try_repo(hook_repo, "dispatch-lint", target, env, "good.py")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Passed" in passing.stdout
+
+
+def _fixture_with_safe_fix():
+    for folder in sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir()):
+        for finding in check_json(str(folder.relative_to(ROOT))):
+            if finding["fix"] and finding["fix"]["applicability"] == "safe":
+                return folder, Path(finding["path"]).relative_to(folder.relative_to(ROOT))
+    return None
+
+
+def test_fix_hook_rewrites_the_file_and_fails(hook_repo, target, env):
+    found = _fixture_with_safe_fix()
+    if found is None:
+        pytest.skip("no rule offers a safe fix on any fixture yet")
+    folder, relative = found
+    shutil.copytree(folder, target / "project")
+    path = target / "project" / relative
+    before = path.read_bytes()
+    result = try_repo(hook_repo, "dispatch-lint-fix", target, env, str(Path("project") / relative))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "files were modified by this hook" in result.stdout
+    assert path.read_bytes() != before
+    remaining = json.loads(subprocess.run(
+        [sys.executable, "-m", "dispatch_lint", "check", "--no-cache", "--format", "json", str(path)],
+        capture_output=True, text=True, cwd=target).stdout)
+    assert not [f for f in remaining if f["fix"] and f["fix"]["applicability"] == "safe"]
