@@ -9,6 +9,8 @@ from dispatch_lint.channels.construction import (
     single_assigned_value,
 )
 from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
+from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
+from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, import_edit, try_send
 from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
 from dispatch_lint.config import Option
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
@@ -18,26 +20,35 @@ __all__ = [
     "ACTOR_INBOX",
     "Applicability",
     "CHANNEL_KINDS",
+    "ChannelBinding",
     "ChannelCapacity",
     "ChannelKind",
+    "ChannelMap",
+    "ChannelSend",
     "ChannelSite",
     "Diagnostic",
     "Edit",
     "Fix",
     "Invalid",
+    "OVERLOADED_ERROR",
     "Option",
     "Position",
     "Rule",
     "RuleContext",
     "SendEnd",
+    "TRACKING_METADATA",
     "TRIGGER_WORDS",
+    "TrySend",
     "Valid",
+    "channel_map",
     "constructor_kind",
     "evaluate",
     "has_marker",
+    "import_edit",
     "inbox_reason",
     "module_name",
     "qualified_names",
     "read_capacity",
     "single_assigned_value",
+    "try_send",
 ]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider, ScopeProvider
+from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from dispatch_lint.channels.table import CONTEXT_FACTORIES, ChannelKind, context_kind, kind_for
 
@@ -87,8 +87,6 @@ def single_assigned_value(resolver: Any, node: cst.BaseExpression) -> Optional[c
 
 
 def _assignment_of(resolver: Any, name: Any) -> Optional[Union[cst.Assign, cst.AnnAssign]]:
-    from libcst.metadata import ParentNodeProvider
-
     if not isinstance(name, cst.Name):
         return None
     node: Any = name
@@ -167,10 +165,71 @@ def evaluate(resolver: Any, node: cst.BaseExpression, depth: int) -> Optional[fl
     if isinstance(node, (cst.Name, cst.Attribute)):
         if qualified_names(resolver, node) & INFINITE_NAMES:
             return math.inf
-        value = single_assigned_value(resolver, node) if isinstance(node, cst.Name) else None
+        if isinstance(node, cst.Name):
+            value = single_assigned_value(resolver, node)
+        else:
+            value = class_constant(resolver, node)
         if value is not None:
             return evaluate(resolver, value, depth + 1)
     return None
+
+
+def class_constant(resolver: Any, node: cst.Attribute) -> Optional[cst.BaseExpression]:
+    """For `self.CAP`, `cls.CAP` or `Owner.CAP`, the value `CAP` has in the class body."""
+    if not isinstance(node.value, cst.Name):
+        return None
+    owner = class_of_receiver(resolver, node.value)
+    if owner is None:
+        return None
+    values = [value for name, value in class_body_assignments(owner) if name == node.attr.value]
+    return values[0] if len(values) == 1 else None
+
+
+def class_body_assignments(owner: cst.ClassDef) -> List[Tuple[str, Optional[cst.BaseExpression]]]:
+    """`(name, value)` for each `name = value` / `name: T = value` in the class body."""
+    found: List[Tuple[str, Optional[cst.BaseExpression]]] = []
+    for line in owner.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if isinstance(statement, cst.Assign):
+                found.extend((t.target.value, statement.value) for t in statement.targets
+                             if isinstance(t.target, cst.Name))
+            elif isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+                found.append((statement.target.value, statement.value))
+    return found
+
+
+def class_of_receiver(resolver: Any, name: cst.Name) -> Optional[cst.ClassDef]:
+    """The class `name` stands for: a class defined here, or a method's `self`/`cls`."""
+    scope = resolver.get_metadata(ScopeProvider, name, None)
+    if scope is None or name.value not in scope:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1:
+        return None
+    target = getattr(assignments[0], "node", None)
+    if isinstance(target, cst.ClassDef):
+        return target
+    if isinstance(target, cst.Param):
+        return method_owner(resolver, target)
+    return None
+
+
+def method_owner(resolver: Any, param: cst.Param) -> Optional[cst.ClassDef]:
+    """The class whose method takes `param` as its first (self or cls) parameter."""
+    params = resolver.get_metadata(ParentNodeProvider, param, None)
+    function = resolver.get_metadata(ParentNodeProvider, params, None) if params is not None else None
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    positional = [*function.params.posonly_params, *function.params.params]
+    if not positional or positional[0] is not param:
+        return None
+    if any("builtins.staticmethod" in qualified_names(resolver, d.decorator) for d in function.decorators):
+        return None
+    block = resolver.get_metadata(ParentNodeProvider, function, None)
+    owner = resolver.get_metadata(ParentNodeProvider, block, None) if block is not None else None
+    return owner if isinstance(owner, cst.ClassDef) else None
 
 
 def _is_float_inf(resolver: Any, call: cst.Call) -> bool:

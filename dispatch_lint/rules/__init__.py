@@ -3,5 +3,10 @@
 from typing import Tuple, Type
 
 from dispatch_lint.rule import Rule
+from dispatch_lint.rules.dsp101_awaited_bounded_send import AwaitedBoundedSend
+from dispatch_lint.rules.dsp102_blocking_put_in_async import BlockingPutInAsync
 
-ALL_RULES: Tuple[Type[Rule], ...] = ()
+ALL_RULES: Tuple[Type[Rule], ...] = (
+    AwaitedBoundedSend,
+    BlockingPutInAsync,
+)
