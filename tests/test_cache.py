@@ -242,3 +242,36 @@ def test_tool_fingerprint_follows_rule_modules(tmp_path):
     module.write_text("X = 22\n")
     assert cache_module.tool_fingerprint([str(module)]) != before
     assert cache_module.rule_modules(RULES) == [os.path.abspath(__file__.replace(".pyc", ".py"))]
+
+
+WARM_PROBE = """
+import sys
+from dispatch_lint.frontends.cli import main
+status = main(["check", *sys.argv[1:]])
+sys.stderr.write("libcst loaded\\n" if "libcst" in sys.modules else "libcst not loaded\\n")
+sys.exit(status)
+"""
+
+
+def test_warm_command_loads_neither_rules_nor_libcst(project):
+    import subprocess
+    import sys
+
+    from helpers import run_cli
+
+    write(project / "svc.py", "import asyncio\nq = asyncio.Queue()\nasync def f():\n    await q.put(1)\n")
+    make_tree(project)
+    cold = run_cli("check", str(project))
+    assert list((project / ".dispatch_lint_cache").glob("settings-*.json"))
+
+    def warm(*flags):
+        return subprocess.run([sys.executable, "-c", WARM_PROBE, *flags, str(project)],
+                              capture_output=True, text=True, timeout=300)
+
+    result = warm()
+    assert (result.returncode, result.stdout) == (cold.returncode, cold.stdout)
+    assert "libcst not loaded" in result.stderr
+    write(project / "pkg" / "m1.py", "def f1(:\n")  # an edit: the engine must run again
+    changed = warm()
+    assert "DSP001" in changed.stdout and "libcst loaded" in changed.stderr
+    assert "libcst loaded" in warm("--select", "DSP001").stderr  # other flags: another memo

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Dict, List, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 
-from dispatch_lint import registry
-from dispatch_lint.config import Settings
 from dispatch_lint.engine.problems import UnreadableFileProblem, problem
-from dispatch_lint.engine.runner import Engine, RunResult, check_text
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.frontends import output, progress
-from dispatch_lint.rules import ALL_RULES
 from dispatch_lint.types import ConfigError, Diagnostic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dispatch_lint.engine.runner import RunResult
+
+# The rules, and with them LibCST, are imported only when the cache cannot
+# answer: a warm run over an unchanged tree loads neither.
 
 STDIN = "-"
 
@@ -51,9 +53,10 @@ def run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--add-noqa edits files; it cannot read stdin")
     if reading_stdin:
         diagnostics = _check_stdin(args)
+    elif not args.add_noqa and (warm := _check_warm(args)) is not None:
+        diagnostics = warm
     else:
-        settings = registry.settings_for(args.paths, overrides_from(args))
-        result = _check_paths(args, settings)
+        result = _check_paths(args)
         diagnostics = result.diagnostics
         if args.add_noqa:
             from dispatch_lint.frontends.add_noqa import add_noqa
@@ -63,18 +66,37 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if diagnostics and not args.exit_zero else 0
 
 
-def _check_paths(args: argparse.Namespace, settings: Settings) -> RunResult:
+def _check_warm(args: argparse.Namespace) -> Any:
+    from dispatch_lint.engine.warm import warm_check
+
+    return warm_check(args.paths, overrides_from(args), not args.no_prefilter)
+
+
+def _check_paths(args: argparse.Namespace) -> RunResult:
+    from dispatch_lint import registry
+    from dispatch_lint.engine.runner import Engine
+    from dispatch_lint.engine.warm import remember
+    from dispatch_lint.rules import ALL_RULES
+
+    overrides = overrides_from(args)
+    settings = registry.settings_for(args.paths, overrides)
     reporter = progress.for_stream(sys.stderr)
     engine = Engine(settings, ALL_RULES, jobs=args.jobs, prefilter=not args.no_prefilter, progress=reporter)
     try:
-        return engine.run(args.paths)
+        result = engine.run(args.paths)
     finally:
         if reporter is not None:
             reporter.clear()
+    remember(args.paths, overrides, not args.no_prefilter, engine)
+    return result
 
 
 def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
     """Check the source on stdin as if it were the file `--stdin-filename`."""
+    from dispatch_lint import registry
+    from dispatch_lint.engine.runner import check_text
+    from dispatch_lint.rules import ALL_RULES
+
     path = args.stdin_filename or STDIN
     anchor = os.path.dirname(os.path.abspath(path)) if args.stdin_filename else os.getcwd()
     settings = registry.settings_for([anchor], overrides_from(args))

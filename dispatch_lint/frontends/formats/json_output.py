@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from dispatch_lint import registry
-from dispatch_lint.frontends.docs import doc_url
 from dispatch_lint.types import Diagnostic
 
 
 def as_json(diagnostics: Sequence[Diagnostic]) -> str:
+    from dispatch_lint import registry  # loads the rules: only when needed
+    from dispatch_lint.frontends.docs import doc_url
+
     items = []
     for d in diagnostics:
         entry = registry.find(d.code)

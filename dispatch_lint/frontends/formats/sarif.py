@@ -14,7 +14,6 @@ from typing import Dict, List, Optional, Sequence, Type
 
 from dispatch_lint import __version__
 from dispatch_lint.engine.problems import PROBLEMS
-from dispatch_lint.frontends.docs import all_entries, doc_url, rule_doc, section, summary
 from dispatch_lint.types import Diagnostic, Edit, Fix
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -28,6 +27,8 @@ def _level(entry: Type) -> str:
 
 
 def _rule(entry: Type) -> dict:
+    from dispatch_lint.frontends.docs import doc_url, rule_doc, section, summary
+
     return {
         "id": entry.CODE,
         "name": entry.NAME,
@@ -95,6 +96,8 @@ def _result(d: Diagnostic, index: Dict[str, int], base: Path) -> dict:
 
 
 def sarif(diagnostics: Sequence[Diagnostic], base: Optional[Path] = None) -> str:
+    from dispatch_lint.frontends.docs import all_entries  # loads the rules: only when needed
+
     base = Path(os.path.abspath(base or os.getcwd()))
     entries = all_entries()
     index = {entry.CODE: n for n, entry in enumerate(entries)}
