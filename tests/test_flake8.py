@@ -1,0 +1,59 @@
+"""The flake8 plugin, through the real `flake8`: on every fixture folder it reports
+what `dispatch-lint check` reports (line, column, code). flake8 reports syntax
+errors itself (E999), so DSP001 and DSP002 are left out of the comparison."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT, check_json
+
+FOLDERS = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+ENGINE_ONLY = {"DSP001", "DSP002"}
+FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
+
+
+def flake8(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "flake8", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def flake8_findings(*args, cwd=ROOT):
+    result = flake8(*args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    found = set()
+    for line in result.stdout.splitlines():
+        match = FLAKE8_LINE.match(line)
+        assert match, f"unexpected flake8 output: {line}"
+        found.add((match["path"], int(match["line"]), int(match["col"]), match["code"]))
+    return found
+
+
+def test_plugin_is_registered():
+    result = flake8("--version")
+    assert "dispatch-lint" in result.stdout
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
+def test_flake8_agrees_with_check(folder):
+    relative = str(folder.relative_to(ROOT))
+    ours = {(f["path"], f["line"], f["column"], f["code"]) for f in check_json(relative)
+            if f["code"] not in ENGINE_ONLY}
+    theirs = flake8_findings("--select", "DSP", relative)
+    assert theirs == ours
+
+
+def test_syntax_error_is_e999_in_flake8_and_dsp001_in_check(project):
+    (project / "bad.py").write_text("x = (\n")
+    assert {code for *_, code in flake8_findings("--select", "DSP,E999", "bad.py", cwd=project)} == {"E999"}
+    assert [f["code"] for f in check_json("bad.py", cwd=project)] == ["DSP001"]
+
+
+def test_plugin_reads_the_projects_settings(project):
+    (project / "m.py").write_text("import asyncio\nq = asyncio.Queue()\n")
+    reported = flake8_findings("--select", "DSP", "m.py", cwd=project)
+    assert {code for *_, code in reported} == {"DSP301"}
+    (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nignore = ['DSP301']\n")
+    assert flake8_findings("--select", "DSP", "m.py", cwd=project) == set()
