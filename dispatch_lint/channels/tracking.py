@@ -13,7 +13,7 @@ containers built by comprehensions. Rules using it declare
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -136,6 +136,8 @@ class _Tracker:
         statement, targets = self._bound_to(construction, kind)
         names = tuple(self.code(t) for t in targets)
         site = construction_site(self.meta, construction, self.path, self.lines)
+        if site.name is None and names:  # a container built by a comprehension
+            site = replace(site, name=", ".join(name.rsplit(".", 1)[-1] for name in names))
         binding = ChannelBinding(kind, capacity, construction, statement, names, site)
         self.bindings[construction] = binding
         return binding
