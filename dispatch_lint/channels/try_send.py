@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -66,9 +66,8 @@ def _delete_between(rule: Any, outer: cst.CSTNode, inner: cst.CSTNode) -> Edit:
 
 def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Optional[str]) -> TrySend:
     statement = _own_statement(rule, send)
-    if statement is None:
-        return TrySend(no_fix_reason="the send is part of a larger expression; the overloaded-error "
-                                     "wrapper needs a statement of its own")
+    if not isinstance(statement, cst.Expr):
+        return TrySend(no_fix_reason=statement)
     error_module, error_class = overloaded_error.split(":")
     full_module, full_name = send.end.full_error.rsplit(".", 1)
     imports: List[Tuple[str, Optional[str]]] = []
@@ -99,14 +98,14 @@ def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Opti
     return TrySend(tuple(edits))
 
 
-def _own_statement(rule: Any, send: ChannelSend) -> Optional[cst.Expr]:
-    """The `await ch.put(x)` expression statement, alone on its line; else None."""
-    if send.awaited is None:
-        return None
-    expr = rule.get_metadata(ParentNodeProvider, send.awaited, None)
-    line = rule.get_metadata(ParentNodeProvider, expr, None) if expr is not None else None
-    if not isinstance(expr, cst.Expr) or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-        return None
+def _own_statement(rule: Any, send: ChannelSend) -> Union[cst.Expr, str]:
+    """The `await ch.put(x)` expression statement, alone on its line; else why not."""
+    expr = rule.get_metadata(ParentNodeProvider, send.awaited, None) if send.awaited is not None else None
+    if not isinstance(expr, cst.Expr):
+        return "the send is part of a larger expression; the overloaded-error wrapper needs a statement of its own"
+    line = rule.get_metadata(ParentNodeProvider, expr, None)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return "the send shares its line with other code; the overloaded-error wrapper needs a line of its own"
     return expr
 
 
