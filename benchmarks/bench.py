@@ -33,16 +33,6 @@ import corpus  # noqa: E402
 
 QUICK_PROJECTS = ("janus", "aiofiles", "a2wsgi", "trio-websocket")
 BIN = Path(sys.executable).parent
-# flake8 would also run dispatch-lint's own DSP plugin, which is installed in the same
-# environment; this launcher drops it so that the time is flake8-async's alone.
-FLAKE8_WITHOUT_DSP = """
-import sys
-from flake8.plugins import finder
-from flake8.main.cli import main
-_find = finder.find_plugins
-finder.find_plugins = lambda *a, **k: [p for p in _find(*a, **k) if p.entry_point.name != "DSP"]
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 @dataclass
@@ -167,7 +157,7 @@ def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str]) -> List[M
     if "flake8-async" not in skip:
         subset, scale = space.subset(peer_lines)
         results.append(run("flake8-async", "flake8 --select ASYNC124 (flake8-async)",
-                           [sys.executable, "-c", FLAKE8_WITHOUT_DSP, "--isolated", "--select", "ASYNC124",
+                           [*corpus.flake8_without_dsp(), "--isolated", "--select", "ASYNC124",
                             "--exit-zero", *relative(subset, space.root)], space, subset, scale, ok=(0,)))
     return results
 

@@ -49,6 +49,23 @@ PINNED = dict(PINS)
 SDIST_SUFFIXES = (".tar.gz", ".zip")
 
 
+# flake8 would also run dispatch-lint's own DSP plugin, installed in the same environment;
+# this launcher drops it, so that a peer's findings and time are its own.
+_FLAKE8_WITHOUT_DSP = """
+import sys
+from flake8.plugins import finder
+from flake8.main.cli import main
+_find = finder.find_plugins
+finder.find_plugins = lambda *a, **k: [p for p in _find(*a, **k) if p.entry_point.name != "DSP"]
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def flake8_without_dsp() -> List[str]:
+    """The command prefix that runs flake8 with every plugin but dispatch-lint's."""
+    return [sys.executable, "-c", _FLAKE8_WITHOUT_DSP]
+
+
 class CorpusUnavailable(RuntimeError):
     """The corpus is not on disk and cannot be downloaded (offline, PyPI error)."""
 

@@ -87,7 +87,7 @@ def run_ruff(files: Sequence[Path]) -> List[dict]:
 
 
 def run_async124(files: Sequence[Path]) -> List[dict]:
-    command = [sys.executable, "-m", "flake8", "--isolated", "--select", "ASYNC124", "--exit-zero",
+    command = [*corpus.flake8_without_dsp(), "--isolated", "--select", "ASYNC124", "--exit-zero",
                "--format", "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s", *map(str, files)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     findings = []
