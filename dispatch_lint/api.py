@@ -1,5 +1,12 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
+from dispatch_lint.channels.bounding import (
+    capacity_edit,
+    constant_edit,
+    constant_usable,
+    construction_text,
+    no_bound_reason,
+)
 from dispatch_lint.channels.construction import (
     ChannelCapacity,
     constructor_kind,
@@ -9,6 +16,8 @@ from dispatch_lint.channels.construction import (
     single_assigned_value,
 )
 from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
+from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
+from dispatch_lint.channels.site import statement_lines
 from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, import_edit, try_send
 from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
@@ -26,10 +35,13 @@ __all__ = [
     "ChannelMap",
     "ChannelSend",
     "ChannelSite",
+    "DEFAULT_MARKER",
     "Diagnostic",
     "Edit",
     "Fix",
     "Invalid",
+    "JUSTIFICATION_WORDS",
+    "Justifier",
     "OVERLOADED_ERROR",
     "Option",
     "Position",
@@ -39,16 +51,23 @@ __all__ = [
     "TRACKING_METADATA",
     "TRIGGER_WORDS",
     "TrySend",
+    "UNBOUNDED_MARKER",
     "Valid",
+    "capacity_edit",
     "channel_map",
+    "constant_edit",
+    "constant_usable",
+    "construction_text",
     "constructor_kind",
     "evaluate",
     "has_marker",
     "import_edit",
     "inbox_reason",
     "module_name",
+    "no_bound_reason",
     "qualified_names",
     "read_capacity",
     "single_assigned_value",
+    "statement_lines",
     "try_send",
 ]

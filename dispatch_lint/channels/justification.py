@@ -166,16 +166,26 @@ class Justifier:
             line += step
 
     def _explains(self, group: Sequence[Comment]) -> Optional[str]:
-        for i, comment in enumerate(group):
-            marker = self._marker.match(comment.text)
+        pieces = list(_pieces(group))
+        for i, piece in enumerate(pieces):
+            marker = self._marker.match(piece.text)
             if marker is None:
                 continue
-            rest = [comment.text[marker.end():]]
-            rest += [c.text for c in group[i + 1:] if c.own_line and not self._marker.match(c.text)]
+            rest = [piece.text[marker.end():]]
+            rest += [p.text for p in pieces[i + 1:] if p.own_line and not self._marker.match(p.text)]
             reason = " ".join(rest).strip()
             if re.search(r"\w", reason) and not TODO.match(reason):
-                return comment.text
-        for comment in group:
-            if not self._marker.match(comment.text) and names_a_limit(comment.text, self._words):
-                return comment.text
+                return piece.text
+        for piece in pieces:
+            if not self._marker.match(piece.text) and names_a_limit(piece.text, self._words):
+                return piece.text
         return None
+
+
+def _pieces(group: Sequence[Comment]) -> Iterator[Comment]:
+    """Each comment split at further `#`s (`# noqa  # unbounded: ...`); only a
+    line's first piece counts as standing on its own line."""
+    for comment in group:
+        for index, part in enumerate(comment.text.split("#")):
+            if part.strip():
+                yield Comment(comment.line, part.strip(), comment.own_line and index == 0)
