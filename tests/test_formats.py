@@ -10,7 +10,7 @@ import pytest
 
 from dispatch_lint.frontends.formats.github import github
 from dispatch_lint.types import Diagnostic
-from helpers import ROOT, run_cli
+from helpers import run_cli
 
 BAD = "x = (\n"
 
