@@ -1,5 +1,8 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
+from dispatch_lint.analysis.async_body import OwnBody, definitions_named, is_stub, own_body
+from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
+from dispatch_lint.analysis.dead_async import assess as assess_dead_async
 from dispatch_lint.channels.bounding import (
     capacity_edit,
     constant_edit,
@@ -26,6 +29,12 @@ from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
 __all__ = [
+    "DeadAsyncVerdict",
+    "OwnBody",
+    "assess_dead_async",
+    "definitions_named",
+    "is_stub",
+    "own_body",
     "ACTOR_INBOX",
     "Applicability",
     "CHANNEL_KINDS",

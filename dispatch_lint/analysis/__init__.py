@@ -1,0 +1,1 @@
+"""Project-wide reasoning that rules reach through `dispatch_lint.api`."""

@@ -1,0 +1,430 @@
+"""DSP201 async-never-awaits."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional, Sequence, Set
+
+import libcst as cst
+from libcst.metadata import CodeRange, ParentNodeProvider, PositionProvider, QualifiedNameProvider
+
+from dispatch_lint.api import (
+    Applicability,
+    DeadAsyncVerdict,
+    Edit,
+    Fix,
+    Invalid,
+    Option,
+    Position,
+    Rule,
+    Valid,
+    assess_dead_async,
+    definitions_named,
+    is_stub,
+    own_body,
+)
+
+ALLOWED_DECORATORS = Option(
+    "allowed-async-decorators",
+    (),
+    "Qualified names of decorators that do not need a coroutine (DSP201 checks functions "
+    "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`).",
+)
+TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
+
+# Decorators that do not make a function an interface or a registered callback.
+PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
+ASYNC_PROTOCOL = frozenset({"__aenter__", "__aexit__", "__anext__"})
+# Calls that need a running event loop (or ask which one runs).
+LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task",
+                        "asyncio.ensure_future", "asyncio.Future", "asyncio.current_task",
+                        "sniffio.current_async_library", "trio.lowlevel.current_task",
+                        "anyio.get_current_task"})
+LOOP_METHODS = frozenset({"create_task", "create_future", "ensure_future", "call_soon", "call_later",
+                          "call_at", "run_in_executor", "start_soon"})
+
+
+class AsyncNeverAwaits(Rule):
+    """## What it does
+    Finds an `async def` whose own body never awaits: no `await`, `async for`,
+    `async with` or async comprehension (bodies of nested functions, classes
+    and lambdas do not count; an await in a nested function's default value or
+    decorator does). Methods are checked too, unlike ruff's RUF029 and
+    flake8-async's ASYNC124.
+
+    The rule asks the whole project (not only the checked paths) and is quiet
+    where `async` is an interface rather than an accident:
+    - async generators, and stub bodies (docstring, `pass`, `...`,
+      `raise NotImplementedError`);
+    - `@overload`, `@abstractmethod`, and methods of `Protocol` and ABC classes;
+    - a method that overrides a base-class coroutine, or whose base class is
+      outside the project, or that carries `@override`; and a method that a
+      subclass in the project overrides with a coroutine that awaits;
+    - `__aenter__`, `__aexit__`, `__anext__`;
+    - decorated functions, unless every decorator is on the allow-list
+      (`staticmethod`, `classmethod`, `functools.wraps`, and the
+      `allowed-async-decorators` setting);
+    - functions referenced anywhere in the project other than by a direct
+      `await f(...)`: passed as a callback, stored, registered as a handler,
+      or given to `create_task`, `gather` and the like;
+    - pytest tests (`test*`) unless `dead-async-in-tests` is set; fixtures are
+      decorated;
+    - functions that need a running event loop (`get_running_loop()`,
+      `create_task`, `asyncio.Future()`, `sniffio`...), unless some call site
+      awaits them, which proves the loop is running;
+    - one of several alternative definitions (`if`/`else`, `try`/`except
+      ImportError`) where another alternative is a coroutine that awaits.
+
+    The message says whether every call site in the project is a plain
+    `await` (then the rewrite applies) or names the first place that prevents
+    it: a call without `await`, or `await x.name()` whose receiver may reach
+    another method of that name that does await.
+
+    ## Why is this bad?
+    A coroutine that never awaits still costs a task switch at every call, and
+    it tells readers and callers that it may suspend, so they guard against
+    interleavings that cannot happen. It often is the leftover of a refactor:
+    a function that used to await a bounded send no longer does, and its
+    callers still await it.
+
+    ## Example
+    ```python
+    async def _forward(message):
+        inbox.put_nowait(message)
+
+    async def handle(message):
+        await _forward(message)
+    ```
+
+    ## Use instead
+    ```python
+    def _forward(message):
+        inbox.put_nowait(message)
+
+    async def handle(message):
+        _forward(message)
+    ```
+    `handle` then awaits nothing either, and `dispatch-lint fix` rewrites it
+    and its callers on the next pass, until nothing changes.
+
+    ## Fix safety
+    The fix drops `async` from the definition and `await` from every call site
+    in the project, in every file. It is offered only when every reference is
+    such a call site inside the checked paths. It is **safe** when the function
+    cannot be reached from outside the project: a name with a leading
+    underscore (or a method of such a class), a nested function, or a module
+    that is not public API (a private module, tests, scripts, examples). It is
+    **unsafe** otherwise, because users of a library may await it; also when
+    a call site's receiver is not known statically, or when the project's
+    tests replace the function with `AsyncMock`, relying on a coroutine.
+
+    ## Options
+    - `allowed-async-decorators` (default `[]`): qualified names of decorators
+      that do not need a coroutine, in addition to `staticmethod`,
+      `classmethod` and `functools.wraps`.
+    - `dead-async-in-tests` (default `false`): also check pytest tests.
+    """
+
+    CODE = "DSP201"
+    NAME = "async-never-awaits"
+    MESSAGE = "`async def` never awaits"
+    NEEDS_INDEX = True
+    OPTIONS = (ALLOWED_DECORATORS, TESTS_CHECKED)
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ParentNodeProvider)
+    VALID = [
+        Valid("""
+            async def _gen():
+                yield 1
+        """),
+        Valid("""
+            class Port:
+                async def read(self):
+                    ...
+        """),
+        Valid("""
+            from typing import Protocol
+
+            class Source(Protocol):
+                async def read(self):
+                    return b""
+        """),
+        Valid("""
+            import abc
+
+            class Base(abc.ABC):
+                @abc.abstractmethod
+                async def read(self):
+                    return b""
+        """),
+        Valid("""
+            class Base:
+                async def read(self):
+                    return b""
+
+            class Network(Base):
+                async def read(self):
+                    return await fetch()
+
+            async def use(source: Base):
+                await source.read()
+        """),
+        Valid("""
+            class Lock:
+                async def __aenter__(self):
+                    return self
+
+                async def __aexit__(self, *exc):
+                    return None
+        """),
+        Valid("""
+            import functools
+
+            @functools.lru_cache
+            async def _cached():
+                return 1
+        """),
+        Valid("""
+            async def _on_message(message):
+                print(message)
+
+            def register(router):
+                router.add_handler(_on_message)
+        """),
+        Valid("""
+            import asyncio
+
+            async def _tick():
+                print("tick")
+
+            async def main():
+                asyncio.create_task(_tick())
+                await asyncio.sleep(1)
+        """),
+        Valid("""
+            async def test_parse():
+                assert 1 + 1 == 2
+        """),
+        Valid("""
+            import asyncio
+
+            async def _start():
+                asyncio.get_running_loop().call_soon(print)
+        """),
+        Valid("""
+            try:
+                from fast import _send
+            except ImportError:
+                async def _send(data):
+                    print(data)
+            else:
+                async def _send(data):
+                    await _fast_send(data)
+        """),
+        Valid("""
+            import aiohttp.web
+
+            class Handler(aiohttp.web.View):
+                async def get(self):
+                    return aiohttp.web.Response()
+        """),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            async def _forward(message):
+                print(message)
+
+            async def handle(message):
+                await _forward(message)
+            """,
+            expected_replacement="""
+            def _forward(message):
+                print(message)
+
+            async def handle(message):
+                _forward(message)
+            """,
+            expected_message="every call site in the project is a plain `await` (1 call site in 1 file)",
+        ),
+        Invalid(
+            """
+            class _Gateway:
+                async def _route(self, request):
+                    return request.path
+
+                async def serve(self, request):
+                    return await self._route(request)
+            """,
+            expected_replacement="""
+            class _Gateway:
+                def _route(self, request):
+                    return request.path
+
+                async def serve(self, request):
+                    return self._route(request)
+            """,
+        ),
+        Invalid(
+            """
+            import asyncio
+
+            async def _compute():
+                return 42
+
+            def main():
+                asyncio.run(_compute())
+            """,
+            expected_message="called without `await` at case.py:8",
+        ),
+        Invalid(
+            """
+            class Plain:
+                async def emit(self, line):
+                    print(line)
+
+            class Remote:
+                async def emit(self, line):
+                    await send(line)
+
+            async def log(logger, line):
+                await logger.emit(line)
+            """,
+            expected_message="may also reach `Remote.emit`",
+        ),
+        Invalid(
+            """
+            async def _forward(message):
+                print(message)
+
+            class Actor:
+                @staticmethod
+                async def forward(message):
+                    print(message)
+            """,
+            expected_message="nothing in the project calls it",
+        ),
+        Invalid(
+            """
+            async def test_parse():
+                assert 1 + 1 == 2
+            """,
+            settings={"dead-async-in-tests": True},
+        ),
+        Invalid(
+            """
+            from unittest.mock import AsyncMock, patch
+
+            async def _fetch():
+                return 1
+
+            async def use():
+                return await _fetch()
+
+            def check():
+                with patch("case._fetch", new_callable=AsyncMock):
+                    pass
+            """,
+            expected_message="the tests replace it with an AsyncMock",
+        ),
+    ]
+
+    @classmethod
+    def could_report(cls, text: str, facts: object = None) -> bool:
+        if facts is not None:
+            return bool(getattr(facts, "has_candidates", True))
+        return "async" in text
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None or self.context.index is None:
+            return
+        body = own_body(node)
+        if body.awaits or body.yields or self._exempt(node, body.calls):
+            return
+        name = node.name.value
+        line = self.node_range(node).start.line
+        verdict = assess_dead_async(self.context.index, self.context.path, line, name, self._needs_loop(body.calls))
+        if verdict is None or verdict.exemption:
+            return
+        where = CodeRange(self.node_range(node).start, self.node_range(node.name).end)
+        self.report(node, self._message(name, verdict), fix=self._fix(node, name, verdict),
+                    no_fix_reason=verdict.run_blocker, position=where)
+
+    # -- exemptions that the file itself shows ----------------------------------
+
+    def _exempt(self, node: cst.FunctionDef, calls: Sequence[cst.Call]) -> bool:
+        name = node.name.value
+        if name in ASYNC_PROTOCOL or is_stub(node):
+            return True
+        if name.startswith("test") and not self.options.get(TESTS_CHECKED.name):
+            return True
+        allowed = PLAIN_DECORATORS | set(self.options.get(ALLOWED_DECORATORS.name, ()))
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            target = expression.func if isinstance(expression, cst.Call) else expression
+            names = self._qualified(target)
+            if not names or not names <= allowed:
+                return True  # overload, abstractmethod, override, or a decorator that may need a coroutine
+        return self._has_awaiting_alternative(node)
+
+    def _qualified(self, node: cst.CSTNode) -> Set[str]:
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def _has_awaiting_alternative(self, node: cst.FunctionDef) -> bool:
+        """Another definition of the name in a sibling branch of the same
+        `if`/`try` is a coroutine that awaits: `async` is then the interface."""
+        branching = None
+        parent = self.get_metadata(ParentNodeProvider, node, None)
+        while parent is not None and not isinstance(parent, (cst.Module, cst.FunctionDef, cst.ClassDef)):
+            if isinstance(parent, (cst.If, cst.Try, cst.TryStar)):
+                branching = parent
+            parent = self.get_metadata(ParentNodeProvider, parent, None)
+        if branching is None:
+            return False
+        for other in definitions_named(branching, node.name.value):
+            if other is not node and other.asynchronous is not None:
+                body = own_body(other)
+                if body.awaits or body.yields:
+                    return True
+        return False
+
+    def _needs_loop(self, calls: Iterable[cst.Call]) -> bool:
+        for call in calls:
+            if self._qualified(call.func) & LOOP_CALLS:
+                return True
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOOP_METHODS:
+                return True
+        return False
+
+    # -- message and fix -------------------------------------------------------
+
+    @staticmethod
+    def _message(name: str, verdict: DeadAsyncVerdict) -> str:
+        head = f"`{name}` is declared `async` but never awaits"
+        if verdict.blocker:
+            text = f"{head}; not every call site is a plain `await`: {verdict.blocker}"
+        elif verdict.sites:
+            count = len(verdict.sites)
+            text = (f"{head}; every call site in the project is a plain `await` "
+                    f"({count} call site{'s' if count != 1 else ''} in {verdict.files} "
+                    f"file{'s' if verdict.files != 1 else ''})")
+        else:
+            text = f"{head}; nothing in the project calls it"
+        if verdict.unsafe_because:
+            text += f" (fix is unsafe: {verdict.unsafe_because})"
+        return text
+
+    def _fix(self, node: cst.FunctionDef, name: str, verdict: DeadAsyncVerdict) -> Optional[Fix]:
+        if verdict.run_blocker:
+            return None
+        edits: List[Edit] = [self.delete_prefix(node, "async" + node.asynchronous.whitespace_after.value)]
+        own = self.context.index.file(self.context.path)
+        for site in verdict.sites:
+            path = site.runner_path or (self.context.path if own and site.real_path == own.path else None)
+            if path is None:
+                return None
+            edits.append(Edit(path, Position(site.line, site.column), Position(site.line, site.end_column), ""))
+        safe = not verdict.public and not verdict.unsafe_because
+        count = len(verdict.sites)
+        description = f"make `{name}` synchronous and drop `await` at {count} call site{'s' if count != 1 else ''}"
+        return self.make_fix(Applicability.SAFE if safe else Applicability.UNSAFE, description, *edits)
+
+
