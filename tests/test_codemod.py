@@ -78,3 +78,26 @@ def test_codemod_reads_stdin(project):
         input="async def _f():\n    return 1\n", cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "def _f():\n    return 1\n\n"  # libcst.tool's print() adds a newline
+
+
+def test_drop_dead_async_runs_by_name_from_the_config(project):
+    (project / ".libcst.codemod.yaml").write_text("modules:\n  - dispatch_lint.codemods\nformatter: []\n")
+    (project / "svc.py").write_text(
+        "async def _stamp(frame):  # keep me\n    frame['seen'] = True\n    return frame\n\n\n"
+        "async def handle(frame):\n    return await _stamp(frame)\n")
+    result = libcst_tool(project, "codemod", "dead_async.DropDeadAsync", "--no-format", "--hide-progress",
+                         "-j", "1", "svc.py")
+    assert result.returncode == 0, result.stderr
+    assert (project / "svc.py").read_text() == (
+        "def _stamp(frame):  # keep me\n    frame['seen'] = True\n    return frame\n\n\n"
+        "async def handle(frame):\n    return _stamp(frame)\n")
+
+
+def test_drop_dead_async_leaves_cross_file_fixes_to_the_command(project):
+    (project / "helpers.py").write_text("async def _stamp(frame):\n    return frame\n")
+    (project / "svc.py").write_text(
+        "from helpers import _stamp\n\n\nasync def handle(frame):\n    return await _stamp(frame)\n")
+    result = codemod(project, "dispatch_lint.codemods.dead_async.DropDeadAsync", "helpers.py", "svc.py")
+    assert result.returncode == 0, result.stderr
+    assert (project / "helpers.py").read_text() == "async def _stamp(frame):\n    return frame\n"
+    assert "WARNING: DSP201 line 1: `_stamp` is declared `async` but never awaits" in result.stderr
