@@ -5,6 +5,8 @@ import stat
 
 from fix_toys import TOYS, toy_settings
 
+from dispatch_lint.api import Applicability, Rule
+from dispatch_lint.config import load_settings
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.fixes.loop import UNSAFE_REASON, FixLoop
 from dispatch_lint.fixes.report import summary, unified_diff
@@ -214,3 +216,25 @@ def test_file_reached_through_a_symlink_inside_the_roots_is_written_once(project
     assert (project / "real" / "target.py").read_text() == "def _f():\n    pass\n"
     assert os.path.islink(project / "alias.py")
     assert outcome.remaining == [] and len(outcome.applied) == 2
+
+
+class ToyNoOp(Rule):
+    """Offers fixes that change nothing: `same()` rewrites itself, `empty()` has no edits."""
+
+    CODE = "TST903"
+    NAME = "toy-no-op"
+    MESSAGE = "no-op fix"
+    TRIGGERS = ("same(", "empty(")
+
+    def visit_Call(self, node):
+        name = node.func.value
+        edits = [self.replace(node, self.context.module.code_for_node(node))] if name == "same" else []
+        self.report(node, fix=self.make_fix(Applicability.SAFE, name, *edits))
+
+
+def test_fixes_that_change_nothing_are_not_applied_or_repeated(project):
+    (project / "a.py").write_text("same()\nempty()\n")
+    settings = load_settings([str(project)], (), ["DSP001", "DSP002", "TST903"], {"select": ["TST903"]})
+    outcome = FixLoop(Engine(settings, [ToyNoOp], jobs=1)).run([str(project)])
+    assert outcome.applied == [] and outcome.passes == 1
+    assert [r.reason for r in outcome.remaining] == ["the fix changes nothing"] * 2

@@ -181,8 +181,7 @@ class FixLoop:
         """Offsets of the fix's edits per file, or None (and a reason kept) when it cannot apply."""
         reason = None
         own: Dict[str, List[Tuple[int, int]]] = {}
-        if not edits:
-            reason = "the fix has no edits"
+        changes = False
         for path in dict.fromkeys(path for path, _ in edits):
             text = self._text(path)
             refusal = self.guard(path)
@@ -193,13 +192,16 @@ class FixLoop:
             else:
                 mine = [e for p, e in edits if p == path]
                 try:
-                    apply_edits(text, mine)
+                    changes = changes or apply_edits(text, mine) != text
                     own[path] = [(start, end) for start, end, _ in spans(text, mine)]
                 except EditConflict as exc:
                     reason = f"fix not applied: bad edits in {path}: {exc}"
             if reason:
                 self.rejected[_key(diagnostic)] = reason
                 return None
+        if not changes:  # applying it would repeat in every pass
+            self.rejected[_key(diagnostic)] = "the fix changes nothing"
+            return None
         return own
 
     def _first_breakage(self, texts: Mapping[str, str]) -> Optional[Tuple[str, str]]:
