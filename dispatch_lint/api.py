@@ -22,7 +22,7 @@ from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, i
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
 from dispatch_lint.channels.site import statement_lines
 from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
-from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, import_edit, try_send
+from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
 from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
 from dispatch_lint.config import Option
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
@@ -70,7 +70,6 @@ __all__ = [
     "constructor_kind",
     "evaluate",
     "has_marker",
-    "import_edit",
     "inbox_reason",
     "module_name",
     "no_bound_reason",

@@ -140,8 +140,9 @@ class Resolver:
             return self._name(expr, depth)
         if isinstance(expr, cst.Attribute):
             inner = self.resolve(expr.value, depth + 1)
-            if inner is not None and inner.part == JANUS and not inner.container and expr.attr.value in inner.kind.views:
-                return Ref(inner.construction, inner.kind, expr.attr.value)
+            view = expr.attr.value
+            if inner is not None and inner.part == JANUS and not inner.container and view in inner.kind.views:
+                return Ref(inner.construction, inner.kind, view)
             owner = self._attribute_owner(expr)
             if owner is None:
                 return None

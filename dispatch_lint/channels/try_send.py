@@ -30,7 +30,8 @@ OVERLOADED_ERROR = Option(
     "`package.module:ErrorClass` raised when an actor inbox is full. When set, the "
     "try-send rewrite becomes `try: ch.put_nowait(x)` / `except <full>: raise "
     "ErrorClass(channel_name, capacity, operation) from None` and the import is added.",
-    check=lambda value: None if value == "" or ERROR_SPEC.match(value) else 'must look like "package.module:ErrorClass"',
+    check=lambda value: None if value == "" or ERROR_SPEC.match(value)
+    else 'must look like "package.module:ErrorClass"',
 )
 
 
@@ -171,7 +172,8 @@ def _text_edit(path: str, before: str, after: str) -> Edit:
     while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
         suffix += 1
     starts = line_starts(before)
-    return Edit(path, _position(starts, prefix), _position(starts, len(before) - suffix), after[prefix:len(after) - suffix])
+    end = len(before) - suffix
+    return Edit(path, _position(starts, prefix), _position(starts, end), after[prefix:len(after) - suffix])
 
 
 def _position(starts: List[int], offset: int) -> Position:
