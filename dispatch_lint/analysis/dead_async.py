@@ -10,11 +10,14 @@ call sites dropping `async` must rewrite, and what blocks the rewrite.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Optional, Tuple
 
 from dispatch_lint.engine.index import ProjectIndex
 from dispatch_lint.engine.index_facts import CALL, SPAWN, VALUE, AsyncDefFact, AwaitSite, FileFacts
 
+# Decorators that do not make a function an interface or a registered callback.
+PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
+ASYNC_PROTOCOL = frozenset({"__aenter__", "__aexit__", "__anext__"})
 INTERFACE_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"})
 # Bases outside the project known to declare no coroutine methods.
 PLAIN_BASES = frozenset({"typing.Generic", "typing_extensions.Generic", "typing.NamedTuple",
@@ -215,3 +218,24 @@ def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: boo
         CallSite(o.path, index.runner_path(o.path), s.line, s.column, s.end_column) for o, s in sites
     )
     return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public(), unsafe)
+
+
+def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
+    """The pre-filter: whether some dead `async def` of the file survives the
+    exemptions that `ast` facts and the index can decide. It exempts only what
+    the LibCST rule exempts too, so it never hides a finding."""
+    index = facts.index
+    if index is None:
+        return facts.has_candidates
+    allowed = {name.rpartition(".")[2] for name in (*PLAIN_DECORATORS, *allowed_decorators)}
+    for fact in facts.defs:
+        if fact.awaits or fact.stub or fact.name in ASYNC_PROTOCOL:
+            continue
+        if fact.name.startswith("test") and not check_tests:
+            continue
+        if any(d.rpartition(".")[2] not in allowed for d in fact.decorators):
+            continue
+        verdict = assess(index, facts.path, fact.line, fact.name, needs_loop=False)
+        if verdict is not None and verdict.exemption is None:
+            return True
+    return False

@@ -51,8 +51,10 @@ def _real(path: str) -> str:
 
 
 class ProjectIndex:
-    def __init__(self, root: str, facts: Sequence[FileFacts], runner_paths: Mapping[str, str]) -> None:
+    def __init__(self, root: str, facts: Sequence[FileFacts], runner_paths: Mapping[str, str],
+                 options: Optional[Mapping[str, object]] = None) -> None:
         self.root = root
+        self.options = dict(options or {})  # the run's rule settings, for pre-filters
         self.files: Dict[str, FileFacts] = {f.path: f for f in facts}
         self.runner_paths = dict(runner_paths)  # real path -> the run's spelling
         self.modules: Dict[str, FileFacts] = {}
@@ -68,6 +70,7 @@ class ProjectIndex:
         self.module_attr_refs: Dict[str, List[Tuple[FileFacts, str, int]]] = {}
         self.imports: Dict[str, List[Tuple[FileFacts, str, str]]] = {}
         for file in self.all_files():
+            file.index = self
             for name, entry in file.name_refs.items():
                 self.name_refs.setdefault(name, []).append((file, entry))
             for name, entry in file.attr_refs.items():
@@ -116,7 +119,7 @@ class ProjectIndex:
         finally:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]
-        return cls(_real(root), facts, runner_paths)
+        return cls(_real(root), facts, runner_paths, settings.options)
 
     # -- files and names -------------------------------------------------------
 

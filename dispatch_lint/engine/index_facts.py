@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 # Calls whose coroutine arguments run as tasks: the callee must stay a coroutine.
 SPAWNERS = frozenset({"create_task", "ensure_future", "gather", "shield", "wait", "as_completed",
@@ -31,6 +31,8 @@ class AsyncDefFact:
     class_qualname: Optional[str]  # the class it is a method of
     nested: bool  # defined inside a function
     awaits: bool  # its own body awaits (or is an async generator)
+    decorators: Tuple[str, ...] = ()  # dotted, resolved through the file's imports ("?" if not a name)
+    stub: bool = False  # docstring, pass, ... or raise NotImplementedError only
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,13 @@ class FileFacts:
     # (module, attribute) -> kinds, for `mod.name` where `mod` is an imported module
     module_attr_refs: Dict[Tuple[str, str], int] = field(default_factory=dict)
     async_mocked: FrozenSet[str] = frozenset()  # names the tests replace with AsyncMock
+    # The project index these facts belong to, set when it is built (never pickled).
+    index: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["index"] = None
+        return state
 
     @property
     def has_candidates(self) -> bool:
@@ -340,7 +349,9 @@ class _Extractor:
         self.body(node.body, cls, qualname + ".<locals>.", own)
         if isinstance(node, ast.AsyncFunctionDef):
             method_of = cls if cls is not None and prefix == cls + "." else None
-            self.defs.append(AsyncDefFact(node.name, qualname, node.lineno, method_of, frame is not None, own[0]))
+            decorators = tuple(_dotted(d.func if isinstance(d, ast.Call) else d) or "?" for d in node.decorator_list)
+            self.defs.append(AsyncDefFact(node.name, qualname, node.lineno, method_of, frame is not None,
+                                          own[0], decorators, _is_stub(node.body)))
 
     def facts(self, path: str, public: bool) -> FileFacts:
         def resolve(base: str) -> str:
@@ -356,6 +367,8 @@ class _Extractor:
             ClassFact(q, line, tuple(resolve(b) for b in bases), tuple(sorted(m.items())))
             for q, line, bases, m in self.classes
         )
+        defs = tuple(replace(d, decorators=tuple(resolve(x) if x != "?" else x for x in d.decorators))
+                     if d.decorators else d for d in self.defs)
         sites = []
         for site, raw in self.sites:
             receiver = site.receiver
@@ -377,7 +390,7 @@ class _Extractor:
             path=path,
             module=self.module,
             public=public,
-            defs=tuple(self.defs),
+            defs=defs,
             classes=classes,
             imports=dict(self.imports),
             star_imports=tuple(self.star),
@@ -390,6 +403,22 @@ class _Extractor:
 
     def _pos(self, entry: List[int]) -> Tuple[int, int, int]:
         return entry[0], entry[1], self.char_col(entry[1], entry[2])
+
+
+def _is_stub(body: List[ast.stmt]) -> bool:
+    for statement in body:
+        if type(statement) is ast.Pass:
+            continue
+        if type(statement) is ast.Expr and type(statement.value) is ast.Constant and (
+            isinstance(statement.value.value, (str, bytes)) or statement.value.value is Ellipsis
+        ):
+            continue
+        if type(statement) is ast.Raise and statement.exc is not None:
+            exc = statement.exc.func if type(statement.exc) is ast.Call else statement.exc
+            if type(exc) is ast.Name and exc.id == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 def _is_async_mock(node: ast.AST) -> bool:

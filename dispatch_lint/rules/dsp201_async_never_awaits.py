@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Sequence, Set
+from typing import Any, Iterable, List, Optional, Sequence, Set
 
 import libcst as cst
 from libcst.metadata import CodeRange, ParentNodeProvider, PositionProvider, QualifiedNameProvider
 
 from dispatch_lint.api import (
+    ASYNC_PROTOCOL,
+    PLAIN_DECORATORS,
     Applicability,
     DeadAsyncVerdict,
     Edit,
@@ -20,6 +22,7 @@ from dispatch_lint.api import (
     assess_dead_async,
     definitions_named,
     is_stub,
+    may_report,
     own_body,
 )
 
@@ -31,9 +34,6 @@ ALLOWED_DECORATORS = Option(
 )
 TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
 
-# Decorators that do not make a function an interface or a registered callback.
-PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
-ASYNC_PROTOCOL = frozenset({"__aenter__", "__aexit__", "__anext__"})
 # Calls that need a running event loop (or ask which one runs).
 LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task",
                         "asyncio.ensure_future", "asyncio.Future", "asyncio.current_task",
@@ -328,10 +328,11 @@ class AsyncNeverAwaits(Rule):
     ]
 
     @classmethod
-    def could_report(cls, text: str, facts: object = None) -> bool:
-        if facts is not None:
-            return bool(getattr(facts, "has_candidates", True))
-        return "async" in text
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None:
+            return "async" in text
+        options = facts.index.options if facts.index is not None else {}
+        return may_report(facts, options.get(ALLOWED_DECORATORS.name, ()), options.get(TESTS_CHECKED.name, False))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is None or self.context.index is None:

@@ -1,0 +1,210 @@
+"""DSP201 across files: call-site edits in every file, path spellings, receivers,
+blocked rewrites, fix safety, the cascade on re-run, and the pre-filter."""
+
+import os
+import textwrap
+
+from dispatch_lint import registry
+from dispatch_lint.engine.runner import Engine
+from dispatch_lint.fixes.edits import apply_edits
+from dispatch_lint.rules import ALL_RULES
+from dispatch_lint.types import Applicability
+
+
+def write(root, files):
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def run(root, paths, overlay=None, prefilter=True):
+    settings = registry.settings_for([str(root)], {"select": ["DSP201"], "cache": False})
+    return Engine(settings, ALL_RULES, jobs=1, prefilter=prefilter).run(paths, overlay).diagnostics
+
+
+def fixed(root, diagnostic):
+    """Apply one fix's edits, per file as the run named it."""
+    out = {}
+    for path in {e.path for e in diagnostic.fix.edits}:
+        text = (root / path).read_text() if not os.path.isabs(path) else open(path).read()
+        out[path] = apply_edits(text, [e for e in diagnostic.fix.edits if e.path == path])
+    return out
+
+
+PACKAGE = {
+    "svc/__init__.py": "",
+    "svc/_queueing.py": """
+        async def _push(item):
+            print(item)
+    """,
+    "svc/worker.py": """
+        from svc import _queueing
+        from svc._queueing import _push as push_now
+
+        async def handle(item):
+            await push_now(item)
+            await _queueing._push(item)
+    """,
+}
+
+
+def test_the_fix_edits_every_file_with_a_call_site_in_the_runs_spelling(tmp_path, monkeypatch):
+    write(tmp_path, PACKAGE)
+    monkeypatch.chdir(tmp_path)
+    [finding] = run(tmp_path, ["svc"])
+    assert finding.path == os.path.join("svc", "_queueing.py")
+    assert finding.fix.applicability is Applicability.SAFE
+    assert "2 call sites in 1 file" in finding.message
+    out = fixed(tmp_path, finding)
+    assert out[os.path.join("svc", "_queueing.py")].startswith("\ndef _push(item):")
+    assert "    push_now(item)\n    _queueing._push(item)\n" in out[os.path.join("svc", "worker.py")]
+
+
+def test_a_call_site_outside_the_analysed_paths_blocks_the_fix(tmp_path):
+    write(tmp_path, PACKAGE)
+    [finding] = run(tmp_path, [str(tmp_path / "svc" / "_queueing.py")])
+    assert finding.fix is None
+    assert "outside the analysed paths (svc/worker.py)" in finding.no_fix_reason
+    assert "every call site in the project is a plain `await`" in finding.message
+
+
+def test_a_caller_left_without_await_is_found_on_the_rerun(tmp_path):
+    write(tmp_path, PACKAGE)
+    first = run(tmp_path, [str(tmp_path / "svc")])
+    worker = str(tmp_path / "svc" / "worker.py")
+    queueing = str(tmp_path / "svc" / "_queueing.py")
+    overlay = {path: apply_edits(open(path).read(), [e for e in first[0].fix.edits if e.path == path])
+               for path in (worker, queueing)}
+    second = run(tmp_path, [str(tmp_path / "svc")], overlay)
+    assert [(d.path, d.line) for d in second] == [(worker, 5)]
+    assert second[0].fix.applicability is Applicability.UNSAFE  # `handle` is public API
+    assert "nothing in the project calls it" in second[0].message
+
+
+def test_receivers_self_super_and_unknown(tmp_path):
+    write(tmp_path, {"m.py": """
+        class _Base:
+            async def _close(self):
+                print("closed")
+
+        class _Child(_Base):
+            async def shutdown(self):
+                await self._close()
+                await super()._close()
+
+        async def stop(thing):
+            await thing._close()
+    """})
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert finding.line == 3
+    assert "3 call sites" in finding.message
+    assert finding.fix.applicability is Applicability.UNSAFE  # `thing` could be anything
+    out = fixed(tmp_path, finding)[str(tmp_path / "m.py")]
+    assert "        self._close()\n        super()._close()\n" in out
+    assert "    thing._close()\n" in out
+
+
+def test_an_unknown_receiver_that_may_reach_an_awaiting_method_blocks_the_fix(tmp_path):
+    write(tmp_path, {"m.py": """
+        class _Plain:
+            async def _emit(self, line):
+                print(line)
+
+        class _Remote:
+            async def _emit(self, line):
+                await send(line)
+
+        async def log(logger):
+            await logger._emit("x")
+    """})
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert finding.fix is None
+    assert "`await …._emit()` at m.py:11 may also reach `_Remote._emit`" in finding.message
+
+
+def test_a_self_call_in_an_unrelated_class_is_not_a_call_site(tmp_path):
+    write(tmp_path, {"m.py": """
+        class _A:
+            async def _flush(self):
+                print("a")
+
+            async def run(self):
+                await self._flush()
+
+        class _B:
+            async def _flush(self):
+                await other()
+
+            async def run(self):
+                await self._flush()
+    """})
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert finding.line == 3 and "1 call site in 1 file" in finding.message
+    assert fixed(tmp_path, finding)[str(tmp_path / "m.py")].count("await self._flush()") == 1
+
+
+def test_tests_that_async_mock_it_make_the_fix_unsafe(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/_client.py": """
+            class _Client:
+                async def _fetch(self):
+                    return 1
+
+                async def get(self):
+                    return await self._fetch()
+        """,
+        "tests/test_client.py": """
+            from unittest import mock
+
+            def test_get():
+                with mock.patch.object(_Client, "_fetch", new_callable=mock.AsyncMock):
+                    pass
+        """,
+    })
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert finding.fix.applicability is Applicability.UNSAFE
+    assert "the tests replace it with an AsyncMock (tests/test_client.py)" in finding.message
+
+
+def test_a_public_module_function_gets_an_unsafe_fix_and_a_private_module_a_safe_one(tmp_path):
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/api.py": "async def fetch():\n    return 1\n",
+        "lib/_impl.py": "async def fetch():\n    return 1\n",
+    })
+    found = {os.path.basename(d.path): d.fix.applicability for d in run(tmp_path, [str(tmp_path)])}
+    assert found == {"api.py": Applicability.UNSAFE, "_impl.py": Applicability.SAFE}
+
+
+def test_findings_are_the_same_with_and_without_the_prefilter(tmp_path):
+    write(tmp_path, PACKAGE)
+    write(tmp_path, {"extra.py": """
+        import asyncio
+
+        async def _loop_time():
+            return asyncio.get_running_loop().time()
+
+        async def test_x():
+            pass
+
+        @staticmethod
+        async def _plain():
+            return 1
+    """})
+    paths = [str(tmp_path)]
+    assert run(tmp_path, paths) == run(tmp_path, paths, prefilter=False)
+
+
+def test_the_fixture_exemptions_are_each_quiet_and_prefilter_does_not_change_fixtures():
+    root = os.path.join(os.path.dirname(__file__), "..", "fixtures", "DSP201")
+    on = run_root(root, True)
+    assert on == run_root(root, False)
+    assert not [d for d in on if d.path.endswith("exemptions.py")]
+
+
+def run_root(root, prefilter):
+    settings = registry.settings_for([root], {"select": ["DSP201"], "cache": False})
+    return Engine(settings, ALL_RULES, jobs=1, prefilter=prefilter).run([root]).diagnostics
