@@ -76,9 +76,21 @@ def test_vocabulary_and_inflections(phrase):
     assert names_a_limit(phrase, WORDS)
 
 
-@pytest.mark.parametrize("phrase", ["unbounded queue", "unlimited", "infinite", "capture", "boundary", "recap"])
+@pytest.mark.parametrize("phrase", [
+    "unbounded queue", "unlimited", "infinite", "capture", "boundary", "recap",
+    "the port this socket is bound to", "a bound method",
+])
 def test_words_must_start_and_end_at_word_boundaries(phrase):
     assert not names_a_limit(phrase, WORDS)
+
+
+@pytest.mark.parametrize("comment, counts", [
+    ("# noqa: DSP301  # unbounded: fed by one finite file", True),
+    ("# unbounded:  # noqa: DSP301", False),
+    ("# type: ignore  # bounded upstream by the parser", True),
+])
+def test_each_hash_separated_part_is_judged_on_its_own(comment, counts):
+    assert (reason(f"q = Queue()  {comment}\n") is not None) == counts
 
 
 def test_marker_pattern_is_a_setting():

@@ -31,6 +31,8 @@ TODO = re.compile(r"^\W*(todo|fixme|xxx)\b", re.IGNORECASE)
 NEGATIONS = {"no", "not", "never", "without", "nothing", "none"}
 NEGATION_REACH = 2  # a negation up to this many words before a limit word cancels it
 MAX_BLANK_LINES = 1
+# "bound" that means bind, not limit: "the socket is bound to a port", "a bound method".
+NOT_A_LIMIT = re.compile(r"\s+(?:to|method)\b", re.IGNORECASE)
 
 DEFAULT_MARKER = r"unbounded\s*:"
 
@@ -113,7 +115,10 @@ def _negated(text: str, start: int) -> bool:
 def names_a_limit(text: str, words: Optional[Pattern[str]]) -> bool:
     if words is None or TODO.match(text):
         return False
-    return any(not _negated(text, m.start()) for m in words.finditer(text))
+    return any(
+        not _negated(text, m.start()) and not (m.group().lower() == "bound" and NOT_A_LIMIT.match(text, m.end()))
+        for m in words.finditer(text)
+    )
 
 
 class Justifier:

@@ -63,7 +63,10 @@ class UnjustifiedUnboundedChannel(Rule):
     (`no limit`, `not bounded`) do not count.
 
     Channels in actor-inbox code are reported by DSP302 instead, comment or not,
-    so a construction gets one finding.
+    so a construction gets one finding (ignoring DSP302 does not bring DSP301
+    back; narrow `actor-inbox` for that). Test code (`test_*.py`, `*_test.py`,
+    `conftest.py`, files under `tests/`, `test/`, `testing/`) is not checked
+    unless `unbounded-in-tests` is set: a test's input is finite.
 
     ## Why is this bad?
     An unbounded channel never pushes back: when its consumer falls behind or
@@ -99,6 +102,7 @@ class UnjustifiedUnboundedChannel(Rule):
     - `default-capacity` (default `0`: no fix): the capacity the fix sets.
     - `unbounded-marker` (default `unbounded\\s*:`): the marker's regular expression.
     - `justification-words`: the plain-words vocabulary of limits.
+    - `unbounded-in-tests` (default `false`): check test code too.
     - `actor-inbox`: which channels are actor inboxes (left to DSP302).
     """
 
