@@ -17,7 +17,6 @@ limit word that is negated (`no limit`, `not bounded`) do not count.
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from dataclasses import dataclass
