@@ -1,7 +1,7 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
 from dispatch_lint.analysis.async_body import OwnBody, definitions_named, is_stub, own_body
-from dispatch_lint.analysis.dead_async import ASYNC_PROTOCOL, PLAIN_DECORATORS, may_report
+from dispatch_lint.analysis.dead_async import PLAIN_DECORATORS, may_report
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
 from dispatch_lint.analysis.dead_async import assess as assess_dead_async
 from dispatch_lint.channels.bounding import (
@@ -30,7 +30,6 @@ from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
 __all__ = [
-    "ASYNC_PROTOCOL",
     "DeadAsyncVerdict",
     "OwnBody",
     "PLAIN_DECORATORS",

@@ -106,7 +106,7 @@ def test_receivers_self_super_and_unknown(tmp_path):
     assert "    thing._close()\n" in out
 
 
-def test_an_unknown_receiver_that_may_reach_an_awaiting_method_blocks_the_fix(tmp_path):
+def test_an_unknown_receiver_that_may_reach_an_awaiting_method_makes_it_an_interface(tmp_path):
     write(tmp_path, {"m.py": """
         class _Plain:
             async def _emit(self, line):
@@ -119,9 +119,38 @@ def test_an_unknown_receiver_that_may_reach_an_awaiting_method_blocks_the_fix(tm
         async def log(logger):
             await logger._emit("x")
     """})
+    assert run(tmp_path, [str(tmp_path)]) == []
+
+
+def test_alternatives_imported_from_two_modules(tmp_path):
+    write(tmp_path, {
+        "pkg/__init__.py": """
+            import sys
+            if sys.platform == "win32":
+                from ._win import open_agent
+            else:
+                from ._unix import open_agent
+        """,
+        "pkg/_win.py": "async def open_agent(path):\n    return path\n",
+        "pkg/_unix.py": "import asyncio\n\nasync def open_agent(path):\n    return await asyncio.sleep(0, path)\n",
+    })
+    assert run(tmp_path, [str(tmp_path)]) == []
+
+
+def test_a_call_without_await_is_named_and_blocks_the_fix(tmp_path):
+    write(tmp_path, {"m.py": """
+        async def _ping():
+            return 1
+
+        async def a():
+            await _ping()
+
+        def b():
+            return _ping()
+    """})
     [finding] = run(tmp_path, [str(tmp_path)])
     assert finding.fix is None
-    assert "`await …._emit()` at m.py:11 may also reach `_Remote._emit`" in finding.message
+    assert "not every call site is a plain `await`: called without `await` at m.py:9" in finding.message
 
 
 def test_a_self_call_in_an_unrelated_class_is_not_a_call_site(tmp_path):

@@ -9,15 +9,15 @@ call sites dropping `async` must rewrite, and what blocks the rewrite.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from dispatch_lint.engine.index import ProjectIndex
 from dispatch_lint.engine.index_facts import CALL, SPAWN, VALUE, AsyncDefFact, AwaitSite, FileFacts
 
 # Decorators that do not make a function an interface or a registered callback.
 PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
-ASYNC_PROTOCOL = frozenset({"__aenter__", "__aexit__", "__anext__"})
 INTERFACE_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"})
 # Bases outside the project known to declare no coroutine methods.
 PLAIN_BASES = frozenset({"typing.Generic", "typing_extensions.Generic", "typing.NamedTuple",
@@ -44,6 +44,28 @@ class Verdict:
     unsafe_because: Optional[str] = None
 
 
+_PROTOCOL_METHODS: "weakref.WeakKeyDictionary[ProjectIndex, Dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
+def _is_interface_base(base: str) -> bool:
+    return base in INTERFACE_BASES or base.startswith("metaclass=") and base.endswith("ABCMeta")
+
+
+def _protocol_methods(index: ProjectIndex) -> Dict[str, str]:
+    """Coroutine method names declared by the project's Protocol and ABC
+    classes: a class may implement them structurally, without inheriting."""
+    found = _PROTOCOL_METHODS.get(index)
+    if found is None:
+        found = {}
+        for key, (cls, _) in sorted(index.classes.items()):
+            if any(_is_interface_base(base) for base, _ in index.ancestors(key)):
+                for name, kind in cls.methods:
+                    if kind != "sync":
+                        found.setdefault(name, key)
+        _PROTOCOL_METHODS[index] = found
+    return found
+
+
 def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
@@ -66,11 +88,24 @@ class _Assessor:
 
     # -- interfaces ------------------------------------------------------------
 
+    def imported_alternative(self) -> Optional[str]:
+        """`if win32: from .a import f` / `else: from .b import f`, where the
+        other `f` is a coroutine that awaits: `async` is the shared interface."""
+        for other in self.index.alternatives.get(self.qualified, ()):
+            module, _, name = self.index.resolve(other).rpartition(".")
+            holder = self.index.modules.get(module)
+            if holder and any(d.name == name and d.awaits and d.class_qualname is None for d in holder.defs):
+                return f"an alternative to `{other}`, a coroutine that awaits"
+        return None
+
     def interface(self) -> Optional[str]:
         if self.class_key is None:
-            return None
+            return self.imported_alternative()
+        protocol = _protocol_methods(self.index).get(self.name)
+        if protocol is not None and protocol != self.class_key:
+            return f"implements `{protocol}.{self.name}`, a coroutine of a Protocol or ABC"
         for base, cls in self.index.ancestors(self.class_key):
-            if base in INTERFACE_BASES or base.startswith("metaclass=") and base.endswith("ABCMeta"):
+            if _is_interface_base(base):
                 return f"a method of a Protocol or ABC class (`{base}`)"
             if cls is None:
                 if not _plain_base(base):
@@ -78,8 +113,24 @@ class _Assessor:
             elif dict(cls.methods).get(self.name) in ("await", "dead"):
                 return f"overrides the coroutine `{base}.{self.name}`"
         for sub, cls in self.index.descendants(self.class_key):
-            if dict(cls.methods).get(self.name) == "await":
-                return f"`{sub}.{self.name}` overrides it with a coroutine that awaits"
+            if dict(cls.methods).get(self.name) in ("await", "dead"):
+                return f"`{sub}.{self.name}` overrides it with a coroutine"
+        return None
+
+    def extension_point(self, sites: List[Tuple[FileFacts, AwaitSite]]) -> Optional[str]:
+        """A public method of public API that users, not the project, define
+        the role of: nothing in the project calls it (a framework or an event
+        dispatcher calls it by name), the class only awaits it on `self` (a
+        template-method hook), or the class is a base class that subclasses,
+        here or in users' code, may override with coroutines of their own."""
+        if self.class_key is None or not self.public_api():
+            return None
+        if not sites:
+            return "a public method that nothing in the project calls: frameworks and users call it by name"
+        if all(site.receiver in ("self", "cls") for _, site in sites):
+            return "a public hook that its class awaits on `self`, for subclasses to override"
+        if self.class_key in self.index.subclasses:
+            return "a public method of a base class, which subclasses may override with coroutines"
         return None
 
     # -- references other than `await f(...)` ---------------------------------
@@ -150,9 +201,9 @@ class _Assessor:
         return None if receiver == "?" else False
 
     def call_sites(self) -> Tuple[List[Tuple[FileFacts, AwaitSite]], Optional[str], bool]:
-        """(sites, blocker, some receiver is unknown)."""
+        """(sites, a shared interface (an exemption), some receiver is unknown)."""
         sites: List[Tuple[FileFacts, AwaitSite]] = []
-        blocker, unknown = None, False
+        unknown = False
         awaiting = [(f, d) for f, d in self.index.async_defs.get(self.name, ()) if d.awaits]
         candidates = list(self.index.await_sites.get(self.name, ()))
         if self.class_key is None:  # `from m import f as alias`: `await alias()`
@@ -167,16 +218,14 @@ class _Assessor:
                 if self.class_key is None:
                     continue
                 unknown = True
-                if awaiting and blocker is None:
+                if awaiting:
                     f, d = awaiting[0]
-                    blocker = (f"`await ….{self.name}()` at {self.where(other.path, site.line)} may also reach "
-                               f"`{d.qualname}` ({self.where(f.path, d.line)}), which awaits")
-            if site.end_column == site.column and blocker is None:
-                blocker = f"a line break follows `await` at {self.where(other.path, site.line)}"
+                    return sites, (f"`await ….{self.name}()` at {self.where(other.path, site.line)} may also "
+                                   f"reach `{d.qualname}` ({self.where(f.path, d.line)}), which awaits"), True
             sites.append((other, site))
-        return sites, blocker, unknown
+        return sites, None, unknown
 
-    def public(self) -> bool:
+    def public_api(self) -> bool:
         fact = self.fact
         if fact.nested or _private(fact.name) or not self.file.public:
             return False
@@ -199,7 +248,14 @@ def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: boo
     exemption, blocker = judge.referenced()
     if exemption:
         return Verdict(exemption)
-    sites, site_blocker, unknown = judge.call_sites()
+    sites, shared, unknown = judge.call_sites()
+    if shared:  # a polymorphic `await x.name()` also reaches a coroutine that awaits
+        return Verdict(f"an interface shared with a coroutine that awaits: {shared}")
+    site_blocker = next((f"a line break follows `await` at {judge.where(o.path, s.line)}"
+                         for o, s in sites if s.end_column == s.column), None)
+    exemption = judge.extension_point(sites)
+    if exemption:
+        return Verdict(exemption)
     if needs_loop and not sites:
         return Verdict("it needs a running event loop and no call site awaits it")
     blocker = blocker or site_blocker
@@ -217,7 +273,7 @@ def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: boo
     calls = tuple(
         CallSite(o.path, index.runner_path(o.path), s.line, s.column, s.end_column) for o, s in sites
     )
-    return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public(), unsafe)
+    return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public_api(), unsafe)
 
 
 def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
@@ -229,7 +285,7 @@ def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests:
         return facts.has_candidates
     allowed = {name.rpartition(".")[2] for name in (*PLAIN_DECORATORS, *allowed_decorators)}
     for fact in facts.defs:
-        if fact.awaits or fact.stub or fact.name in ASYNC_PROTOCOL:
+        if fact.awaits or fact.stub or len(fact.name) > 4 and fact.name.startswith("__") and fact.name.endswith("__"):
             continue
         if fact.name.startswith("test") and not check_tests:
             continue

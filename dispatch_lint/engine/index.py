@@ -90,6 +90,12 @@ class ProjectIndex:
                 self.async_defs.setdefault(fact.name, []).append((file, fact))
             for site in file.await_sites:
                 self.await_sites.setdefault(site.name, []).append((file, site))
+        # dotted origin -> the other origins imported under the same name somewhere
+        self.alternatives: Dict[str, Set[str]] = {}
+        for file in self.all_files():
+            for first, second in file.import_alternatives:
+                self.alternatives.setdefault(first, set()).add(second)
+                self.alternatives.setdefault(second, set()).add(first)
         self.mocks = sorted((file.path, name) for file in self.all_files() for name in file.async_mocked)
         for key, (cls, file) in self.classes.items():
             for base in cls.bases:
@@ -211,6 +217,7 @@ class ProjectIndex:
         digest.update(repr((own.path, own.module, own.public, own.defs, own.classes)).encode())
         digest.update(self.hierarchy_digest().encode())
         digest.update(repr(self.mocks).encode())
+        digest.update(repr(sorted((k, sorted(v)) for k, v in self.alternatives.items())).encode())
         for name in sorted({d.name for d in own.defs if not d.awaits}):
             mentions = (
                 [(f.path, e) for f, e in self.name_refs.get(name, ())],

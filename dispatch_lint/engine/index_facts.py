@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 # Calls whose coroutine arguments run as tasks: the callee must stay a coroutine.
+# (A call whose result is used through an attribute, `f().__await__()`, counts too.)
 SPAWNERS = frozenset({"create_task", "ensure_future", "gather", "shield", "wait", "as_completed",
                       "run_coroutine_threadsafe", "spawn"})
 VALUE, CALL, SPAWN = 1, 2, 4
@@ -66,6 +67,8 @@ class FileFacts:
     classes: Tuple[ClassFact, ...] = ()
     imports: Dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
     star_imports: Tuple[str, ...] = ()
+    # Pairs of origins imported under one name (in `if`/`try` branches): alternatives.
+    import_alternatives: Tuple[Tuple[str, str], ...] = ()
     await_sites: Tuple[AwaitSite, ...] = ()
     # name -> (kinds bitmask, line, column) of plain-name references that are not direct awaits
     name_refs: Dict[str, Tuple[int, int, int]] = field(default_factory=dict)
@@ -143,6 +146,7 @@ class _Extractor:
         self.classes: List[Tuple[str, int, List[str], Dict[str, str]]] = []
         self.imports: Dict[str, str] = {}
         self.star: List[str] = []
+        self.alternatives: List[Tuple[str, str]] = []
         self.sites: List[Tuple[AwaitSite, Optional[str]]] = []
         self.names: Dict[str, List[int]] = {}
         self.attrs: Dict[str, List[int]] = {}
@@ -191,7 +195,10 @@ class _Extractor:
             if alias.name == "*":
                 self.star.append(origin)
             else:
-                self.imports[alias.asname or alias.name] = f"{origin}.{alias.name}" if origin else alias.name
+                local, target = alias.asname or alias.name, f"{origin}.{alias.name}" if origin else alias.name
+                if self.imports.get(local, target) != target:  # one name, two origins: alternatives
+                    self.alternatives.append((self.imports[local], target))
+                self.imports[local] = target
 
     # -- the walk ----------------------------------------------------------------
     # Statements recurse (they carry the class and function context); expressions
@@ -238,6 +245,8 @@ class _Extractor:
                     self.note(names, node.id, VALUE, node)
                 continue
             if kind is Attribute:
+                if type(node.value) is Call:  # `f().__await__()`: the coroutine object itself is used
+                    spawned.add(id(node.value))
                 if type(node.ctx) is load and id(node) not in skip:
                     self.note(attrs, node.attr, VALUE, node)
                     self.note_receiver(node, VALUE)
@@ -394,6 +403,7 @@ class _Extractor:
             classes=classes,
             imports=dict(self.imports),
             star_imports=tuple(self.star),
+            import_alternatives=tuple(self.alternatives),
             await_sites=tuple(sites),
             name_refs={n: self._pos(v) for n, v in self.names.items() if n in keep},
             attr_refs={n: self._pos(v) for n, v in self.attrs.items()},

@@ -8,7 +8,6 @@ import libcst as cst
 from libcst.metadata import CodeRange, ParentNodeProvider, PositionProvider, QualifiedNameProvider
 
 from dispatch_lint.api import (
-    ASYNC_PROTOCOL,
     PLAIN_DECORATORS,
     Applicability,
     DeadAsyncVerdict,
@@ -38,7 +37,10 @@ TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks
 LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task",
                         "asyncio.ensure_future", "asyncio.Future", "asyncio.current_task",
                         "sniffio.current_async_library", "trio.lowlevel.current_task",
-                        "anyio.get_current_task"})
+                        "anyio.get_current_task", "anyio.Event", "anyio.Lock", "anyio.Semaphore",
+                        "anyio.Condition", "anyio.CapacityLimiter",
+                        "anyio.to_thread.current_default_thread_limiter",
+                        "trio.to_thread.current_default_thread_limiter"})
 LOOP_METHODS = frozenset({"create_task", "create_future", "ensure_future", "call_soon", "call_later",
                           "call_at", "run_in_executor", "start_soon"})
 
@@ -55,11 +57,18 @@ class AsyncNeverAwaits(Rule):
     where `async` is an interface rather than an accident:
     - async generators, and stub bodies (docstring, `pass`, `...`,
       `raise NotImplementedError`);
-    - `@overload`, `@abstractmethod`, and methods of `Protocol` and ABC classes;
+    - `@overload`, `@abstractmethod`, methods of `Protocol` and ABC classes,
+      and methods that implement one of their coroutines structurally (same
+      name, no inheritance needed);
     - a method that overrides a base-class coroutine, or whose base class is
-      outside the project, or that carries `@override`; and a method that a
-      subclass in the project overrides with a coroutine that awaits;
-    - `__aenter__`, `__aexit__`, `__anext__`;
+      outside the project, or that carries `@override`; a method that a
+      subclass in the project overrides with a coroutine;
+    - a public method of public API whose role its users define: nothing in
+      the project calls it (frameworks and event dispatchers call it by name),
+      its class only awaits it on `self` (a template-method hook), or its
+      class is a base class that subclasses may override;
+    - dunder methods (`__aenter__`, `__aexit__`, `__anext__`, `__call__`...),
+      which Python or a framework calls by protocol, not by name;
     - decorated functions, unless every decorator is on the allow-list
       (`staticmethod`, `classmethod`, `functools.wraps`, and the
       `allowed-async-decorators` setting);
@@ -72,12 +81,16 @@ class AsyncNeverAwaits(Rule):
       `create_task`, `asyncio.Future()`, `sniffio`...), unless some call site
       awaits them, which proves the loop is running;
     - one of several alternative definitions (`if`/`else`, `try`/`except
-      ImportError`) where another alternative is a coroutine that awaits.
+      ImportError`, also imported from different modules under one name)
+      where another alternative is a coroutine that awaits;
+    - a method that a polymorphic call site `await x.name()` (receiver not
+      known statically) may reach together with a same-named coroutine that
+      awaits (an HTTP/1.1 and an HTTP/2 protocol class): `async` is their
+      shared interface.
 
     The message says whether every call site in the project is a plain
     `await` (then the rewrite applies) or names the first place that prevents
-    it: a call without `await`, or `await x.name()` whose receiver may reach
-    another method of that name that does await.
+    it: a call without `await`, or an `await` followed by a line break.
 
     ## Why is this bad?
     A coroutine that never awaits still costs a task switch at every call, and
@@ -148,6 +161,19 @@ class AsyncNeverAwaits(Rule):
                     return b""
         """),
         Valid("""
+            from typing import Protocol
+
+            class Event(Protocol):
+                async def set(self) -> None: ...
+
+            class EventWrapper:
+                async def set(self):
+                    print("set")
+
+            async def fire(event: Event):
+                await event.set()
+        """),
+        Valid("""
             import abc
 
             class Base(abc.ABC):
@@ -166,6 +192,35 @@ class AsyncNeverAwaits(Rule):
 
             async def use(source: Base):
                 await source.read()
+        """),
+        Valid("""
+            class Server:
+                async def on_error(self, exc):
+                    print(exc)
+
+                async def serve(self):
+                    try:
+                        await run()
+                    except Exception as exc:
+                        await self.on_error(exc)
+        """),
+        Valid("""
+            import anyio
+
+            async def make_event():
+                return anyio.Event()
+        """),
+        Valid("""
+            class _Plain:
+                async def _emit(self, line):
+                    print(line)
+
+            class _Remote:
+                async def _emit(self, line):
+                    await send(line)
+
+            async def log(logger, line):
+                await logger._emit(line)
         """),
         Valid("""
             class Lock:
@@ -277,21 +332,6 @@ class AsyncNeverAwaits(Rule):
         ),
         Invalid(
             """
-            class Plain:
-                async def emit(self, line):
-                    print(line)
-
-            class Remote:
-                async def emit(self, line):
-                    await send(line)
-
-            async def log(logger, line):
-                await logger.emit(line)
-            """,
-            expected_message="may also reach `Remote.emit`",
-        ),
-        Invalid(
-            """
             async def _forward(message):
                 print(message)
 
@@ -353,7 +393,7 @@ class AsyncNeverAwaits(Rule):
 
     def _exempt(self, node: cst.FunctionDef, calls: Sequence[cst.Call]) -> bool:
         name = node.name.value
-        if name in ASYNC_PROTOCOL or is_stub(node):
+        if _is_dunder(name) or is_stub(node):
             return True
         if name.startswith("test") and not self.options.get(TESTS_CHECKED.name):
             return True
@@ -429,3 +469,5 @@ class AsyncNeverAwaits(Rule):
         return self.make_fix(Applicability.SAFE if safe else Applicability.UNSAFE, description, *edits)
 
 
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
