@@ -43,11 +43,12 @@ def test_references_are_sorted_into_values_calls_and_spawns(tmp_path):
             router.add(job)
             other()
             asyncio.create_task(loop.tick())
+            loop.create_background_task(loop.tock())
             loop.stop()
     """)
     assert facts.name_refs["job"][0] == VALUE
     assert facts.name_refs["other"][0] == CALL
-    assert facts.attr_refs["tick"][0] == SPAWN
+    assert facts.attr_refs["tick"][0] == facts.attr_refs["tock"][0] == SPAWN
     assert facts.attr_refs["stop"][0] == CALL
     assert "loop" not in facts.name_refs  # plain names are kept only when imported or async-defined
 

@@ -129,6 +129,11 @@ def _dotted(node: ast.AST) -> Optional[str]:
     return None
 
 
+def _is_spawner(name: Optional[str]) -> bool:
+    """`create_task`, `gather`..., and any `*_task` call (`create_background_task`)."""
+    return name is not None and (name in SPAWNERS or name.endswith("_task"))
+
+
 def _callee_name(func: ast.AST) -> Optional[str]:
     if isinstance(func, ast.Name):
         return func.id
@@ -263,7 +268,7 @@ class _Extractor:
                         self.note(attrs, func.attr, ref_kind, func)
                         self.note_receiver(func, ref_kind)
                         skip.add(id(func))
-                if _callee_name(func) in SPAWNERS:
+                if _is_spawner(_callee_name(func)):
                     spawned.update(id(arg) for arg in node.args if type(arg) is Call)
                 if self.mocking and _uses_async_mock(node):
                     self.note_mock(node)
