@@ -20,7 +20,7 @@ from dispatch_lint.fixes.loop import EditGuard, FixOutcome
 
 def edit_guard(roots: Sequence[str]) -> EditGuard:
     """Why a file may not be edited: it resolves outside `roots`, or it is read-only."""
-    real_roots = [os.path.realpath(root) for root in roots]
+    real_roots = [_root_location(root) for root in roots]
 
     def refusal(path: str) -> Optional[str]:
         real = os.path.realpath(path)
@@ -36,6 +36,15 @@ def edit_guard(roots: Sequence[str]) -> EditGuard:
         return None
 
     return refusal
+
+
+def _root_location(root: str) -> str:
+    """A named folder's real path; a named file's real folder joined with its own name,
+    so that naming a symlink does not make the place it points to writable."""
+    if os.path.isdir(root):
+        return os.path.realpath(root)
+    absolute = os.path.abspath(root)
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 def linked_groups(outcome: FixOutcome) -> List[List[str]]:
