@@ -9,7 +9,7 @@ engine, so rule authors never see them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
@@ -58,8 +58,9 @@ class Rule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str]
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
-    # The rule can only report in files whose text holds one of these strings.
-    TRIGGERS: ClassVar[Tuple[str, ...]] = ()
+    # The rule can only report in files whose text holds one of these strings
+    # or matches one of these compiled patterns.
+    TRIGGERS: ClassVar[Tuple[Union[str, Pattern[str]], ...]] = ()
     OPTIONS: ClassVar[Tuple[Option, ...]] = ()
     # True when the rule queries the project index (built once per run).
     NEEDS_INDEX: ClassVar[bool] = False
@@ -75,7 +76,8 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
         """Cheap, conservative pre-filter: False only when no finding is possible."""
-        return any(trigger in text for trigger in cls.TRIGGERS)
+        return any(trigger in text if isinstance(trigger, str) else trigger.search(text) is not None
+                   for trigger in cls.TRIGGERS)
 
     @classmethod
     def docs_url(cls) -> str:

@@ -60,3 +60,43 @@ def test_prefilter_keeps_every_finding_on_the_whole_corpus(name):
     (with_filter, without_filter), parsed_with, parsed_without = findings_both_ways(folder)
     assert with_filter == without_filter
     assert parsed_with < parsed_without
+
+
+# Every way a channel construction can reach LibCST; each one is reported (DSP301
+# or DSP101), so the channel pre-filter must let it through.
+CONSTRUCTION_FORMS = {
+    "call": "import asyncio\nq = asyncio.Queue()\n",
+    "subscripted": "import anyio, math\ntx, rx = anyio.create_memory_object_stream[int](math.inf)\n",
+    "parenthesised": "import asyncio\nq = (asyncio.Queue  # the inbox type\n)()\n",
+    "continued": "import asyncio\nq = asyncio.Queue \\\n    ()\n",
+    "alias": "from asyncio import Queue as Mailbox\nq = Mailbox()\n",
+    "factory": ("import asyncio\nfrom dataclasses import dataclass, field\n\n@dataclass\nclass Actor:\n"
+                "    inbox: asyncio.Queue = field(default_factory=  # unbounded\n        asyncio.Queue)\n"),
+    "context": "import multiprocessing\nctx = multiprocessing.get_context('spawn')\nq = ctx.SimpleQueue()\n",
+    "awaited send": ("import asyncio\n\nclass SessionActor:\n    def __init__(self):\n"
+                     "        self.inbox = asyncio.Queue(maxsize=100)\n\n"
+                     "    async def tell(self, message):\n        await self.inbox.put(message)\n"),
+}
+# Mentions that build no channel: the pre-filter keeps LibCST away.
+NO_CONSTRUCTION = {
+    "annotation only": "import asyncio\n\ndef drain(q: asyncio.Queue) -> None:\n    q.get_nowait()\n",
+    "comment": "# a Queue would be nice here\nx = 1\n",
+    "longer name": "class MyQueue:\n    pass\nq = MyQueue()\n",
+    "other factory": "from dataclasses import field\nx = field(default_factory=list)  # not a Queue\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(CONSTRUCTION_FORMS))
+def test_channel_prefilter_keeps_every_construction_form(tmp_path, form):
+    (tmp_path / "pyproject.toml").write_text("[tool.dispatch-lint]\n")
+    (tmp_path / "mod.py").write_text(CONSTRUCTION_FORMS[form])
+    (with_filter, without_filter), parsed, _ = findings_both_ways(tmp_path)
+    assert with_filter == without_filter
+    assert with_filter and parsed == 1
+
+
+@pytest.mark.parametrize("form", sorted(NO_CONSTRUCTION))
+def test_channel_prefilter_skips_mentions_that_build_nothing(form):
+    text = NO_CONSTRUCTION[form]
+    channel_rules = [rule for rule in ALL_RULES if not rule.NEEDS_INDEX]
+    assert channel_rules and not any(rule.could_report(text) for rule in channel_rules)

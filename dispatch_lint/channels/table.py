@@ -8,8 +8,9 @@ the non-blocking try-send, and the exception the try-send raises when full.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Pattern, Tuple
 
 INF = math.inf
 
@@ -120,5 +121,16 @@ def context_kind(method: str) -> Optional[ChannelKind]:
     return BY_NAME.get(f"{CONTEXT_LIBRARY}.{method}")
 
 
-# Every constructor's last name part: a file mentioning none of them holds no channel.
-TRIGGER_WORDS: Tuple[str, ...] = tuple(sorted({name.rsplit(".", 1)[1] for name in BY_NAME}))
+# Every constructor's last name part (also a multiprocessing context's method name).
+CONSTRUCTOR_WORDS: Tuple[str, ...] = tuple(sorted({name.rsplit(".", 1)[1] for name in BY_NAME}))
+_WORD = r"\b(?:" + "|".join(sorted(CONSTRUCTOR_WORDS, key=len, reverse=True)) + r")\b"
+# Whitespace, line continuations, parentheses and whole comments.
+_FILL = r"(?:[\s\\()]|#[^\n]*\n)*"
+# Where LibCST can see a construction: a constructor called (`Queue(`,
+# `create_memory_object_stream[int](`, `(asyncio.Queue)(`), imported under
+# another name (`Queue as Q`), or given as a factory (`default_factory=asyncio.Queue`).
+# A file without a match builds no channel, so the channel rules cannot report.
+CONSTRUCTION_TEXT: Pattern[str] = re.compile(
+    rf"{_WORD}{_FILL}[(\[]|{_WORD}{_FILL}as\b|factory{_FILL}=(?:[\w.\s\\()]|#[^\n]*\n)*?{_WORD}"
+)
+TRIGGER_WORDS: Tuple[Pattern[str], ...] = (CONSTRUCTION_TEXT,)

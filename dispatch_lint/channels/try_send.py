@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from dispatch_lint.channels.inbox import module_name
@@ -146,6 +144,10 @@ _IMPORT_EDITS: List[Tuple[cst.Module, Tuple[Tuple[str, Optional[str]], ...], Edi
 def import_edit(rule: Any, imports: Tuple[Tuple[str, Optional[str]], ...]) -> Edit:
     """One edit adding `imports` (`(module, None)` or `(module, name)`) where
     LibCST's AddImportsVisitor puts them."""
+    # Imported here: libcst.codemod costs a few tenths of a second to load.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
     module = rule.context.module
     for cached_module, cached_imports, edit in _IMPORT_EDITS:
         if cached_module is module and cached_imports == imports:

@@ -85,7 +85,9 @@ def _phase_b(i: int) -> Outcome:
         return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)], False, False
     rules = rules_for(_STATE["rules"], source.text, state.facts, _STATE["prefilter"])
     found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
-    return found, any(rule.NEEDS_INDEX for rule in rules), bool(rules)
+    # A pre-filter that consulted the index made the findings depend on it too.
+    uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
+    return found, uses_index, bool(rules)
 
 
 def _check(i: int) -> Outcome:
