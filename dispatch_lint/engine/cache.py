@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint import __version__
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
@@ -174,6 +174,9 @@ class ResultCache:
         self.folder = folder
         self.key = key
         self.path = os.path.join(folder, f"results-{key}.json")
+        # The project-index universe (`facts_cache.universe_digest`) that the
+        # entries' index keys were computed against; None: not known.
+        self.index_universe: Optional[str] = None
         self.entries: Dict[str, list] = self._load()
         self.changed = False
 
@@ -189,7 +192,14 @@ class ResultCache:
             entries = json.loads(body)
         except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             return {}
+        universe = meta.get("index")
+        self.index_universe = universe if isinstance(universe, str) else None
         return entries if isinstance(entries, dict) else {}
+
+    def set_index_universe(self, universe: Optional[str]) -> None:
+        if universe != self.index_universe:
+            self.index_universe = universe
+            self.changed = True
 
     def get(self, path: str) -> Optional[Entry]:
         return _entry(self.entries.get(os.path.abspath(path)))
@@ -223,13 +233,35 @@ class ResultCache:
             body = json.dumps(live, separators=(",", ":")).encode()
         except (TypeError, ValueError):  # a finding carrying data JSON cannot hold
             return
-        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest()}
+        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest(),
+                "index": self.index_universe}
         try:
             prepare(self.folder)
             write_atomic(self.path, json.dumps(meta).encode() + b"\n" + body)
         except OSError:
             return
         self.changed = False
+
+
+def universe_digest(checked: Sequence[str], stats: Mapping[str, Optional[os.stat_result]]) -> Optional[str]:
+    """A digest of what the project index is built from: the checked paths as
+    spelled and every file's real path, size and mtime. Equal digests mean an
+    equal index, so index keys computed against it still hold. None when some
+    stat cannot be trusted (missing, or modified too recently)."""
+    recent = time.time_ns() - RACY_NS
+    rows = []
+    for real, stat in sorted(stats.items()):
+        if stat is None or stat.st_mtime_ns >= recent:
+            return None
+        rows.append((real, stat.st_size, stat.st_mtime_ns))
+    return hashlib.blake2b(json.dumps([list(checked), rows]).encode(), digest_size=16).hexdigest()
+
+
+def stat_or_none(path: str) -> Optional[os.stat_result]:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def prepare(folder: str) -> None:

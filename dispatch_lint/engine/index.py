@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
@@ -111,7 +111,10 @@ class ProjectIndex:
         facts_by_path: Mapping[str, FileFacts],
         overlay: Optional[Mapping[str, str]],
         jobs: int,
+        cached: Optional[Callable[[str], Tuple[bool, Optional[FileFacts]]]] = None,
     ) -> "ProjectIndex":
+        """`cached(real_path)` may answer (True, facts) for a file whose facts
+        are known without reading it (a cache); the rest are extracted."""
         root = str(settings.root)
         runner_paths = {_real(path): path for path in facts_by_path}
         known: Dict[str, FileFacts] = {facts.path: facts for facts in facts_by_path.values()}
@@ -119,6 +122,10 @@ class ProjectIndex:
         missing = [real for real in dict.fromkeys(_real(p) for p in discover([root], settings))
                    if real not in known and real not in runner_paths]
         missing += [real for real in real_overlay if real not in known and real not in missing]
+        if cached is not None:
+            answers = {real: cached(real) for real in missing if real not in real_overlay}
+            known.update((real, facts) for real, (hit, facts) in answers.items() if hit and facts is not None)
+            missing = [real for real in missing if not answers.get(real, (False, None))[0]]
         _PENDING.update(overlay=real_overlay, root=root)
         try:
             extracted = pool.run_all(_extract, missing, jobs, lambda path: None)

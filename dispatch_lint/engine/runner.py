@@ -18,8 +18,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
 from dispatch_lint.engine.analysis import analyse_text, rules_for
-from dispatch_lint.engine.cache import ResultCache, results_key, rule_ids, rule_modules, tool_fingerprint
+from dispatch_lint.engine.cache import (
+    ResultCache,
+    results_key,
+    rule_ids,
+    rule_modules,
+    stat_or_none,
+    tool_fingerprint,
+    universe_digest,
+)
 from dispatch_lint.engine.discovery import discover
+from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
@@ -153,11 +162,17 @@ class Engine:
         try:
             todo = [i for i, state in enumerate(states) if state.findings is None]
             if self.needs_index:
-                # The index needs every file's facts, cached results or not.
-                everything = list(range(len(states)))
-                self._read_missing(states, everything)
-                self._run_pass(_phase_a, everything, "reading", self._keep_facts)
-                index = _STATE["index"] = self._index(states, overlay)
+                # The index needs every file's facts, cached results or not;
+                # facts cached for an unchanged file are taken without reading it.
+                facts_cache = FactsCache(str(self.settings.cache_dir), str(self.settings.root)) if cache else None
+                stats = {os.path.realpath(s.path): s.stat for s in states}
+                reading = [i for i, state in enumerate(states) if not _known_facts(state, facts_cache, overlay)]
+                self._read_missing(states, reading)
+                self._run_pass(_phase_a, reading, "reading", self._keep_facts)
+                index = _STATE["index"] = self._index(states, overlay, facts_cache, stats)
+                if cache is not None and facts_cache is not None:
+                    _store_facts(facts_cache, states, index, stats, overlay)
+                    cache.set_index_universe(None if overlay else universe_digest(files, stats))
                 todo = [i for i, state in enumerate(states)
                         if state.findings is None or self._index_changed(state, index)]
                 self._read_missing(states, todo)
@@ -257,12 +272,18 @@ class Engine:
 
         return advance
 
-    def _index(self, states: Sequence[_FileState], overlay: Optional[Mapping[str, str]]) -> Any:
+    def _index(self, states: Sequence[_FileState], overlay: Optional[Mapping[str, str]],
+               facts_cache: Optional[FactsCache], stats: Dict[str, Optional[os.stat_result]]) -> Any:
         """The project index covers the whole project root, not only the named paths."""
         from dispatch_lint.engine.index import ProjectIndex
 
         facts = {s.path: s.facts for s in states if s.facts is not None}
-        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs)
+
+        def cached(real: str) -> Tuple[bool, Any]:
+            stat = stats[real] = stat_or_none(real)
+            return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
+
+        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached)
 
     @staticmethod
     def _read(path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
@@ -274,6 +295,34 @@ class Engine:
                 return Source(path, text, original.encoding, original.bom, digest)
             return decode(path, text.encode("utf-8"))
         return read_source(path)
+
+
+def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: Optional[Mapping[str, str]]) -> bool:
+    """Take the file's index facts from the cache if they still hold (then `ast`
+    accepted the file: its syntax is fine)."""
+    if facts_cache is None or (overlay is not None and state.path in overlay):
+        return False
+    digest = state.source.digest if isinstance(state.source, Source) else None
+    hit, facts = facts_cache.lookup(os.path.realpath(state.path), state.stat, digest)
+    if hit and facts is not None:
+        state.facts = facts
+        return True
+    return False
+
+
+def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: Any,
+                 stats: Mapping[str, Optional[os.stat_result]], overlay: Optional[Mapping[str, str]]) -> None:
+    checked = {os.path.realpath(path) for path in overlay or ()}
+    for state in states:
+        real = os.path.realpath(state.path)
+        digest = state.source.digest if isinstance(state.source, Source) else state.digest
+        if state.facts is not None and digest and real not in checked:
+            facts_cache.put(real, state.stat, digest, state.facts)
+        checked.add(real)
+    for real, facts in index.files.items():
+        if real not in checked and real in stats:
+            facts_cache.put(real, stats[real], "", facts)
+    facts_cache.save()
 
 
 def _no_facts(i: int) -> Tuple[Optional[SyntaxProblem], Any]:

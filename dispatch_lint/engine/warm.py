@@ -7,8 +7,9 @@ keyed by everything resolution reads (the tool's own code, the project root,
 the configuration file's bytes, the flags). A warm run finds the memo, walks
 the paths, stats every file (and hashes only the files whose stat changed) and,
 when every file's cached results still hold, prints them. Any doubt (a missing
-memo, a changed file, a finding that depends on the project index) answers
-None, and the caller runs the engine, which checks what changed.
+memo, a changed file, a finding that depends on the project index while any
+file under the project root was added, removed or touched) answers None, and
+the caller runs the engine, which checks what changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.config import Settings, find_config, find_root
-from dispatch_lint.engine.cache import ResultCache, prepare, rule_modules, tool_fingerprint, write_atomic
+from dispatch_lint.engine.cache import (
+    ResultCache,
+    prepare,
+    rule_modules,
+    stat_or_none,
+    tool_fingerprint,
+    universe_digest,
+    write_atomic,
+)
 from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.sources import digest_bytes
 from dispatch_lint.types import ConfigError, Diagnostic
@@ -122,17 +131,32 @@ def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bo
     if not cache.entries:
         return None
     found: List[Diagnostic] = []
-    for path in discover(paths, settings):
-        diagnostics = _cached(cache, path)
-        if diagnostics is None:
+    files = discover(paths, settings)
+    depends_on_index = False
+    for path in files:
+        cached = _cached(cache, path)
+        if cached is None:
             return None
+        diagnostics, index_key = cached
+        depends_on_index |= index_key is not None
         found.extend(d for d in diagnostics if settings.enabled(d.code))
+    if depends_on_index and not _same_universe(cache, settings, files):
+        return None
     cache.save()  # stats refreshed for files touched but unchanged
     found.sort(key=lambda d: d.sort_key)
     return found
 
 
-def _cached(cache: ResultCache, path: str) -> Optional[List[Diagnostic]]:
+def _same_universe(cache: ResultCache, settings: Settings, files: Sequence[str]) -> bool:
+    """Whether the project index would be built from the same files, unchanged,
+    as when the index keys were computed (then every index key still holds)."""
+    if cache.index_universe is None:
+        return False
+    reals = {os.path.realpath(path) for path in (*files, *discover([str(settings.root)], settings))}
+    return universe_digest(files, {real: stat_or_none(real) for real in reals}) == cache.index_universe
+
+
+def _cached(cache: ResultCache, path: str) -> Optional[Tuple[List[Diagnostic], Optional[str]]]:
     try:
         stat = os.stat(path)
     except OSError:
@@ -148,9 +172,8 @@ def _cached(cache: ResultCache, path: str) -> Optional[List[Diagnostic]]:
                     return None
         except OSError:
             return None
-    if entry.index_key is not None:
-        return None  # its findings depend on other files: the engine decides
     diagnostics = entry.diagnostics(path)
-    if diagnostics is not None:
-        cache.put(path, stat, entry.digest, None, diagnostics, entry.facts)
-    return diagnostics
+    if diagnostics is None:
+        return None
+    cache.put(path, stat, entry.digest, entry.index_key, diagnostics, entry.facts)
+    return diagnostics, entry.index_key

@@ -1,0 +1,168 @@
+"""The project-index facts of every file under the root, kept between runs.
+
+One JSON file per project root, `<cache-dir>/facts-<key>.json`, where the key
+covers the tool's own code (so a change to what facts hold starts afresh) and
+the root. Each file (by absolute real path) has its size, mtime, content
+digest and facts (files that `ast` refuses have none). The facts are written as
+plain JSON and read back driven by the dataclass field types, so a damaged
+entry fails validation instead of producing wrong facts, and nothing in the
+file is ever executed. The results cache's rules apply: atomic writes, a
+checksum, racy mtimes not trusted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+import typing
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from dispatch_lint.engine.cache import RACY_NS, prepare, tool_fingerprint, write_atomic
+from dispatch_lint.engine.index_facts import FileFacts, module_name
+
+FORMAT = 1
+
+
+class BadFacts(ValueError):
+    """Stored data that does not fit the facts' types."""
+
+
+def encode(value: Any) -> Any:
+    """Dataclasses as lists of their compared fields; tuples and sets as lists;
+    dicts as lists of [key, value] pairs (keys may be tuples)."""
+    if dataclasses.is_dataclass(value):
+        return [encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare]
+    if isinstance(value, dict):
+        return [[encode(k), encode(v)] for k, v in value.items()]
+    if isinstance(value, (tuple, list, frozenset, set)):
+        items = sorted(value) if isinstance(value, (frozenset, set)) else value
+        return [encode(v) for v in items]
+    return value
+
+
+def decode(kind: Any, data: Any) -> Any:
+    """`data` read back as a value of type `kind`; BadFacts when it does not fit."""
+    return _decoder(kind)(data)
+
+
+_DECODERS: Dict[Any, Callable[[Any], Any]] = {}
+
+
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """A function reading type `kind` back, built once per type."""
+    found = _DECODERS.get(kind)
+    if found is None:
+        found = _DECODERS[kind] = _build(kind)
+    return found
+
+
+def _checked(kind: Any, data: Any, length: Optional[int] = None) -> Any:
+    if type(data) is not list or (length is not None and len(data) != length):
+        raise BadFacts(str(kind))
+    return data
+
+
+def _build(kind: Any) -> Callable[[Any], Any]:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.compare]
+        return lambda data: kind(**{name: read(item) for (name, read), item
+                                    in zip(fields, _checked(kind, data, len(fields)))})
+    if origin is typing.Union:
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        return lambda data: None if data is None else inner(data)
+    if origin is dict:
+        pair = _decoder(Tuple[args[0], args[1]])
+        return lambda data: dict(pair(item) for item in _checked(kind, data))
+    if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+        readers = [_decoder(a) for a in args]
+        return lambda data: tuple(read(d) for read, d in zip(readers, _checked(kind, data, len(readers))))
+    if origin in (tuple, frozenset, list):
+        read_item = _decoder(args[0])
+        return lambda data: origin(read_item(d) for d in _checked(kind, data))
+    if kind in (str, int, bool):
+        def read_plain(data: Any) -> Any:
+            if type(data) is not kind:
+                raise BadFacts(str(kind))
+            return data
+        return read_plain
+    raise BadFacts(f"unexpected type {kind}")
+
+
+def facts_from(data: Any) -> FileFacts:
+    try:
+        return decode(FileFacts, data)
+    except (BadFacts, TypeError, ValueError, StopIteration):
+        raise BadFacts("facts") from None
+
+
+class FactsCache:
+    """The facts entries of one root, loaded once, saved once at the end of a run."""
+
+    def __init__(self, folder: str, root: str) -> None:
+        self.folder = folder
+        self.root = os.path.realpath(root)
+        self.key = hashlib.blake2b(json.dumps([FORMAT, tool_fingerprint(), root]).encode(),
+                                   digest_size=12).hexdigest()
+        self.path = os.path.join(folder, f"facts-{self.key}.json")
+        self.entries: Dict[str, list] = self._load()
+        self.changed = False
+
+    def _load(self) -> Dict[str, list]:
+        try:
+            with open(self.path, "rb") as handle:
+                header, _, body = handle.read().partition(b"\n")
+            meta = json.loads(header)
+            if (not isinstance(meta, dict) or meta.get("key") != self.key
+                    or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
+                return {}
+            entries = json.loads(body)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def lookup(self, real: str, stat: Optional[os.stat_result], digest: Optional[str] = None) -> Any:
+        """(True, facts) when the entry holds for this stat (or content digest);
+        (False, None) when the file must be read and extracted."""
+        data = self.entries.get(real)
+        if not (isinstance(data, list) and len(data) == 4 and isinstance(data[2], str)):
+            return False, None
+        size, mtime_ns, stored_digest, facts = data
+        by_stat = stat is not None and size != -1 and (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        if not by_stat and digest != stored_digest:
+            return False, None
+        try:
+            found = facts_from(facts)
+        except BadFacts:
+            return False, None
+        if (found.module, found.public) != module_name(real, self.root):
+            return False, None  # a package gained or lost an `__init__.py`
+        return True, found
+
+    def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: FileFacts) -> None:
+        size, mtime_ns = -1, 0
+        if stat is not None and stat.st_mtime_ns < time.time_ns() - RACY_NS:
+            size, mtime_ns = stat.st_size, stat.st_mtime_ns
+        data = [size, mtime_ns, digest, encode(facts)]
+        if self.entries.get(real) != data:
+            self.entries[real] = data
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        live = {path: data for path, data in self.entries.items() if os.path.isfile(path)}
+        body = json.dumps(live, separators=(",", ":")).encode()
+        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest()}
+        try:
+            prepare(self.folder)
+            write_atomic(self.path, json.dumps(meta).encode() + b"\n" + body)
+        except OSError:
+            return
+        self.changed = False
+
+

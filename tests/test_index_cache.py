@@ -1,0 +1,117 @@
+"""Index facts cached by file, and warm runs that answer index-dependent findings
+(DSP201) only while every file under the project root is unchanged."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import time
+
+import pytest
+
+from dispatch_lint import registry
+from dispatch_lint.engine import facts_cache as facts_module
+from dispatch_lint.engine.facts_cache import FactsCache, encode, facts_from
+from dispatch_lint.engine import index_facts
+from dispatch_lint.engine.index_facts import extract_facts
+from dispatch_lint.engine.runner import Engine
+from dispatch_lint.engine.warm import warm_check
+from dispatch_lint.rules import ALL_RULES
+from helpers import run_cli
+
+PAST = time.time() - 3600
+OVERRIDES = {"select": None, "extend-select": None, "ignore": None, "cache": None}
+HELPER = "async def _helper():\n    return 1\n"
+CALLER = "from pkg.a import _helper\n\n\nasync def run():\n    await _helper()\n"
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (PAST, PAST))
+
+
+def make_tree(root):
+    write(root / "pkg" / "__init__.py", "")
+    write(root / "pkg" / "a.py", HELPER)
+    write(root / "pkg" / "b.py", CALLER)
+    for n in range(10):
+        write(root / "pkg" / f"m{n}.py", f"def f{n}():\n    return {n}\n")
+
+
+def check(root, *flags):
+    result = run_cli("check", "--format", "json", *flags, str(root), cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    return [(d["path"], d["line"], d["code"], d["message"]) for d in json.loads(result.stdout)]
+
+
+def dsp201(findings):
+    return [f for f in findings if f[2] == "DSP201"]
+
+
+def test_facts_round_trip_through_json(tmp_path):
+    text = ("import abc\nfrom x import y as z\n\nclass C(abc.ABC):\n    @staticmethod\n"
+            "    async def m():\n        '''doc'''\n\nasync def _f():\n    z(_f)\n    await C.m()\n")
+    path = tmp_path / "m.py"
+    path.write_text(text)
+    facts = extract_facts(str(path), text, ast.parse(text), str(tmp_path))
+    assert facts_from(json.loads(json.dumps(encode(facts)))) == facts
+
+
+@pytest.mark.parametrize("damage", [[1, 2], None, "x", [[]] * 13])
+def test_damaged_facts_do_not_decode(damage):
+    with pytest.raises(facts_module.BadFacts):
+        facts_from(damage)
+
+
+def test_warm_run_answers_index_findings_and_notices_any_change(project):
+    make_tree(project)
+    cold = check(project)
+    assert len(dsp201(cold)) == 1 and "plain `await`" in dsp201(cold)[0][3]
+    assert warm_check([str(project)], OVERRIDES, True) is not None  # answered without the engine
+    assert check(project) == cold
+
+    # Another file now uses the helper as a value: the finding goes, with or without the cache.
+    write(project / "pkg" / "b.py", CALLER + "\nHOOKS = [_helper]\n")
+    assert warm_check([str(project)], OVERRIDES, True) is None
+    assert dsp201(check(project)) == dsp201(check(project, "--no-cache")) == []
+
+    # A new file calling it without `await` changes the message.
+    write(project / "pkg" / "b.py", CALLER)
+    write(project / "pkg" / "c.py", "from pkg.a import _helper\n\n\ndef go():\n    _helper()\n")
+    warm = check(project)
+    assert warm == check(project, "--no-cache")
+    assert "called without `await`" in dsp201(warm)[0][3]
+
+    # Removing it restores the original finding.
+    os.unlink(project / "pkg" / "c.py")
+    assert check(project) == cold
+
+
+def test_partial_runs_take_unchanged_facts_from_the_cache(project, monkeypatch):
+    make_tree(project)
+    settings = registry.settings_for([str(project)], {})
+    Engine(settings, ALL_RULES, jobs=1).run([str(project)])
+    extracted = []
+    real_extract = facts_module.facts_from
+    monkeypatch.setattr("dispatch_lint.engine.index._extract", lambda path: extracted.append(path))
+    calls = []
+    monkeypatch.setattr(facts_module, "facts_from", lambda data: calls.append(1) or real_extract(data))
+    result = Engine(settings, ALL_RULES, jobs=1).run([str(project / "pkg" / "a.py")])
+    assert extracted == [] and len(calls) == 13  # every file of the root, none read
+    assert [d.code for d in result.diagnostics] == ["DSP201"]
+
+
+def test_a_new_package_marker_renames_modules_so_facts_are_extracted_again(project):
+    make_tree(project)
+    write(project / "lib" / "util.py", "async def _g():\n    return 2\n")
+    settings = registry.settings_for([str(project)], {})
+    Engine(settings, ALL_RULES, jobs=1).run([str(project)])
+    cache = FactsCache(str(settings.cache_dir), str(settings.root))
+    util = os.path.realpath(project / "lib" / "util.py")
+    hit, facts = cache.lookup(util, os.stat(util))
+    assert hit and facts.module == "util"  # a loose script
+    write(project / "lib" / "__init__.py", "")
+    index_facts._package_parts.cache_clear()  # a new run would not have seen the folder yet
+    assert cache.lookup(util, os.stat(util)) == (False, None)
