@@ -115,3 +115,20 @@ def test_pool_isolates_the_item_that_kills_its_worker():
     items = list(range(40))
     results = pool.run_all(_square_or_die, items, 2, lambda item: "crashed")
     assert results == [("crashed" if i == 13 else i * i) for i in items]
+
+
+def _parent_death_signal(item):
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    value = ctypes.c_int()
+    libc.prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+    return value.value
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
+def test_workers_die_with_their_parent():
+    import signal
+
+    signals = pool.run_all(_parent_death_signal, list(range(pool.SYNC_THRESHOLD * 2)), 2, _pid)
+    assert set(signals) == {signal.SIGKILL}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -21,6 +22,7 @@ SYNC_THRESHOLD = 8
 # Chunks per worker: enough to balance the load, few enough to keep pipe traffic low.
 CHUNKS_PER_JOB = 8
 MAX_CHUNK = 64
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def default_jobs() -> int:
@@ -32,6 +34,25 @@ def default_jobs() -> int:
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up (Linux): be killed when the parent dies, so that a killed
+    run leaves no workers behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _executor(jobs: int, context: Any) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _run_chunk(func: Callable[[Any], Any], chunk: Sequence[Any]) -> List[Any]:
@@ -76,7 +97,7 @@ def run_all(
     finished: Dict[int, List[Any]] = {}
     context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as executor:
+        with _executor(jobs, context) as executor:
             futures = [executor.submit(_run_chunk, func, [items[n] for n in chunk]) for chunk in chunks]
             for c, future in enumerate(futures):
                 finished[c] = future.result()
@@ -109,7 +130,7 @@ def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None])
 def _rescue(func: Callable[[Any], Any], chunk: List[Any], on_crash: Callable[[Any], Any], context: Any) -> List[Any]:
     """Run `chunk` in a fresh process; if that dies too, halve it until the culprit is alone."""
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
+        with _executor(1, context) as executor:
             return executor.submit(_run_chunk, func, chunk).result()
     except BrokenProcessPool:
         if len(chunk) == 1:
