@@ -75,13 +75,14 @@ def make_project(root: Path, bad: Optional[Case] = None, padding: int = 0) -> Pa
 
 
 def run(args: List[str], cwd: Path, stdin: bytes = b"", as_user: Optional[int] = None,
-        timeout: float = 600) -> subprocess.CompletedProcess:
+        timeout: float = 600, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """Run a command with bytes on stdin; `as_user` drops to that uid and gid first."""
     prefix = []
     if as_user is not None:
         prefix = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups"]
-    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
-    result = subprocess.run([*prefix, *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=timeout)
+    full_env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    result = subprocess.run([*prefix, *args], cwd=cwd, input=stdin, capture_output=True, env=full_env,
+                            timeout=timeout)
     return subprocess.CompletedProcess(result.args, result.returncode,
                                        result.stdout.decode("utf-8", "replace"),
                                        result.stderr.decode("utf-8", "replace"))
@@ -105,7 +106,8 @@ sys.exit(main(sys.argv[1:]))
 
 
 def flake8(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-c", _FLAKE8_OWN_AND_DSP, *args], cwd, timeout=300)
+    # PYTHONSAFEPATH: `python -c` would import the project's own modules first, as `flake8` would not.
+    return run([sys.executable, "-c", _FLAKE8_OWN_AND_DSP, *args], cwd, timeout=300, env={"PYTHONSAFEPATH": "1"})
 
 
 def lines_about(output: str, name: str) -> List[str]:
