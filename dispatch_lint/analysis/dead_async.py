@@ -118,19 +118,20 @@ class _Assessor:
         return None
 
     def extension_point(self, sites: List[Tuple[FileFacts, AwaitSite]]) -> Optional[str]:
-        """A public method of public API that users, not the project, define
-        the role of: nothing in the project calls it (a framework or an event
-        dispatcher calls it by name), the class only awaits it on `self` (a
-        template-method hook), or the class is a base class that subclasses,
-        here or in users' code, may override with coroutines of their own."""
+        """A public method of public API whose role users define: nothing in
+        the project calls it (a framework or an event dispatcher calls it by
+        name), or its class is a base class (subclassed in the project, or
+        declaring stub methods) whose subclasses may override it with
+        coroutines of their own."""
         if self.class_key is None or not self.public_api():
             return None
         if not sites:
             return "a public method that nothing in the project calls: frameworks and users call it by name"
-        if all(site.receiver in ("self", "cls") for _, site in sites):
-            return "a public hook that its class awaits on `self`, for subclasses to override"
         if self.class_key in self.index.subclasses:
             return "a public method of a base class, which subclasses may override with coroutines"
+        entry = self.index.classes.get(self.class_key)
+        if entry is not None and entry[0].has_stubs:
+            return "a public method of a class with stub methods (an abstract base), for subclasses to override"
         return None
 
     # -- references other than `await f(...)` ---------------------------------

@@ -43,6 +43,7 @@ class ClassFact:
     bases: Tuple[str, ...]  # dotted, resolved through the file's imports
     # method name -> "sync" | "await" (async, awaits) | "dead" (async, never awaits)
     methods: Tuple[Tuple[str, str], ...]
+    has_stubs: bool = False  # declares a stub method: an abstract base in all but name
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class _Extractor:
         self.module = module
         self.is_package = is_package
         self.defs: List[AsyncDefFact] = []
-        self.classes: List[Tuple[str, int, List[str], Dict[str, str]]] = []
+        self.classes: List[Tuple[str, int, List[str], Dict[str, str], bool]] = []
         self.imports: Dict[str, str] = {}
         self.star: List[str] = []
         self.alternatives: List[Tuple[str, str]] = []
@@ -353,7 +354,8 @@ class _Extractor:
         for fact in self.defs[first_def:]:
             if fact.class_qualname == qualname:
                 methods[fact.name] = "await" if fact.awaits else "dead"
-        self.classes.append((qualname, node.lineno, bases, methods))
+        stubs = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_stub(s.body) for s in node.body)
+        self.classes.append((qualname, node.lineno, bases, methods, stubs))
 
     def function_def(self, node: ast.AST, cls: Optional[str], prefix: str, frame: Optional[list]) -> None:
         for child in (*node.decorator_list, *_children(node.args), *([node.returns] if node.returns else [])):
@@ -378,8 +380,8 @@ class _Extractor:
             return f"{origin}.{rest}" if rest else origin
 
         classes = tuple(
-            ClassFact(q, line, tuple(resolve(b) for b in bases), tuple(sorted(m.items())))
-            for q, line, bases, m in self.classes
+            ClassFact(q, line, tuple(resolve(b) for b in bases), tuple(sorted(m.items())), stubs)
+            for q, line, bases, m, stubs in self.classes
         )
         defs = tuple(replace(d, decorators=tuple(resolve(x) if x != "?" else x for x in d.decorators))
                      if d.decorators else d for d in self.defs)

@@ -65,8 +65,8 @@ class AsyncNeverAwaits(Rule):
       subclass in the project overrides with a coroutine;
     - a public method of public API whose role its users define: nothing in
       the project calls it (frameworks and event dispatchers call it by name),
-      its class only awaits it on `self` (a template-method hook), or its
-      class is a base class that subclasses may override;
+      or its class is a base class (subclassed in the project, or declaring
+      stub methods) whose subclasses may override it;
     - dunder methods (`__aenter__`, `__aexit__`, `__anext__`, `__call__`...),
       which Python or a framework calls by protocol, not by name;
     - decorated functions, unless every decorator is on the allow-list
@@ -195,6 +195,9 @@ class AsyncNeverAwaits(Rule):
         """),
         Valid("""
             class Server:
+                def handle(self, request):
+                    raise NotImplementedError
+
                 async def on_error(self, exc):
                     print(exc)
 
