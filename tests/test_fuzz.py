@@ -44,6 +44,7 @@ def _generated(tmp_path, examples: int) -> None:
 
     property_holds()
     assert fuzzer.examples >= examples // 2
+    print(f"hypothesmith: {fuzzer.examples} programs, 0 failures")
 
 
 def _mutated(tmp_path, count: int, seed: int) -> None:
@@ -52,6 +53,7 @@ def _mutated(tmp_path, count: int, seed: int) -> None:
     for _ in range(count):
         fuzzer.check_and_fix(mutate(rng.choice(FIXTURES), rng, rng.randint(1, 6)))
     assert fuzzer.examples == count
+    print(f"mutations (seed {seed}): {count} programs, 0 failures")
 
 
 def test_generated_programs(tmp_path):
