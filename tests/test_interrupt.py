@@ -100,7 +100,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(pristine, fixed, tmp_
 
 @pytest.mark.slow
 def test_sigkill_loop_large(pristine, fixed, tmp_path):
-    _kill_loop(pristine, fixed, tmp_path, rounds=60, seed=2)
+    _kill_loop(pristine, fixed, tmp_path, rounds=30, seed=2)
 
 
 def test_two_concurrent_fix_runs_corrupt_nothing(pristine, fixed, tmp_path):
