@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, Optional, Sequence, Tuple, Type
 
 from dispatch_lint.config import Option, Settings, load_settings
@@ -30,3 +31,18 @@ def find(code: str) -> Optional[Type]:
 
 def settings_for(paths: Sequence[str], overrides: Optional[Dict[str, Any]] = None) -> Settings:
     return load_settings(paths, rule_options(), all_codes(), overrides)
+
+
+@lru_cache(maxsize=None)
+def settings_for_folder(folder: str) -> Settings:
+    """Settings for files in `folder`, read once per process."""
+    return settings_for([folder])
+
+
+@lru_cache(maxsize=None)
+def project_index(root: str) -> Any:
+    """The project index of `root`, built once per process: flake8 and
+    libcst.tool hand the front ends one file at a time."""
+    from dispatch_lint.engine.index import ProjectIndex
+
+    return ProjectIndex.for_project(settings_for_folder(root), {}, None, 1)

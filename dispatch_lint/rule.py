@@ -9,7 +9,7 @@ engine, so rule authors never see them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider

@@ -13,14 +13,12 @@ import argparse
 import os
 from abc import ABC
 from dataclasses import replace
-from functools import lru_cache
-from typing import Any, ClassVar, Mapping, Optional, Sequence, Type
+from typing import ClassVar, Mapping, Optional, Sequence, Type
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
 from dispatch_lint import registry
-from dispatch_lint.config import Settings
 from dispatch_lint.engine.runner import RunResult, check_text
 from dispatch_lint.engine.sources import Source
 from dispatch_lint.fixes.loop import FixLoop
@@ -30,29 +28,16 @@ from dispatch_lint.types import ConfigError
 STDIN = "-"
 
 
-@lru_cache(maxsize=None)
-def _settings(folder: str) -> Settings:
-    return registry.settings_for([folder])
-
-
-@lru_cache(maxsize=None)
-def _index(root: str) -> Any:
-    """The project index, built once per process (libcst.tool runs many files in each)."""
-    from dispatch_lint.engine.index import ProjectIndex
-
-    return ProjectIndex.for_project(_settings(root), {}, None, 1)
-
-
 class _OneFile:
     """Checks one in-memory file with one rule, for `FixLoop`."""
 
     def __init__(self, rule: Type, path: str, encoding: str) -> None:
         folder = os.getcwd() if path == STDIN else os.path.dirname(os.path.abspath(path))
         # Running a rule's codemod asks for that rule, whatever `select` says.
-        self.settings = replace(_settings(folder), select=(rule.CODE,), ignore=())
+        self.settings = replace(registry.settings_for_folder(folder), select=(rule.CODE,), ignore=())
         self.rule = rule
         self.encoding = encoding
-        self.index = _index(str(self.settings.root)) if rule.NEEDS_INDEX else None
+        self.index = registry.project_index(str(self.settings.root)) if rule.NEEDS_INDEX else None
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         [path] = paths

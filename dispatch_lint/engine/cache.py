@@ -21,11 +21,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint import __version__
+from dispatch_lint.atomic import write_atomic
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
 FORMAT = 1
@@ -272,17 +272,3 @@ def prepare(folder: str) -> None:
         write_atomic(ignore, b"# Created by dispatch-lint.\n*\n")
         write_atomic(os.path.join(folder, "CACHEDIR.TAG"),
                      b"Signature: 8a477f597d28d172789f06886806bc55\n# dispatch-lint cache\n")
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

@@ -20,7 +20,8 @@ import time
 import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from dispatch_lint.engine.cache import RACY_NS, prepare, tool_fingerprint, write_atomic
+from dispatch_lint.atomic import write_atomic
+from dispatch_lint.engine.cache import RACY_NS, prepare, tool_fingerprint
 from dispatch_lint.engine.index_facts import FileFacts, module_name
 
 FORMAT = 1

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+from dispatch_lint.atomic import write_atomic
 from dispatch_lint.config import Settings, find_config, find_root
 from dispatch_lint.engine.cache import (
     ResultCache,
@@ -28,7 +29,6 @@ from dispatch_lint.engine.cache import (
     stat_or_none,
     tool_fingerprint,
     universe_digest,
-    write_atomic,
 )
 from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.sources import digest_bytes

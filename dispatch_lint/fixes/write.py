@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from typing import Dict, List, Optional, Sequence
 
+from dispatch_lint.atomic import write_atomic
 from dispatch_lint.engine.sources import digest_bytes
 from dispatch_lint.fixes.loop import EditGuard, FixOutcome
 
@@ -102,19 +102,5 @@ def _disk_digest(path: str) -> Optional[str]:
 def atomic_write(path: str, data: bytes) -> None:
     """Replace the file `path` resolves to by `data`, keeping its mode."""
     real = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(real).st_mode)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(real), prefix=".dispatch-lint-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, real)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    write_atomic(real, data, stat.S_IMODE(os.stat(real).st_mode))
 

@@ -10,25 +10,11 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
-from typing import Any, Iterator, List, Sequence, Tuple, Type
+from typing import Iterator, Sequence, Tuple, Type
 
 from dispatch_lint import __version__, registry
-from dispatch_lint.config import Settings
 from dispatch_lint.engine.runner import check_text
 from dispatch_lint.rules import ALL_RULES
-
-
-@lru_cache(maxsize=None)
-def _settings(folder: str) -> Settings:
-    return registry.settings_for([folder])
-
-
-@lru_cache(maxsize=None)
-def _index(root: str) -> Any:
-    from dispatch_lint.engine.index import ProjectIndex
-
-    return ProjectIndex.for_project(_settings(root), {}, None, 1)
 
 
 class DispatchLintPlugin:
@@ -44,9 +30,9 @@ class DispatchLintPlugin:
             folder = os.getcwd()
         else:
             folder = os.path.dirname(os.path.abspath(self.filename))
-        settings = _settings(folder)
+        settings = registry.settings_for_folder(folder)
         rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
-        index = _index(str(settings.root)) if any(r.NEEDS_INDEX for r in rules) else None
+        index = registry.project_index(str(settings.root)) if any(r.NEEDS_INDEX for r in rules) else None
         text = "".join(self.lines)
         for d in check_text(settings, rules, self.filename, text, index):
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
