@@ -20,12 +20,17 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
 from dispatch_lint import registry
 from dispatch_lint.engine.runner import RunResult, check_text
-from dispatch_lint.engine.sources import Source
+from dispatch_lint.engine.sources import Source, Unreadable, read_source
+from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.fixes.loop import FixLoop
 from dispatch_lint.rule import Rule
 from dispatch_lint.types import ConfigError
 
 STDIN = "-"
+
+
+class UnparsableFile(Exception):
+    """Raised before libcst.tool parses a file that would crash or fail its parser."""
 
 
 class _OneFile:
@@ -59,6 +64,24 @@ class RuleCodemod(VisitorBasedCodemodCommand, ABC):
     def __init__(self, context: CodemodContext, unsafe_fixes: bool = False) -> None:
         super().__init__(context)
         self.unsafe_fixes = unsafe_fixes
+
+    @property
+    def context(self) -> CodemodContext:
+        return self._context
+
+    @context.setter
+    def context(self, value: CodemodContext) -> None:
+        """libcst.tool sets the context just before it parses the file with LibCST,
+        whose native parser dies on deep nesting: check the file with `ast` first,
+        so such a file is reported as a failed file (DSP001) and the run goes on."""
+        self._context = value
+        if value.filename and os.path.isfile(value.filename):
+            source = read_source(value.filename)
+            if isinstance(source, Unreadable):
+                raise UnparsableFile(f"DSP002 {value.filename}:{source.line}: {source.reason}")
+            problem = parse_ast(source.text, value.filename)
+            if isinstance(problem, SyntaxProblem):
+                raise UnparsableFile(f"DSP001 {value.filename}:{problem.line}:{problem.column}: {problem.message}")
 
     @classmethod
     def rule(cls) -> Type:
