@@ -23,13 +23,13 @@ def _gitignore_spec(folder: Path) -> Optional[pathspec.PathSpec]:
         lines = (folder / ".gitignore").read_text("utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 class _Ignorer:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
         self.respect_gitignore = settings.respect_gitignore
         self.specs: Dict[Path, Optional[pathspec.PathSpec]] = {}
 
