@@ -1,9 +1,9 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
-from dispatch_lint.analysis.async_body import OwnBody, definitions_named, is_stub, own_body
-from dispatch_lint.analysis.dead_async import PLAIN_DECORATORS, may_report
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
 from dispatch_lint.analysis.dead_async import assess as assess_dead_async
+from dispatch_lint.analysis.dead_async import describe as describe_dead_async
+from dispatch_lint.analysis.dead_async import may_report
 from dispatch_lint.channels.bounding import (
     capacity_edit,
     constant_edit,
@@ -31,13 +31,9 @@ from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
 __all__ = [
     "DeadAsyncVerdict",
-    "OwnBody",
-    "PLAIN_DECORATORS",
     "may_report",
     "assess_dead_async",
-    "definitions_named",
-    "is_stub",
-    "own_body",
+    "describe_dead_async",
     "ACTOR_INBOX",
     "Applicability",
     "CHANNEL_KINDS",

@@ -233,15 +233,36 @@ class _Assessor:
         return not any(_private(part) for part in (fact.class_qualname or "").split("."))
 
 
-def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: bool) -> Optional[Verdict]:
+def local_exemption(fact: AsyncDefFact, allowed_decorators: Iterable[str], check_tests: bool) -> Optional[str]:
+    """Why the file alone shows that `async` is wanted, if it does."""
+    name = fact.name
+    if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+        return "a dunder method, called by protocol"
+    if fact.stub:
+        return "a stub body"
+    if name.startswith("test") and not check_tests:
+        return "a pytest test"
+    allowed = PLAIN_DECORATORS.union(allowed_decorators)
+    if any(decorator not in allowed for decorator in fact.decorators):
+        return "a decorator that may need a coroutine"
+    if fact.awaiting_alternative:
+        return "an alternative to a coroutine that awaits"
+    return None
+
+
+def assess(index: ProjectIndex, path: str, line: int, name: str,
+           allowed_decorators: Iterable[str] = (), check_tests: bool = False) -> Optional[Verdict]:
     """The verdict on the `async def name` at `line` of `path`; None when the
-    index does not know it (then nothing is reported)."""
+    index does not know it or it awaits (then nothing is reported)."""
     file = index.file(path)
     if file is None:
         return None
     fact = next((d for d in file.defs if d.line == line and d.name == name), None)
     if fact is None or fact.awaits:
         return None
+    exemption = local_exemption(fact, allowed_decorators, check_tests)
+    if exemption:
+        return Verdict(exemption)
     judge = _Assessor(index, file, fact)
     exemption = judge.interface()
     if exemption:
@@ -257,7 +278,7 @@ def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: boo
     exemption = judge.extension_point(sites)
     if exemption:
         return Verdict(exemption)
-    if needs_loop and not sites:
+    if fact.needs_loop and not sites:
         return Verdict("it needs a running event loop and no call site awaits it")
     blocker = blocker or site_blocker
     run_blocker = blocker
@@ -278,21 +299,31 @@ def assess(index: ProjectIndex, path: str, line: int, name: str, needs_loop: boo
 
 
 def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
-    """The pre-filter: whether some dead `async def` of the file survives the
-    exemptions that `ast` facts and the index can decide. It exempts only what
-    the LibCST rule exempts too, so it never hides a finding."""
+    """The pre-filter: whether some `async def` of the file gets a finding.
+    It asks the same `assess` as the rule, so it is exact."""
     index = facts.index
     if index is None:
         return facts.has_candidates
-    allowed = {name.rpartition(".")[2] for name in (*PLAIN_DECORATORS, *allowed_decorators)}
     for fact in facts.defs:
-        if fact.awaits or fact.stub or len(fact.name) > 4 and fact.name.startswith("__") and fact.name.endswith("__"):
-            continue
-        if fact.name.startswith("test") and not check_tests:
-            continue
-        if any(d.rpartition(".")[2] not in allowed for d in fact.decorators):
-            continue
-        verdict = assess(index, facts.path, fact.line, fact.name, needs_loop=False)
-        if verdict is not None and verdict.exemption is None:
-            return True
+        if not fact.awaits:
+            verdict = assess(index, facts.path, fact.line, fact.name, allowed_decorators, check_tests)
+            if verdict is not None and verdict.exemption is None:
+                return True
     return False
+
+
+def describe(name: str, verdict: Verdict) -> str:
+    """The finding's message."""
+    head = f"`{name}` is declared `async` but never awaits"
+    if verdict.blocker:
+        text = f"{head}; not every call site is a plain `await`: {verdict.blocker}"
+    elif verdict.sites:
+        count = len(verdict.sites)
+        text = (f"{head}; every call site in the project is a plain `await` "
+                f"({count} call site{'s' if count != 1 else ''} in {verdict.files} "
+                f"file{'s' if verdict.files != 1 else ''})")
+    else:
+        text = f"{head}; nothing in the project calls it"
+    if verdict.unsafe_because:
+        text += f" (fix is unsafe: {verdict.unsafe_because})"
+    return text

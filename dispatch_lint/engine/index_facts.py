@@ -13,83 +13,37 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
-# Calls whose coroutine arguments run as tasks: the callee must stay a coroutine.
-# (A call whose result is used through an attribute, `f().__await__()`, counts too.)
-SPAWNERS = frozenset({"create_task", "ensure_future", "gather", "shield", "wait", "as_completed",
-                      "run_coroutine_threadsafe", "spawn"})
-VALUE, CALL, SPAWN = 1, 2, 4
+from dispatch_lint.engine.ast_walk import (
+    AWAITING,
+    CLAUSES,
+    EXPR_FIELDS,
+    callee_name,
+    children,
+    dotted,
+    is_async_mock,
+    is_spawner,
+    is_stub,
+    uses_async_mock,
+)
+from dispatch_lint.engine.facts_finish import finish_facts
+from dispatch_lint.engine.facts_data import (
+    CALL,
+    LOOP_CALLS,
+    LOOP_METHODS,
+    SPAWN,
+    VALUE,
+    AsyncDefFact,
+    AwaitSite,
+    ClassFact,
+    FileFacts,
+)
 
-
-@dataclass(frozen=True)
-class AsyncDefFact:
-    name: str
-    qualname: str  # "f", "C.m", "outer.<locals>.inner"
-    line: int
-    class_qualname: Optional[str]  # the class it is a method of
-    nested: bool  # defined inside a function
-    awaits: bool  # its own body awaits (or is an async generator)
-    decorators: Tuple[str, ...] = ()  # dotted, resolved through the file's imports ("?" if not a name)
-    stub: bool = False  # docstring, pass, ... or raise NotImplementedError only
-
-
-@dataclass(frozen=True)
-class ClassFact:
-    qualname: str
-    line: int
-    bases: Tuple[str, ...]  # dotted, resolved through the file's imports
-    # method name -> "sync" | "await" (async, awaits) | "dead" (async, never awaits)
-    methods: Tuple[Tuple[str, str], ...]
-    has_stubs: bool = False  # declares a stub method: an abstract base in all but name
-
-
-@dataclass(frozen=True)
-class AwaitSite:
-    """`await <receiver>.name(...)`; the edit deletes columns [column, end_column)."""
-
-    name: str
-    receiver: str  # "" plain name, "self", "cls", "super", "mod:<dotted>", "?" other
-    target: Optional[str]  # for a plain imported name: its dotted origin
-    enclosing_class: Optional[str]
-    line: int
-    column: int  # 1-based character column of `await`
-    end_column: int  # column of the awaited expression
-
-
-@dataclass
-class FileFacts:
-    path: str  # absolute real path
-    module: str  # dotted module name ("" when not importable)
-    public: bool  # part of a package's public API
-    defs: Tuple[AsyncDefFact, ...] = ()
-    classes: Tuple[ClassFact, ...] = ()
-    imports: Dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
-    star_imports: Tuple[str, ...] = ()
-    # Pairs of origins imported under one name (in `if`/`try` branches): alternatives.
-    import_alternatives: Tuple[Tuple[str, str], ...] = ()
-    await_sites: Tuple[AwaitSite, ...] = ()
-    # name -> (kinds bitmask, line, column) of plain-name references that are not direct awaits
-    name_refs: Dict[str, Tuple[int, int, int]] = field(default_factory=dict)
-    # attribute name -> (kinds bitmask, line, column), any receiver
-    attr_refs: Dict[str, Tuple[int, int, int]] = field(default_factory=dict)
-    # (module, attribute) -> kinds, for `mod.name` where `mod` is an imported module
-    module_attr_refs: Dict[Tuple[str, str], int] = field(default_factory=dict)
-    async_mocked: FrozenSet[str] = frozenset()  # names the tests replace with AsyncMock
-    # The project index these facts belong to, set when it is built (never pickled).
-    index: Any = field(default=None, compare=False, repr=False)
-
-    def __getstate__(self) -> Dict[str, Any]:
-        state = dict(self.__dict__)
-        state["index"] = None
-        return state
-
-    @property
-    def has_candidates(self) -> bool:
-        return any(not d.awaits for d in self.defs)
-
+__all__ = ["CALL", "SPAWN", "VALUE", "AsyncDefFact", "AwaitSite", "ClassFact", "FileFacts", "extract_facts",
+           "module_name"]
+_LOOP_CALL_TAILS = frozenset(name.rpartition(".")[2] for name in LOOP_CALLS)
 
 @lru_cache(maxsize=4096)
 def _package_parts(folder: str) -> Tuple[str, ...]:
@@ -117,32 +71,6 @@ def module_name(path: str, root: str) -> Tuple[str, bool]:
     return ".".join(names), public
 
 
-def _dotted(node: ast.AST) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    if isinstance(node, ast.Subscript):  # Generic[T], Protocol[T]
-        return _dotted(node.value)
-    return None
-
-
-def _is_spawner(name: Optional[str]) -> bool:
-    """`create_task`, `gather`..., and any `*_task` call (`create_background_task`)."""
-    return name is not None and (name in SPAWNERS or name.endswith("_task"))
-
-
-def _callee_name(func: ast.AST) -> Optional[str]:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
-
-
 class _Extractor:
     def __init__(self, text: str, module: str, is_package: bool) -> None:
         self.lines = text.splitlines()
@@ -161,6 +89,9 @@ class _Extractor:
         self.mocking = False
         self.skip: set = set()  # awaited callees: not "other references"
         self.spawned: set = set()  # calls handed to a spawner
+        self.branch: Optional[int] = None  # the outermost `if`/`try` around the statement, in its scope
+        self.def_branches: List[Optional[int]] = []  # per async def
+        self.loop_calls: List[List[str]] = []  # per async def: dotted callees that may need a loop
 
     # -- positions -------------------------------------------------------------
 
@@ -227,13 +158,18 @@ class _Extractor:
             return
         if (kind is ast.AsyncFor or kind is ast.AsyncWith) and frame is not None:
             frame[0] = True
-        elif kind is ast.Assign and self.mocking and _is_async_mock(node.value):
+        elif kind is ast.Assign and self.mocking and is_async_mock(node.value):
             self.mocked.update(t.attr for t in node.targets if isinstance(t, ast.Attribute))
-        for child in _children(node):
-            if isinstance(child, ast.stmt) or type(child) in _CLAUSES:
+        outermost = self.branch is None and kind in BRANCHES
+        if outermost:
+            self.branch = id(node)
+        for child in children(node):
+            if isinstance(child, ast.stmt) or type(child) in CLAUSES:
                 self.stmt(child, cls, prefix, frame)
             else:
                 self.expr(child, cls, frame)
+        if outermost:
+            self.branch = None
 
     def expr(self, root: ast.AST, cls: Optional[str], frame: Optional[list]) -> None:
         stack = [root]
@@ -269,11 +205,13 @@ class _Extractor:
                         self.note(attrs, func.attr, ref_kind, func)
                         self.note_receiver(func, ref_kind)
                         skip.add(id(func))
-                if _is_spawner(_callee_name(func)):
+                if frame is not None:
+                    self.note_loop_call(func, frame)
+                if is_spawner(callee_name(func)):
                     spawned.update(id(arg) for arg in node.args if type(arg) is Call)
-                if self.mocking and _uses_async_mock(node):
+                if self.mocking and uses_async_mock(node):
                     self.note_mock(node)
-            elif kind in _AWAITING:
+            elif kind in AWAITING:
                 if frame is not None:
                     frame[0] = True
                 if kind is ast.Await and type(node.value) is Call:
@@ -287,9 +225,9 @@ class _Extractor:
                 self.expr(node.body, cls, None)
                 stack.append(node.args)
                 continue
-            fields = _EXPR_FIELDS.get(kind)
+            fields = EXPR_FIELDS.get(kind)
             if fields is None:  # patterns of `match` statements
-                stack.extend(_children(node))
+                stack.extend(children(node))
                 continue
             for name in fields:
                 value = getattr(node, name)
@@ -297,6 +235,16 @@ class _Extractor:
                     stack.extend(value)
                 elif value is not None:
                     stack.append(value)
+
+    @staticmethod
+    def note_loop_call(func: ast.AST, frame: list) -> None:
+        """frame[1]: a loop method is called; frame[2]: dotted callees named like a loop call."""
+        if type(func) is ast.Attribute and func.attr in LOOP_METHODS:
+            frame[1] = True
+        elif callee_name(func) in _LOOP_CALL_TAILS:
+            name = dotted(func)
+            if name:
+                frame[2].append(name)
 
     def note_receiver(self, node: ast.Attribute, kind: int) -> None:
         value = node.value
@@ -310,12 +258,12 @@ class _Extractor:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 self.mocked.add(arg.value.rsplit(".", 1)[-1])
         specs = [k.value for k in call.keywords if k.arg in ("spec", "spec_set")]
-        if _callee_name(call.func) == "create_autospec" and call.args:
+        if callee_name(call.func) == "create_autospec" and call.args:
             specs.append(call.args[0])
         for spec in specs:
-            dotted = _dotted(spec)
-            if dotted:
-                self.mocked.add("class:" + dotted.rsplit(".", 1)[-1])
+            spec_name = dotted(spec)
+            if spec_name:
+                self.mocked.add("class:" + spec_name.rsplit(".", 1)[-1])
 
     def await_site(self, node: ast.Await, cls: Optional[str]) -> None:
         func = node.value.func
@@ -346,150 +294,36 @@ class _Extractor:
         for child in (*node.decorator_list, *node.bases, *node.keywords):
             self.expr(child, cls, frame)
         qualname = prefix + node.name
-        bases = [b for b in (_dotted(base) for base in node.bases) if b]
-        bases += [f"metaclass={_dotted(k.value)}" for k in node.keywords if k.arg == "metaclass"]
+        bases = [b for b in (dotted(base) for base in node.bases) if b]
+        bases += [f"metaclass={dotted(k.value)}" for k in node.keywords if k.arg == "metaclass"]
         first_def = len(self.defs)
+        outer_branch, self.branch = self.branch, None
         self.body(node.body, qualname, qualname + ".", None)
+        self.branch = outer_branch
         methods = {s.name: "sync" for s in node.body if isinstance(s, ast.FunctionDef)}
         for fact in self.defs[first_def:]:
             if fact.class_qualname == qualname:
                 methods[fact.name] = "await" if fact.awaits else "dead"
-        stubs = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_stub(s.body) for s in node.body)
+        stubs = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_stub(s.body) for s in node.body)
         self.classes.append((qualname, node.lineno, bases, methods, stubs))
 
     def function_def(self, node: ast.AST, cls: Optional[str], prefix: str, frame: Optional[list]) -> None:
-        for child in (*node.decorator_list, *_children(node.args), *([node.returns] if node.returns else [])):
+        for child in (*node.decorator_list, *children(node.args), *([node.returns] if node.returns else [])):
             self.expr(child, cls, frame)
         qualname = prefix + node.name
-        own = [False]
+        own: list = [False, False, []]  # awaits, calls a loop method, callees that may need a loop
+        outer_branch, self.branch = self.branch, None
         self.body(node.body, cls, qualname + ".<locals>.", own)
+        self.branch = outer_branch
         if isinstance(node, ast.AsyncFunctionDef):
             method_of = cls if cls is not None and prefix == cls + "." else None
-            decorators = tuple(_dotted(d.func if isinstance(d, ast.Call) else d) or "?" for d in node.decorator_list)
+            decorators = tuple(dotted(d.func if isinstance(d, ast.Call) else d) or "?" for d in node.decorator_list)
             self.defs.append(AsyncDefFact(node.name, qualname, node.lineno, method_of, frame is not None,
-                                          own[0], decorators, _is_stub(node.body)))
+                                          own[0], decorators, is_stub(node.body), own[1]))
+            self.def_branches.append(outer_branch)
+            self.loop_calls.append(own[2])
 
-    def facts(self, path: str, public: bool) -> FileFacts:
-        def resolve(base: str) -> str:
-            head, _, rest = base.partition(".")
-            origin = self.imports.get(head)
-            if origin is None:
-                if head in _BUILTIN_BASES or "=" in base or not self.module:
-                    return base
-                return f"{self.module}.{base}"
-            return f"{origin}.{rest}" if rest else origin
-
-        classes = tuple(
-            ClassFact(q, line, tuple(resolve(b) for b in bases), tuple(sorted(m.items())), stubs)
-            for q, line, bases, m, stubs in self.classes
-        )
-        defs = tuple(replace(d, decorators=tuple(resolve(x) if x != "?" else x for x in d.decorators))
-                     if d.decorators else d for d in self.defs)
-        sites = []
-        for site, raw in self.sites:
-            receiver = site.receiver
-            if receiver.startswith("name:"):
-                origin = self.imports.get(receiver[5:])
-                receiver = f"mod:{origin}" if origin else "?"
-            target = self.imports.get(raw) if raw else None
-            sites.append(AwaitSite(site.name, receiver, target, site.enclosing_class,
-                                   site.line, site.column, site.end_column))
-        keep = set(self.imports) | {d.name for d in self.defs}
-        if self.star:
-            keep = set(self.names)
-        module_attrs: Dict[Tuple[str, str], int] = {}
-        for receiver, attr, kind in self.receivers:
-            origin = self.imports.get(receiver)
-            if origin is not None:
-                module_attrs[(origin, attr)] = module_attrs.get((origin, attr), 0) | kind
-        return FileFacts(
-            path=path,
-            module=self.module,
-            public=public,
-            defs=defs,
-            classes=classes,
-            imports=dict(self.imports),
-            star_imports=tuple(self.star),
-            import_alternatives=tuple(self.alternatives),
-            await_sites=tuple(sites),
-            name_refs={n: self._pos(v) for n, v in self.names.items() if n in keep},
-            attr_refs={n: self._pos(v) for n, v in self.attrs.items()},
-            module_attr_refs=module_attrs,
-            async_mocked=frozenset(self.mocked),
-        )
-
-    def _pos(self, entry: List[int]) -> Tuple[int, int, int]:
-        return entry[0], entry[1], self.char_col(entry[1], entry[2])
-
-
-def _is_stub(body: List[ast.stmt]) -> bool:
-    for statement in body:
-        if type(statement) is ast.Pass:
-            continue
-        if type(statement) is ast.Expr and type(statement.value) is ast.Constant and (
-            isinstance(statement.value.value, (str, bytes)) or statement.value.value is Ellipsis
-        ):
-            continue
-        if type(statement) is ast.Raise and statement.exc is not None:
-            exc = statement.exc.func if type(statement.exc) is ast.Call else statement.exc
-            if type(exc) is ast.Name and exc.id == "NotImplementedError":
-                continue
-        return False
-    return True
-
-
-def _is_async_mock(node: ast.AST) -> bool:
-    """`AsyncMock`, `mock.AsyncMock` or a call of either."""
-    if type(node) is ast.Call:
-        node = node.func
-    return _callee_name(node) == "AsyncMock"
-
-
-def _uses_async_mock(call: ast.Call) -> bool:
-    if _callee_name(call.func) in ("AsyncMock", "create_autospec"):
-        return True
-    return any(_is_async_mock(arg) for arg in (*call.args, *(k.value for k in call.keywords)))
-
-
-# Child fields that can hold expressions or statements, per node type.
-_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "is_async", "level",
-                             "lineno", "col_offset", "end_lineno", "end_col_offset"})
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-# Fields of expression nodes that hold nodes (or lists of nodes); the rest are
-# identifiers, flags and operators.
-_EXPR_FIELDS: Dict[type, Tuple[str, ...]] = {
-    kind: tuple(f for f in kind._fields if f not in _SKIPPED_FIELDS | {"id", "attr", "arg", "conversion", "value"})
-    + (("value",) if kind in (ast.Attribute, ast.Subscript, ast.Starred, ast.keyword, ast.FormattedValue,
-                                ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.DictComp) else ())
-    for kind in (*ast.expr.__subclasses__(), ast.comprehension, ast.keyword, ast.arguments, ast.arg)
-    if kind is not ast.Constant
-}
-
-
-def _children(node: ast.AST) -> List[ast.AST]:
-    kind = type(node)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED_FIELDS)
-    found: List[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            found.extend(v for v in value if isinstance(v, ast.AST))
-        elif isinstance(value, ast.AST):
-            found.append(value)
-    return found
-
-
-_BUILTIN_BASES = frozenset(dir(__import__("builtins")))
-
-
-# An async function whose own body holds one of these is not dead async
-# (AsyncFor/AsyncWith are statements and are handled where statements are).
-_AWAITING = frozenset({ast.Await, ast.Yield, ast.YieldFrom})
-_CLAUSES = frozenset({ast.ExceptHandler, ast.match_case, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
+BRANCHES = frozenset({ast.If, ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 
 
 def extract_facts(path: str, text: str, tree: ast.Module, root: str) -> FileFacts:
@@ -499,4 +333,4 @@ def extract_facts(path: str, text: str, tree: ast.Module, root: str) -> FileFact
     extractor = _Extractor(text, module, os.path.basename(real) == "__init__.py")
     extractor.mocking = "AsyncMock" in text
     extractor.body(tree.body, None, "", None)
-    return extractor.facts(real, public)
+    return finish_facts(extractor, real, public)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Sequence, Set
+from typing import Any, List, Optional
 
 import libcst as cst
-from libcst.metadata import CodeRange, ParentNodeProvider, PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, PositionProvider
 
 from dispatch_lint.api import (
-    PLAIN_DECORATORS,
     Applicability,
     DeadAsyncVerdict,
     Edit,
@@ -19,10 +18,8 @@ from dispatch_lint.api import (
     Rule,
     Valid,
     assess_dead_async,
-    definitions_named,
-    is_stub,
+    describe_dead_async,
     may_report,
-    own_body,
 )
 
 ALLOWED_DECORATORS = Option(
@@ -32,17 +29,6 @@ ALLOWED_DECORATORS = Option(
     "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`).",
 )
 TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
-
-# Calls that need a running event loop (or ask which one runs).
-LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task",
-                        "asyncio.ensure_future", "asyncio.Future", "asyncio.current_task",
-                        "sniffio.current_async_library", "trio.lowlevel.current_task",
-                        "anyio.get_current_task", "anyio.Event", "anyio.Lock", "anyio.Semaphore",
-                        "anyio.Condition", "anyio.CapacityLimiter",
-                        "anyio.to_thread.current_default_thread_limiter",
-                        "trio.to_thread.current_default_thread_limiter"})
-LOOP_METHODS = frozenset({"create_task", "create_future", "ensure_future", "call_soon", "call_later",
-                          "call_at", "run_in_executor", "start_soon"})
 
 
 class AsyncNeverAwaits(Rule):
@@ -142,7 +128,7 @@ class AsyncNeverAwaits(Rule):
     MESSAGE = "`async def` never awaits"
     NEEDS_INDEX = True
     OPTIONS = (ALLOWED_DECORATORS, TESTS_CHECKED)
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ParentNodeProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
     VALID = [
         Valid("""
             async def _gen():
@@ -378,83 +364,18 @@ class AsyncNeverAwaits(Rule):
         return may_report(facts, options.get(ALLOWED_DECORATORS.name, ()), options.get(TESTS_CHECKED.name, False))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """The index facts decide; this only places the finding and its fix."""
         if node.asynchronous is None or self.context.index is None:
             return
-        body = own_body(node)
-        if body.awaits or body.yields or self._exempt(node, body.calls):
-            return
         name = node.name.value
-        line = self.node_range(node).start.line
-        verdict = assess_dead_async(self.context.index, self.context.path, line, name, self._needs_loop(body.calls))
+        start = self.node_range(node).start
+        verdict = assess_dead_async(self.context.index, self.context.path, start.line, name,
+                                    self.options.get(ALLOWED_DECORATORS.name, ()),
+                                    self.options.get(TESTS_CHECKED.name, False))
         if verdict is None or verdict.exemption:
             return
-        where = CodeRange(self.node_range(node).start, self.node_range(node.name).end)
-        self.report(node, self._message(name, verdict), fix=self._fix(node, name, verdict),
-                    no_fix_reason=verdict.run_blocker, position=where)
-
-    # -- exemptions that the file itself shows ----------------------------------
-
-    def _exempt(self, node: cst.FunctionDef, calls: Sequence[cst.Call]) -> bool:
-        name = node.name.value
-        if _is_dunder(name) or is_stub(node):
-            return True
-        if name.startswith("test") and not self.options.get(TESTS_CHECKED.name):
-            return True
-        allowed = PLAIN_DECORATORS | set(self.options.get(ALLOWED_DECORATORS.name, ()))
-        for decorator in node.decorators:
-            expression = decorator.decorator
-            target = expression.func if isinstance(expression, cst.Call) else expression
-            names = self._qualified(target)
-            if not names or not names <= allowed:
-                return True  # overload, abstractmethod, override, or a decorator that may need a coroutine
-        return self._has_awaiting_alternative(node)
-
-    def _qualified(self, node: cst.CSTNode) -> Set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
-
-    def _has_awaiting_alternative(self, node: cst.FunctionDef) -> bool:
-        """Another definition of the name in a sibling branch of the same
-        `if`/`try` is a coroutine that awaits: `async` is then the interface."""
-        branching = None
-        parent = self.get_metadata(ParentNodeProvider, node, None)
-        while parent is not None and not isinstance(parent, (cst.Module, cst.FunctionDef, cst.ClassDef)):
-            if isinstance(parent, (cst.If, cst.Try, cst.TryStar)):
-                branching = parent
-            parent = self.get_metadata(ParentNodeProvider, parent, None)
-        if branching is None:
-            return False
-        for other in definitions_named(branching, node.name.value):
-            if other is not node and other.asynchronous is not None:
-                body = own_body(other)
-                if body.awaits or body.yields:
-                    return True
-        return False
-
-    def _needs_loop(self, calls: Iterable[cst.Call]) -> bool:
-        for call in calls:
-            if self._qualified(call.func) & LOOP_CALLS:
-                return True
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOOP_METHODS:
-                return True
-        return False
-
-    # -- message and fix -------------------------------------------------------
-
-    @staticmethod
-    def _message(name: str, verdict: DeadAsyncVerdict) -> str:
-        head = f"`{name}` is declared `async` but never awaits"
-        if verdict.blocker:
-            text = f"{head}; not every call site is a plain `await`: {verdict.blocker}"
-        elif verdict.sites:
-            count = len(verdict.sites)
-            text = (f"{head}; every call site in the project is a plain `await` "
-                    f"({count} call site{'s' if count != 1 else ''} in {verdict.files} "
-                    f"file{'s' if verdict.files != 1 else ''})")
-        else:
-            text = f"{head}; nothing in the project calls it"
-        if verdict.unsafe_because:
-            text += f" (fix is unsafe: {verdict.unsafe_because})"
-        return text
+        self.report(node, describe_dead_async(name, verdict), fix=self._fix(node, name, verdict),
+                    no_fix_reason=verdict.run_blocker, position=CodeRange(start, self.node_range(node.name).end))
 
     def _fix(self, node: cst.FunctionDef, name: str, verdict: DeadAsyncVerdict) -> Optional[Fix]:
         if verdict.run_blocker:
@@ -471,6 +392,3 @@ class AsyncNeverAwaits(Rule):
         description = f"make `{name}` synchronous and drop `await` at {count} call site{'s' if count != 1 else ''}"
         return self.make_fix(Applicability.SAFE if safe else Applicability.UNSAFE, description, *edits)
 
-
-def _is_dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
