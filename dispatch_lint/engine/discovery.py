@@ -7,8 +7,7 @@ folders are not followed, so a symlink loop cannot trap the walk.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import pathspec
 
@@ -18,44 +17,55 @@ ALWAYS_SKIPPED = {".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv",
                   ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dispatch_lint_cache", "node_modules"}
 
 
-def _gitignore_spec(folder: Path) -> Optional[pathspec.PathSpec]:
+def _gitignore_spec(folder: str) -> Optional[pathspec.PathSpec]:
     try:
-        lines = (folder / ".gitignore").read_text("utf-8", errors="replace").splitlines()
+        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
     except OSError:
         return None
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _relative(path: str, folder: str) -> str:
+    return path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
+
+
 class _Ignorer:
+    """Answers "is this absolute path ignored?" with each .gitignore read once."""
+
     def __init__(self, settings: Settings) -> None:
-        self.root = settings.root
+        self.root = os.path.abspath(settings.root)
         self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
         self.respect_gitignore = settings.respect_gitignore
-        self.specs: Dict[Path, Optional[pathspec.PathSpec]] = {}
+        self.chains: Dict[str, List[Tuple[str, pathspec.PathSpec]]] = {}
 
-    def _spec(self, folder: Path) -> Optional[pathspec.PathSpec]:
-        if folder not in self.specs:
-            self.specs[folder] = _gitignore_spec(folder) if self.respect_gitignore else None
-        return self.specs[folder]
+    def _chain(self, folder: str) -> List[Tuple[str, pathspec.PathSpec]]:
+        """The .gitignore files that apply inside `folder`, nearest first: up to
+        the project root, or for a folder outside it, up to its git checkout."""
+        chain = self.chains.get(folder)
+        if chain is None:
+            spec = _gitignore_spec(folder)
+            chain = [(folder, spec)] if spec is not None else []
+            parent = os.path.dirname(folder)
+            last = folder == self.root or parent == folder or (
+                not _inside(folder, self.root) and os.path.exists(os.path.join(folder, ".git")))
+            if not last:
+                chain = chain + self._chain(parent)
+            self.chains[folder] = chain
+        return chain
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        try:
-            relative = path.relative_to(self.root).as_posix()
-        except ValueError:
-            relative = None
-        if relative is not None and self.exclude.match_file(relative + suffix):
+        if _inside(path, self.root) and self.exclude.match_file(_relative(path, self.root) + suffix):
             return True
         if not self.respect_gitignore:
             return False
-        for folder in path.parents:
-            spec = self._spec(folder)
-            if spec is not None:
-                if spec.match_file(path.relative_to(folder).as_posix() + suffix):
-                    return True
-            if folder == self.root or (relative is None and (folder / ".git").exists()):
-                break
-        return False
+        return any(spec.match_file(_relative(path, folder) + suffix)
+                   for folder, spec in self._chain(os.path.dirname(path)))
 
 
 def discover(paths: Sequence[str], settings: Settings) -> List[str]:
@@ -63,9 +73,8 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     ignorer = _Ignorer(settings)
     found: Dict[str, None] = {}
     for given in paths:
-        top = Path(given)
-        if top.is_dir():
-            for path in _walk(top, ignorer):
+        if os.path.isdir(given):
+            for path in _walk(given, ignorer):
                 found[os.path.normpath(path)] = None
         else:
             # Named files are checked even if excluded; missing ones become DSP002.
@@ -73,21 +82,23 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     return sorted(found)
 
 
-def _walk(top: Path, ignorer: _Ignorer) -> Iterable[str]:
-    absolute_top = Path(os.path.abspath(top))
-    for folder, dirs, files in os.walk(top, followlinks=False):
-        absolute = absolute_top / os.path.relpath(folder, top)
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in ALWAYS_SKIPPED
-            and not os.path.islink(os.path.join(folder, d))
-            and not ignorer.ignored(absolute / d, True)
-        )
-        for name in sorted(files):
-            if not name.endswith(".py"):
-                continue
-            full = os.path.join(folder, name)
-            if os.path.islink(full) and not os.path.isfile(full):
-                continue
-            if not ignorer.ignored(absolute / name, False):
-                yield full
+def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
+    """Python files under `top`; symlinked folders are not entered, and a
+    symlinked file counts only when it points to a file."""
+    pending = [(top, os.path.abspath(top))]
+    while pending:
+        folder, absolute = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            linked = entry.is_symlink()
+            if not linked and entry.is_dir():
+                if name not in ALWAYS_SKIPPED and not ignorer.ignored(os.path.join(absolute, name), True):
+                    pending.append((entry.path, os.path.join(absolute, name)))
+            elif name.endswith(".py") and (os.path.isfile(entry.path) if linked else True):
+                if not ignorer.ignored(os.path.join(absolute, name), False):
+                    yield entry.path
