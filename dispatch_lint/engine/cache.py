@@ -181,20 +181,10 @@ class ResultCache:
         self.changed = False
 
     def _load(self) -> Dict[str, list]:
-        try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read()
-            header, _, body = raw.partition(b"\n")
-            meta = json.loads(header)
-            if (not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != self.key
-                    or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
-                return {}
-            entries = json.loads(body)
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-            return {}
+        meta, entries = read_store(self.path, FORMAT, self.key)
         universe = meta.get("index")
         self.index_universe = universe if isinstance(universe, str) else None
-        return entries if isinstance(entries, dict) else {}
+        return entries
 
     def set_index_universe(self, universe: Optional[str]) -> None:
         if universe != self.index_universe:
@@ -214,9 +204,7 @@ class ResultCache:
 
     def put(self, path: str, stat: Optional[os.stat_result], digest: str, index_key: Optional[str],
             diagnostics: Sequence[Diagnostic], facts: Any) -> None:
-        size, mtime_ns = _UNTRUSTED, 0
-        if stat is not None and stat.st_mtime_ns < time.time_ns() - RACY_NS:
-            size, mtime_ns = stat.st_size, stat.st_mtime_ns
+        size, mtime_ns = trusted_stat(stat)
         findings = [_diagnostic_data(d) for d in diagnostics]
         data = Entry(size, mtime_ns, digest, index_key, findings, facts).data()
         absolute = os.path.abspath(path)
@@ -226,21 +214,9 @@ class ResultCache:
 
     def save(self) -> None:
         """Write atomically; a failure to write only costs the next run its speed."""
-        if not self.changed:
-            return
-        live = {path: data for path, data in self.entries.items() if os.path.isfile(path)}
-        try:
-            body = json.dumps(live, separators=(",", ":")).encode()
-        except (TypeError, ValueError):  # a finding carrying data JSON cannot hold
-            return
-        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest(),
-                "index": self.index_universe}
-        try:
-            prepare(self.folder)
-            write_atomic(self.path, json.dumps(meta).encode() + b"\n" + body)
-        except OSError:
-            return
-        self.changed = False
+        if self.changed and write_store(self.folder, self.path, FORMAT, self.key, self.entries,
+                                        index=self.index_universe):
+            self.changed = False
 
 
 def universe_digest(checked: Sequence[str], stats: Mapping[str, Optional[os.stat_result]]) -> Optional[str]:
@@ -272,3 +248,46 @@ def prepare(folder: str) -> None:
         write_atomic(ignore, b"# Created by dispatch-lint.\n*\n")
         write_atomic(os.path.join(folder, "CACHEDIR.TAG"),
                      b"Signature: 8a477f597d28d172789f06886806bc55\n# dispatch-lint cache\n")
+
+
+def trusted_stat(stat: Optional[os.stat_result]) -> Tuple[int, int]:
+    """(size, mtime_ns) to store, or untrusted when the stat is missing or so
+    recent that a same-size edit in the same clock tick could hide behind it."""
+    if stat is not None and stat.st_mtime_ns < time.time_ns() - RACY_NS:
+        return stat.st_size, stat.st_mtime_ns
+    return _UNTRUSTED, 0
+
+
+def read_store(path: str, format_version: int, key: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(header, entries) of a store file written by `write_store`, or two empty
+    dicts when it is missing, damaged, or of another format or key."""
+    try:
+        with open(path, "rb") as handle:
+            header, _, body = handle.read().partition(b"\n")
+        meta = json.loads(header)
+        if (not isinstance(meta, dict) or meta.get("format") != format_version or meta.get("key") != key
+                or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
+            return {}, {}
+        entries = json.loads(body)
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return {}, {}
+    return (meta, entries) if isinstance(entries, dict) else ({}, {})
+
+
+def write_store(folder: str, path: str, format_version: int, key: str,
+                entries: Mapping[str, Any], **header: Any) -> bool:
+    """Write the entries of files that still exist, atomically, with a checksum.
+    False when they could not be written: that only costs the next run its speed."""
+    live = {name: data for name, data in entries.items() if os.path.isfile(name)}
+    try:
+        body = json.dumps(live, separators=(",", ":")).encode()
+    except (TypeError, ValueError):  # data JSON cannot hold
+        return False
+    meta = {"format": format_version, "key": key,
+            "body": hashlib.blake2b(body, digest_size=16).hexdigest(), **header}
+    try:
+        prepare(folder)
+        write_atomic(path, json.dumps(meta).encode() + b"\n" + body)
+    except OSError:
+        return False
+    return True

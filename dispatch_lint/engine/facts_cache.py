@@ -16,12 +16,10 @@ import dataclasses
 import hashlib
 import json
 import os
-import time
 import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from dispatch_lint.atomic import write_atomic
-from dispatch_lint.engine.cache import RACY_NS, prepare, tool_fingerprint
+from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
 from dispatch_lint.engine.index_facts import FileFacts, module_name
 
 FORMAT = 1
@@ -114,17 +112,7 @@ class FactsCache:
         self.changed = False
 
     def _load(self) -> Dict[str, list]:
-        try:
-            with open(self.path, "rb") as handle:
-                header, _, body = handle.read().partition(b"\n")
-            meta = json.loads(header)
-            if (not isinstance(meta, dict) or meta.get("key") != self.key
-                    or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
-                return {}
-            entries = json.loads(body)
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
+        return read_store(self.path, FORMAT, self.key)[1]
 
     def lookup(self, real: str, stat: Optional[os.stat_result], digest: Optional[str] = None) -> Any:
         """(True, facts) when the entry holds for this stat (or content digest);
@@ -145,25 +133,14 @@ class FactsCache:
         return True, found
 
     def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: FileFacts) -> None:
-        size, mtime_ns = -1, 0
-        if stat is not None and stat.st_mtime_ns < time.time_ns() - RACY_NS:
-            size, mtime_ns = stat.st_size, stat.st_mtime_ns
+        size, mtime_ns = trusted_stat(stat)
         data = [size, mtime_ns, digest, encode(facts)]
         if self.entries.get(real) != data:
             self.entries[real] = data
             self.changed = True
 
     def save(self) -> None:
-        if not self.changed:
-            return
-        live = {path: data for path, data in self.entries.items() if os.path.isfile(path)}
-        body = json.dumps(live, separators=(",", ":")).encode()
-        meta = {"format": FORMAT, "key": self.key, "body": hashlib.blake2b(body, digest_size=16).hexdigest()}
-        try:
-            prepare(self.folder)
-            write_atomic(self.path, json.dumps(meta).encode() + b"\n" + body)
-        except OSError:
-            return
-        self.changed = False
+        if self.changed and write_store(self.folder, self.path, FORMAT, self.key, self.entries):
+            self.changed = False
 
 
