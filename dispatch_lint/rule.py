@@ -8,6 +8,7 @@ engine, so rule authors never see them.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
 
@@ -78,6 +79,13 @@ class Rule(cst.BatchableCSTVisitor):
         """Cheap, conservative pre-filter: False only when no finding is possible."""
         return any(trigger in text if isinstance(trigger, str) else trigger.search(text) is not None
                    for trigger in cls.TRIGGERS)
+
+    @classmethod
+    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
+        """A second conservative pre-filter, on the `ast` tree of a file whose text
+        passed `could_report`: False only when no finding is possible. It runs in
+        the engine's `ast` pass, so LibCST never parses a file every rule screens out."""
+        return True
 
     @classmethod
     def docs_url(cls) -> str:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Sequence, Type
+import ast
+from typing import AbstractSet, Any, FrozenSet, List, Mapping, Optional, Sequence, Type
 
 from dispatch_lint.engine.noqa import unsuppressed
 from dispatch_lint.engine.problems import SyntaxErrorProblem, problem
 from dispatch_lint.types import Diagnostic
 
 
-def rules_for(rules: Sequence[Type], text: str, facts: Any, prefilter: bool) -> List[Type]:
+def rules_for(rules: Sequence[Type], text: str, facts: Any, prefilter: bool,
+              screened_out: AbstractSet[str] = frozenset()) -> List[Type]:
     if not prefilter:
         return list(rules)
-    return [rule for rule in rules if rule.could_report(text, facts)]
+    return [rule for rule in rules if rule.CODE not in screened_out and rule.could_report(text, facts)]
+
+
+def screened_out(rules: Sequence[Type], tree: ast.Module, text: str, path: str,
+                 options: Mapping[str, Any]) -> FrozenSet[str]:
+    """The codes of the rules whose `ast` screen rules out a finding in this file."""
+    return frozenset(rule.CODE for rule in rules
+                     if rule.could_report(text, None) and not rule.screen(tree, text, path, options))
 
 
 def analyse_text(

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
-from dispatch_lint.engine.analysis import analyse_text, rules_for
+from dispatch_lint.engine.analysis import analyse_text, rules_for, screened_out
 from dispatch_lint.engine.cache import (
     ResultCache,
     results_key,
@@ -58,6 +58,8 @@ class _FileState:
     digest: Optional[str] = None
     syntax: Optional[SyntaxProblem] = None
     facts: Any = None
+    # Rules whose `ast` screen rules out a finding here (unknown: none).
+    screened_out: FrozenSet[str] = frozenset()
 
 
 # What phase B reports for one file: findings, whether a rule read the project
@@ -68,20 +70,25 @@ Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
 _STATE: Dict[str, Any] = {}
 
 
-def _phase_a(i: int) -> Tuple[Optional[SyntaxProblem], Any]:
+PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str]]
+
+
+def _phase_a(i: int) -> PhaseA:
     state: _FileState = _STATE["files"][i]
     source = state.source
     if not isinstance(source, Source):
-        return None, None
+        return None, None, frozenset()
     tree = parse_ast(source.text, source.path)
     if isinstance(tree, SyntaxProblem):
-        return tree, None
+        return tree, None, frozenset()
     facts = None
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_facts
 
         facts = extract_facts(source.path, source.text, tree, _STATE["root"])
-    return None, facts
+    skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
+        if _STATE["prefilter"] else frozenset()
+    return None, facts, skipped
 
 
 def _phase_b(i: int) -> Outcome:
@@ -92,7 +99,7 @@ def _phase_b(i: int) -> Outcome:
     if state.syntax is not None:
         s = state.syntax
         return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)], False, False
-    rules = rules_for(_STATE["rules"], source.text, state.facts, _STATE["prefilter"])
+    rules = rules_for(_STATE["rules"], source.text, state.facts, _STATE["prefilter"], state.screened_out)
     found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
     # A pre-filter that consulted the index made the findings depend on it too.
     uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
@@ -102,7 +109,7 @@ def _phase_b(i: int) -> Outcome:
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
-    state.syntax, state.facts = _phase_a(i)
+    state.syntax, state.facts, state.screened_out = _phase_a(i)
     return _phase_b(i)
 
 
@@ -207,9 +214,9 @@ class Engine:
         return results
 
     @staticmethod
-    def _keep_facts(i: int, result: Tuple[Optional[SyntaxProblem], Any]) -> None:
+    def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
-        state.syntax, state.facts = result
+        state.syntax, state.facts, state.screened_out = result
 
     @staticmethod
     def _index_changed(state: _FileState, index: Any) -> bool:
@@ -325,8 +332,8 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
     facts_cache.save()
 
 
-def _no_facts(i: int) -> Tuple[Optional[SyntaxProblem], Any]:
-    return None, None
+def _no_facts(i: int) -> PhaseA:
+    return None, None, frozenset()
 
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None) -> List[Diagnostic]:
@@ -341,6 +348,7 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
             from dispatch_lint.engine.index import extract_facts
 
             facts = extract_facts(path, text, tree, str(settings.root))
-        active = rules_for(engine.rules, text, facts, True)
+        skipped = screened_out(engine.rules, tree, text, path, settings.options)
+        active = rules_for(engine.rules, text, facts, True, skipped)
         found = analyse_text(path, text, active, settings.options, index)
     return [d for d in found if settings.enabled(d.code)]
