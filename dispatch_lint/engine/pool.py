@@ -6,16 +6,23 @@ Items go out largest first, in chunks of similar weight, so that no worker is
 left with a big file at the end. If a worker dies (a native crash), its chunks
 are run again in fresh processes, halved until the item that kills its process
 is alone; that item is reported through `on_crash`, and every other item is kept.
+
+The cyclic garbage collector is paused while items run: parsers allocate
+millions of objects, and with many results alive its automatic full
+collections cost a fifth of the run. Each item's own cycles are collected
+(a young-generation collection) when it finishes.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 # Fewer items than this run in this process: forking would cost more than it saves.
 SYNC_THRESHOLD = 8
@@ -56,7 +63,24 @@ def _executor(jobs: int, context: Any) -> ProcessPoolExecutor:
 
 
 def _run_chunk(func: Callable[[Any], Any], chunk: Sequence[Any]) -> List[Any]:
-    return [func(item) for item in chunk]
+    return [_run_one(func, item) for item in chunk]
+
+
+def _run_one(func: Callable[[Any], Any], item: Any) -> Any:
+    result = func(item)
+    gc.collect(0)
+    return result
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def chunked(items: Sequence[Any], jobs: int, weight: Optional[Callable[[Any], int]] = None) -> List[List[int]]:
@@ -91,8 +115,14 @@ def run_all(
     `weight(item)` estimates an item's cost (say, its size); `on_done(n)` is
     called in this process as each batch of `n` items completes."""
     done = on_done or (lambda n: None)
-    if jobs <= 1 or len(items) < SYNC_THRESHOLD or not _can_fork():
-        return [_counted(func, item, done) for item in items]
+    with _paused_gc():
+        if jobs <= 1 or len(items) < SYNC_THRESHOLD or not _can_fork():
+            return [_counted(func, item, done) for item in items]
+        return _run_forked(func, items, jobs, on_crash, done, weight)
+
+
+def _run_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, on_crash: Callable[[Any], Any],
+                done: Callable[[int], None], weight: Optional[Callable[[Any], int]]) -> List[Any]:
     chunks = chunked(items, jobs, weight)
     finished: Dict[int, List[Any]] = {}
     context = multiprocessing.get_context("fork")
@@ -122,7 +152,7 @@ def _keep_completed(futures: Sequence[Future], finished: Dict[int, List[Any]]) -
 
 
 def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None]) -> Any:
-    result = func(item)
+    result = _run_one(func, item)
     done(1)
     return result
 
