@@ -9,7 +9,7 @@ the corpus. Prints Markdown tables; it asserts nothing.
 
     python benchmarks/bench.py                 # the full corpus (about 15 minutes on 2 cores)
     python benchmarks/bench.py --quick         # four small projects, a smoke test
-    python benchmarks/bench.py --skip fixit --skip flake8-async
+    python benchmarks/bench.py --skip fixit --skip flake8-async --skip flake8 --skip scaling  # quick
 """
 
 from __future__ import annotations
@@ -159,6 +159,15 @@ def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str]) -> List[M
         results.append(run("flake8-async", "flake8 --select ASYNC124 (flake8-async)",
                            [*corpus.flake8_without_dsp(), "--isolated", "--select", "ASYNC124",
                             "--exit-zero", *relative(subset, space.root)], space, subset, scale, ok=(0,)))
+    if "flake8" not in skip:
+        # flake8 runs every installed plugin whatever is selected: the plugin's
+        # cost is the difference between flake8 with and without it.
+        subset, scale = space.subset(peer_lines)
+        flake8_args = ["--isolated", "--extend-select", "DSP", "--exit-zero", *relative(subset, space.root)]
+        results.append(run("flake8-base", "flake8 without the DSP plugin",
+                           [*corpus.flake8_without_dsp(), *flake8_args], space, subset, scale, ok=(0,)))
+        results.append(run("flake8-dsp", "flake8 with the DSP plugin",
+                           [tool("flake8"), *flake8_args], space, subset, scale, ok=(0,)))
     return results
 
 
@@ -227,6 +236,8 @@ def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement])
         ("fixit lint / cold check", lambda: by_key["fixit"].scaled_wall / cold.wall, 50, True),
         ("flake8 ASYNC124 / cold check", lambda: by_key["flake8-async"].scaled_wall / cold.wall, 50, True),
         ("peak memory of cold check (MB)", lambda: cold.peak_mb, 250, False),
+        ("flake8 with DSP / flake8 without", lambda: by_key["flake8-dsp"].wall / by_key["flake8-base"].wall, 1.1,
+         False),
         ("4x corpus time / 1x time", lambda: growth[-1].wall / growth[0].wall, 4.4, False),
     ]
     rows = ["| target | measured | goal | met |", "|---|---|---|---|"]
@@ -246,7 +257,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small projects and subsets: a smoke test")
     parser.add_argument("--from-dir", type=Path, help="copy sdists from this folder instead of downloading")
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
-    parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "scaling"))
+    parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
