@@ -42,7 +42,25 @@ def settings_for_folder(folder: str) -> Settings:
 @lru_cache(maxsize=None)
 def project_index(root: str) -> Any:
     """The project index of `root`, built once per process: flake8 and
-    libcst.tool hand the front ends one file at a time."""
+    libcst.tool hand the front ends one file at a time. The facts of unchanged
+    files come from the facts cache that `dispatch-lint check` shares."""
+    from dispatch_lint.engine.cache import stat_or_none
+    from dispatch_lint.engine.facts_cache import FactsCache
     from dispatch_lint.engine.index import ProjectIndex
 
-    return ProjectIndex.for_project(settings_for_folder(root), {}, None, 1)
+    settings = settings_for_folder(root)
+    if not settings.cache:
+        return ProjectIndex.for_project(settings, {}, None, 1)
+    store = FactsCache(str(settings.cache_dir), str(settings.root))
+    stats: Dict[str, Any] = {}
+
+    def cached(real: str) -> Tuple[bool, Any]:
+        stats[real] = stat_or_none(real)
+        return store.lookup(real, stats[real])
+
+    index = ProjectIndex.for_project(settings, {}, None, 1, cached)
+    for real, facts in index.files.items():
+        if real in stats:
+            store.put(real, stats[real], "", facts)
+    store.save()
+    return index

@@ -57,3 +57,22 @@ def test_plugin_reads_the_projects_settings(project):
     assert {code for *_, code in reported} == {"DSP301"}
     (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nignore = ['DSP301']\n")
     assert flake8_findings("--select", "DSP", "m.py", cwd=project) == set()
+
+
+def test_plugin_reuses_the_facts_cache_and_sees_edits(project):
+    """The plugin's project index takes unchanged files' facts from the cache
+    `check` shares; an edited caller still changes the verdict."""
+    (project / "worker.py").write_text("async def _step(job):\n    print(job)\n\n\nasync def run(job):\n"
+                                       "    await _step(job)\n")
+    (project / "main.py").write_text("import asyncio\nfrom worker import _step\n\n\n"
+                                     "def start():\n    asyncio.run(_step(1))\n")
+    first = flake8("--select", "DSP", "worker.py", cwd=project).stdout
+    assert "worker.py:1:1: DSP201" in first and "called without `await` at main.py:6" in first
+    assert list((project / ".dispatch_lint_cache").glob("facts-*.json"))
+    assert flake8("--select", "DSP", "worker.py", cwd=project).stdout == first
+    (project / "main.py").write_text("def start():\n    pass\n")
+    second = flake8("--select", "DSP", "worker.py", cwd=project).stdout
+    assert "worker.py:1:1: DSP201" in second and "every call site in the project is a plain `await`" in second
+    (project / "worker.py").write_text("async def _step(job):\n    await job\n\n\nasync def run(job):\n"
+                                       "    await _step(job)\n")
+    assert flake8("--select", "DSP", "worker.py", cwd=project).stdout == ""
