@@ -1,8 +1,8 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
-from dispatch_lint.analysis.dead_async import assess as assess_dead_async
 from dispatch_lint.analysis.dead_async import describe as describe_dead_async
+from dispatch_lint.analysis.dead_async import findings as dead_async_findings
 from dispatch_lint.analysis.dead_async import may_report
 from dispatch_lint.channels.bounding import (
     capacity_edit,
@@ -32,7 +32,7 @@ from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 __all__ = [
     "DeadAsyncVerdict",
     "may_report",
-    "assess_dead_async",
+    "dead_async_findings",
     "describe_dead_async",
     "ACTOR_INBOX",
     "Applicability",

@@ -3,12 +3,16 @@
 A rule declares its code, name, documentation (ruff's layout, in the class
 docstring), the settings it reads, a cheap text pre-filter and its own example
 cases. It calls `report()`; suppression, sorting and fix checking happen in the
-engine, so rule authors never see them.
+engine, so rule authors never see them. A rule whose verdicts come from the
+project index's `ast` facts alone sets `NEEDS_CST = False` and reports from
+`check_facts()` with positions (`report_span()`): LibCST never parses a file
+for it.
 """
 
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
 
@@ -16,6 +20,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
 from dispatch_lint.config import Option
+from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,14 +50,33 @@ class Invalid:
 
 @dataclass
 class RuleContext:
-    """What a rule may read about the file it checks."""
+    """What a rule may read about the file it checks (`module` is None for
+    rules that do not need the CST)."""
 
     path: str
     text: str
-    module: cst.Module
+    module: Optional[cst.Module]
     options: Mapping[str, Any]
     index: Optional["ProjectIndex"] = None
     reports: List[Diagnostic] = field(default_factory=list)
+    _line_starts: Optional[List[int]] = field(default=None, init=False, repr=False, compare=False)
+
+    def _starts(self) -> List[int]:
+        if self._line_starts is None:
+            self._line_starts = line_starts(self.text)
+        return self._line_starts
+
+    def position(self, offset: int) -> Position:
+        """The 1-based line and character column of an offset into `text`."""
+        starts = self._starts()
+        line = bisect_right(starts, offset)
+        return Position(line, offset - starts[line - 1] + 1)
+
+    def offset(self, line: int) -> Optional[int]:
+        """Where 1-based `line` starts in `text` (lines split as Python's tokenizer
+        does); None when the text has no such line."""
+        starts = self._starts()
+        return starts[line - 1] if 1 <= line <= len(starts) else None
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -65,6 +89,9 @@ class Rule(cst.BatchableCSTVisitor):
     OPTIONS: ClassVar[Tuple[Option, ...]] = ()
     # True when the rule queries the project index (built once per run).
     NEEDS_INDEX: ClassVar[bool] = False
+    # False when the rule reports from the text and the project index alone:
+    # the engine calls `check_facts()` instead of visiting a LibCST tree.
+    NEEDS_CST: ClassVar[bool] = True
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
     METADATA_DEPENDENCIES = (PositionProvider,)
@@ -91,6 +118,11 @@ class Rule(cst.BatchableCSTVisitor):
     def docs_url(cls) -> str:
         return DOCS_URL.format(code=cls.CODE)
 
+    def check_facts(self) -> None:
+        """Report from `self.context` (text, options, project index; no `module`)
+        with `report_span()`; called instead of the visit when NEEDS_CST is False."""
+        raise NotImplementedError(f"{self.CODE} sets NEEDS_CST = False but does not define check_facts()")
+
     # -- reporting -------------------------------------------------------------
 
     def report(
@@ -103,13 +135,27 @@ class Rule(cst.BatchableCSTVisitor):
         position: Optional[CodeRange] = None,
     ) -> None:
         where = position or self.get_metadata(PositionProvider, node)
+        self.report_span(Position(where.start.line, where.start.column + 1),
+                         Position(where.end.line, where.end.column + 1),
+                         message, fix=fix, no_fix_reason=no_fix_reason)
+
+    def report_span(
+        self,
+        start: Position,
+        end: Position,
+        message: Optional[str] = None,
+        *,
+        fix: Optional[Fix] = None,
+        no_fix_reason: Optional[str] = None,
+    ) -> None:
+        """Report the text between two positions (1-based lines and character columns)."""
         self.context.reports.append(
             Diagnostic(
                 path=self.context.path,
-                line=where.start.line,
-                column=where.start.column + 1,
-                end_line=where.end.line,
-                end_column=where.end.column + 1,
+                line=start.line,
+                column=start.column,
+                end_line=end.line,
+                end_column=end.column,
                 code=self.CODE,
                 name=self.NAME,
                 message=message or self.MESSAGE,
@@ -145,18 +191,17 @@ class Rule(cst.BatchableCSTVisitor):
     def delete_prefix(self, node: cst.CSTNode, prefix: str) -> Edit:
         """Delete `prefix` (a keyword and its whitespace) at the start of `node`."""
         start = self.node_range(node).start
+        return self.delete_text(Position(start.line, start.column + 1), prefix)
+
+    def delete_text(self, start: Position, text: str) -> Edit:
+        """Delete `text`, which the file holds at `start` (it may span lines)."""
         end_line, end_col = start.line, start.column
-        for part in prefix.splitlines(keepends=True):
+        for part in text.splitlines(keepends=True):
             if part.endswith(("\n", "\r")):
-                end_line, end_col = end_line + 1, 0
+                end_line, end_col = end_line + 1, 1
             else:
                 end_col += len(part)
-        return Edit(
-            self.context.path,
-            Position(start.line, start.column + 1),
-            Position(end_line, end_col + 1),
-            "",
-        )
+        return Edit(self.context.path, start, Position(end_line, end_col), "")
 
     @staticmethod
     def make_fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:

@@ -250,16 +250,10 @@ def local_exemption(fact: AsyncDefFact, allowed_decorators: Iterable[str], check
     return None
 
 
-def assess(index: ProjectIndex, path: str, line: int, name: str,
-           allowed_decorators: Iterable[str] = (), check_tests: bool = False) -> Optional[Verdict]:
-    """The verdict on the `async def name` at `line` of `path`; None when the
-    index does not know it or it awaits (then nothing is reported)."""
-    file = index.file(path)
-    if file is None:
-        return None
-    fact = next((d for d in file.defs if d.line == line and d.name == name), None)
-    if fact is None or fact.awaits:
-        return None
+def assess(index: ProjectIndex, file: FileFacts, fact: AsyncDefFact,
+           allowed_decorators: Iterable[str] = (), check_tests: bool = False) -> Verdict:
+    """The verdict on `fact`, an `async def` of `file` that never awaits."""
+    name = fact.name
     exemption = local_exemption(fact, allowed_decorators, check_tests)
     if exemption:
         return Verdict(exemption)
@@ -298,18 +292,24 @@ def assess(index: ProjectIndex, path: str, line: int, name: str,
     return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public_api(), unsafe)
 
 
+def findings(index: ProjectIndex, path: str, allowed_decorators: Iterable[str] = (),
+             check_tests: bool = False) -> Iterator[Tuple[AsyncDefFact, Verdict]]:
+    """The `async def`s of `path` that never await and are not exempt, with their verdicts."""
+    file = index.file(path)
+    for fact in file.defs if file is not None else ():
+        if not fact.awaits:
+            verdict = assess(index, file, fact, allowed_decorators, check_tests)
+            if verdict.exemption is None:
+                yield fact, verdict
+
+
 def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
     """The pre-filter: whether some `async def` of the file gets a finding.
-    It asks the same `assess` as the rule, so it is exact."""
+    It asks the same `findings` as the rule, so it is exact."""
     index = facts.index
     if index is None:
         return facts.has_candidates
-    for fact in facts.defs:
-        if not fact.awaits:
-            verdict = assess(index, facts.path, fact.line, fact.name, allowed_decorators, check_tests)
-            if verdict is not None and verdict.exemption is None:
-                return True
-    return False
+    return next(findings(index, facts.path, allowed_decorators, check_tests), None) is not None
 
 
 def describe(name: str, verdict: Verdict) -> str:

@@ -1,4 +1,5 @@
-"""Analyse one file: the text pre-filter, one LibCST parse, one batched pass."""
+"""Analyse one file: the text pre-filter, the rules that report from the index
+facts, then (only if a rule needs it) one LibCST parse and one batched pass."""
 
 from __future__ import annotations
 
@@ -31,23 +32,35 @@ def analyse_text(
     options: Mapping[str, Any],
     index: Optional[Any] = None,
 ) -> List[Diagnostic]:
-    """Run `rules` (already pre-filtered) over `text`, which `ast` accepted."""
+    """Run `rules` (already pre-filtered) over `text`, which `ast` accepted:
+    those that report from the index facts first, then, if any rule remains
+    that needs the CST, one LibCST parse and one batched pass."""
     if not rules:
         return []
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper
-
     from dispatch_lint.rule import RuleContext
 
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
-                        f"syntax error: {exc.message}")]
-    context = RuleContext(path=path, text=text, module=module, options=options, index=index)
-    try:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        wrapper.visit_batched([rule(context) for rule in rules])
-    except RecursionError:
-        return [problem(SyntaxErrorProblem, path, 1, 1, "too deeply nested to analyse")]
+    context = RuleContext(path=path, text=text, module=None, options=options, index=index)
+    for rule in rules:
+        if not rule.NEEDS_CST:
+            rule(context).check_facts()
+    visitors = [rule for rule in rules if rule.NEEDS_CST]
+    if visitors:
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper
+
+        try:
+            context.module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
+                            f"syntax error: {exc.message}")]
+        try:
+            wrapper = MetadataWrapper(context.module, unsafe_skip_copy=True)
+            wrapper.visit_batched([rule(context) for rule in visitors])
+        except RecursionError:
+            return [problem(SyntaxErrorProblem, path, 1, 1, "too deeply nested to analyse")]
     return sorted(unsuppressed(context.reports, text), key=lambda d: d.sort_key)
+
+
+def parses(rules: Sequence[Type]) -> bool:
+    """Whether `analyse_text` parses the file with LibCST for these rules."""
+    return any(rule.NEEDS_CST for rule in rules)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequ
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
-from dispatch_lint.engine.analysis import analyse_text, rules_for, screened_out
+from dispatch_lint.engine.analysis import analyse_text, parses, rules_for, screened_out
 from dispatch_lint.engine.cache import (
     ResultCache,
     results_key,
@@ -103,7 +103,7 @@ def _phase_b(i: int) -> Outcome:
     found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
     # A pre-filter that consulted the index made the findings depend on it too.
     uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
-    return found, uses_index, bool(rules)
+    return found, uses_index, parses(rules)
 
 
 def _check(i: int) -> Outcome:

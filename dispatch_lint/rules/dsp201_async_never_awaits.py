@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
-
-import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+import re
+import unicodedata
+from typing import Any, List, Optional, Tuple
 
 from dispatch_lint.api import (
     Applicability,
@@ -17,7 +16,7 @@ from dispatch_lint.api import (
     Position,
     Rule,
     Valid,
-    assess_dead_async,
+    dead_async_findings,
     describe_dead_async,
     may_report,
 )
@@ -29,6 +28,11 @@ ALLOWED_DECORATORS = Option(
     "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`).",
 )
 TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
+
+# From the start of the `async def` line: its indentation, `async` and the
+# whitespace after it (line continuations included), `def`, the name.
+_SPACE = r"(?:[ \f\t]|\\(?:\r\n?|\n))*"
+ASYNC_DEF = re.compile(rf"[ \f\t]*(?P<keyword>async{_SPACE})def{_SPACE}(?P<name>[^\s\\(\[]+)")
 
 
 class AsyncNeverAwaits(Rule):
@@ -127,8 +131,8 @@ class AsyncNeverAwaits(Rule):
     NAME = "async-never-awaits"
     MESSAGE = "`async def` never awaits"
     NEEDS_INDEX = True
+    NEEDS_CST = False
     OPTIONS = (ALLOWED_DECORATORS, TESTS_CHECKED)
-    METADATA_DEPENDENCIES = (PositionProvider,)
     VALID = [
         Valid("""
             async def _gen():
@@ -363,24 +367,36 @@ class AsyncNeverAwaits(Rule):
         options = facts.index.options if facts.index is not None else {}
         return may_report(facts, options.get(ALLOWED_DECORATORS.name, ()), options.get(TESTS_CHECKED.name, False))
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """The index facts decide; this only places the finding and its fix."""
-        if node.asynchronous is None or self.context.index is None:
+    def check_facts(self) -> None:
+        """The index facts decide; the text places the finding and its fix."""
+        index = self.context.index
+        if index is None:
             return
-        name = node.name.value
-        start = self.node_range(node).start
-        verdict = assess_dead_async(self.context.index, self.context.path, start.line, name,
-                                    self.options.get(ALLOWED_DECORATORS.name, ()),
+        found = dead_async_findings(index, self.context.path, self.options.get(ALLOWED_DECORATORS.name, ()),
                                     self.options.get(TESTS_CHECKED.name, False))
-        if verdict is None or verdict.exemption:
-            return
-        self.report(node, describe_dead_async(name, verdict), fix=self._fix(node, name, verdict),
-                    no_fix_reason=verdict.run_blocker, position=CodeRange(start, self.node_range(node.name).end))
+        for fact, verdict in found:
+            span = self._async_def(fact.line, fact.name)
+            if span is None:
+                continue
+            start, keyword, name, end = span
+            self.report_span(start, end, describe_dead_async(name, verdict),
+                             fix=self._fix(start, keyword, name, verdict), no_fix_reason=verdict.run_blocker)
 
-    def _fix(self, node: cst.FunctionDef, name: str, verdict: DeadAsyncVerdict) -> Optional[Fix]:
+    def _async_def(self, line: int, name: str) -> Optional[Tuple[Position, str, str, Position]]:
+        """(start of `async`, `async` with the whitespace up to `def`, the name as
+        written, end of the name) of `async def name` at `line`; None when the
+        text there does not hold it (`ast` gives names NFKC-normalized)."""
+        at = self.context.offset(line)
+        match = ASYNC_DEF.match(self.context.text, at) if at is not None else None
+        if match is None or unicodedata.normalize("NFKC", match["name"]) != name:
+            return None
+        return (self.context.position(match.start("keyword")), match["keyword"], match["name"],
+                self.context.position(match.end("name")))
+
+    def _fix(self, start: Position, keyword: str, name: str, verdict: DeadAsyncVerdict) -> Optional[Fix]:
         if verdict.run_blocker:
             return None
-        edits: List[Edit] = [self.delete_prefix(node, "async" + node.asynchronous.whitespace_after.value)]
+        edits: List[Edit] = [self.delete_text(start, keyword)]
         own = self.context.index.file(self.context.path)
         for site in verdict.sites:
             path = site.runner_path or (self.context.path if own and site.real_path == own.path else None)
@@ -391,4 +407,3 @@ class AsyncNeverAwaits(Rule):
         count = len(verdict.sites)
         description = f"make `{name}` synchronous and drop `await` at {count} call site{'s' if count != 1 else ''}"
         return self.make_fix(Applicability.SAFE if safe else Applicability.UNSAFE, description, *edits)
-
