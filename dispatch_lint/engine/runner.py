@@ -192,7 +192,8 @@ class Engine:
             state = states[i]
             state.findings = found
             state.cacheable = state.cacheable and uses_index is not None
-            state.index_key = index.dependency_key(state.path) if uses_index else None
+            # The key only matters to the cache (it costs a walk over the index).
+            state.index_key = index.dependency_key(state.path) if uses_index and cache is not None else None
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
