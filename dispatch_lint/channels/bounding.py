@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from dispatch_lint.channels.tracking import ChannelBinding
+from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.types import Edit, Position
 
 
@@ -82,7 +82,7 @@ def _blocks(statement: cst.BaseCompoundStatement) -> list:
 
 def constant_usable(rule: Any, call: cst.CSTNode, name: str) -> bool:
     """False when `name` at `call` would resolve to something other than a module global."""
-    scope = rule.get_metadata(ScopeProvider, call, None)
+    scope = rule_tree(rule).scope(call)
     if scope is None:
         return False
     if name not in scope:
@@ -91,7 +91,7 @@ def constant_usable(rule: Any, call: cst.CSTNode, name: str) -> bool:
 
 
 def module_binds(module: cst.Module, name: str, rule: Any) -> bool:
-    scope = rule.get_metadata(ScopeProvider, module.body[0], None) if module.body else None
+    scope = rule_tree(rule).scope(module.body[0]) if module.body else None
     return scope is not None and name in scope.globals and bool(scope.globals.assignments[name])
 
 

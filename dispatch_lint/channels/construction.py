@@ -1,7 +1,7 @@
-"""Recognise a channel construction and read its capacity, through LibCST metadata.
+"""Recognise a channel construction and read its capacity.
 
-`resolver` is the rule (a visitor) whose `get_metadata` answers
-QualifiedNameProvider and ScopeProvider queries for the current module.
+`tree` is the module's `ModuleTree` (channels/tree.py): parents, scopes and
+qualified names as LibCST's metadata providers give them.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from dispatch_lint.channels.table import CONTEXT_FACTORIES, ChannelKind, context_kind, kind_for
+from dispatch_lint.channels.tree import ModuleTree
 
 INFINITE_NAMES = {"math.inf", "numpy.inf", "np.inf", "cmath.inf"}
 INFINITE_STRINGS = {"inf", "+inf", "infinity", "+infinity"}
@@ -36,62 +36,62 @@ class ChannelCapacity:
         return f"capacity {int(self.size)}"
 
 
-def qualified_names(resolver: Any, node: cst.CSTNode) -> set:
-    return {q.name for q in resolver.get_metadata(QualifiedNameProvider, node, set())}
+def qualified_names(tree: ModuleTree, node: cst.CSTNode) -> set:
+    return tree.qualified_names(node)
 
 
-def constructor_kind(resolver: Any, call: cst.Call) -> Optional[ChannelKind]:
+def constructor_kind(tree: ModuleTree, call: cst.Call) -> Optional[ChannelKind]:
     """The channel kind `call` builds, or None. Handles `f[T](n)` and aliases."""
     func = call.func
     if isinstance(func, cst.Subscript):  # create_memory_object_stream[T](n)
         func = func.value
-    for name in sorted(qualified_names(resolver, func)):
+    for name in sorted(qualified_names(tree, func)):
         kind = kind_for(name)
         if kind is not None:
             return kind
-    if isinstance(func, cst.Attribute) and _is_context(resolver, func.value, 0):
+    if isinstance(func, cst.Attribute) and _is_context(tree, func.value, 0):
         return context_kind(func.attr.value)
     return None
 
 
-def _is_context(resolver: Any, node: cst.BaseExpression, depth: int) -> bool:
+def _is_context(tree: ModuleTree, node: cst.BaseExpression, depth: int) -> bool:
     """Whether `node` is a multiprocessing context or manager object."""
     if depth > MAX_DEPTH:
         return False
     if isinstance(node, cst.Call):
         func = node.func
-        if qualified_names(resolver, func) & set(CONTEXT_FACTORIES):
+        if qualified_names(tree, func) & set(CONTEXT_FACTORIES):
             return True
         return isinstance(func, cst.Attribute) and func.attr.value == "Manager" and _is_context(
-            resolver, func.value, depth + 1
+            tree, func.value, depth + 1
         )
-    value = single_assigned_value(resolver, node)
-    return value is not None and _is_context(resolver, value, depth + 1)
+    value = single_assigned_value(tree, node)
+    return value is not None and _is_context(tree, value, depth + 1)
 
 
-def single_assigned_value(resolver: Any, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+def single_assigned_value(tree: ModuleTree, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """For a name assigned exactly once in its scope (`X = <expr>`), that expression."""
     if not isinstance(node, cst.Name):
         return None
-    scope = resolver.get_metadata(ScopeProvider, node, None)
+    scope = tree.scope(node)
     if scope is None or node.value not in scope:
         return None
     assignments = list(scope[node.value])
     if len(assignments) != 1:
         return None
     target = getattr(assignments[0], "node", None)
-    parent = _assignment_of(resolver, target)
+    parent = _assignment_of(tree, target)
     if parent is None:
         return None
     return parent.value
 
 
-def _assignment_of(resolver: Any, name: Any) -> Optional[Union[cst.Assign, cst.AnnAssign]]:
+def _assignment_of(tree: ModuleTree, name: Any) -> Optional[Union[cst.Assign, cst.AnnAssign]]:
     if not isinstance(name, cst.Name):
         return None
     node: Any = name
     for _ in range(3):
-        node = resolver.get_metadata(ParentNodeProvider, node, None)
+        node = tree.parent(node)
         if isinstance(node, cst.AssignTarget):
             continue
         if isinstance(node, cst.Assign) and len(node.targets) == 1 and node.targets[0].target is name:
@@ -115,7 +115,7 @@ def capacity_argument(call: cst.Call, kind: ChannelKind) -> Optional[cst.Arg]:
     return None
 
 
-def read_capacity(resolver: Any, call: cst.Call, kind: ChannelKind) -> ChannelCapacity:
+def read_capacity(tree: ModuleTree, call: cst.Call, kind: ChannelKind) -> ChannelCapacity:
     spec = kind.capacity
     if spec.fixed_unbounded:
         return ChannelCapacity(True, None, None)
@@ -125,7 +125,7 @@ def read_capacity(resolver: Any, call: cst.Call, kind: ChannelKind) -> ChannelCa
             return ChannelCapacity(False, None, None)
         value: Optional[float] = spec.default
     else:
-        value = evaluate(resolver, arg.value, 0)
+        value = evaluate(tree, arg.value, 0)
     if value is None:
         return ChannelCapacity(False, None, arg)
     if math.isinf(value) or (spec.zero_is_unbounded and value <= 0):
@@ -133,7 +133,7 @@ def read_capacity(resolver: Any, call: cst.Call, kind: ChannelKind) -> ChannelCa
     return ChannelCapacity(False, value, arg)
 
 
-def evaluate(resolver: Any, node: cst.BaseExpression, depth: int) -> Optional[float]:
+def evaluate(tree: ModuleTree, node: cst.BaseExpression, depth: int) -> Optional[float]:
     """A number for literals, infinities, simple arithmetic and constants; else None."""
     if depth > MAX_DEPTH:
         return None
@@ -142,13 +142,13 @@ def evaluate(resolver: Any, node: cst.BaseExpression, depth: int) -> Optional[fl
     if isinstance(node, cst.Float):
         return float(node.evaluated_value)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        inner = evaluate(resolver, node.expression, depth + 1)
+        inner = evaluate(tree, node.expression, depth + 1)
         if inner is None:
             return None
         return -inner if isinstance(node.operator, cst.Minus) else inner
     if isinstance(node, cst.BinaryOperation):
-        left = evaluate(resolver, node.left, depth + 1)
-        right = evaluate(resolver, node.right, depth + 1)
+        left = evaluate(tree, node.left, depth + 1)
+        right = evaluate(tree, node.right, depth + 1)
         if left is None or right is None:
             return None
         if isinstance(node.operator, cst.Multiply):
@@ -160,25 +160,25 @@ def evaluate(resolver: Any, node: cst.BaseExpression, depth: int) -> Optional[fl
         if isinstance(node.operator, cst.Power) and abs(right) < 64:
             return left**right
         return None
-    if isinstance(node, cst.Call) and _is_float_inf(resolver, node):
+    if isinstance(node, cst.Call) and _is_float_inf(tree, node):
         return math.inf
     if isinstance(node, (cst.Name, cst.Attribute)):
-        if qualified_names(resolver, node) & INFINITE_NAMES:
+        if qualified_names(tree, node) & INFINITE_NAMES:
             return math.inf
         if isinstance(node, cst.Name):
-            value = single_assigned_value(resolver, node)
+            value = single_assigned_value(tree, node)
         else:
-            value = class_constant(resolver, node)
+            value = class_constant(tree, node)
         if value is not None:
-            return evaluate(resolver, value, depth + 1)
+            return evaluate(tree, value, depth + 1)
     return None
 
 
-def class_constant(resolver: Any, node: cst.Attribute) -> Optional[cst.BaseExpression]:
+def class_constant(tree: ModuleTree, node: cst.Attribute) -> Optional[cst.BaseExpression]:
     """For `self.CAP`, `cls.CAP` or `Owner.CAP`, the value `CAP` has in the class body."""
     if not isinstance(node.value, cst.Name):
         return None
-    owner = class_of_receiver(resolver, node.value)
+    owner = class_of_receiver(tree, node.value)
     if owner is None:
         return None
     values = [value for name, value in class_body_assignments(owner) if name == node.attr.value]
@@ -200,9 +200,9 @@ def class_body_assignments(owner: cst.ClassDef) -> List[Tuple[str, Optional[cst.
     return found
 
 
-def class_of_receiver(resolver: Any, name: cst.Name) -> Optional[cst.ClassDef]:
+def class_of_receiver(tree: ModuleTree, name: cst.Name) -> Optional[cst.ClassDef]:
     """The class `name` stands for: a class defined here, or a method's `self`/`cls`."""
-    scope = resolver.get_metadata(ScopeProvider, name, None)
+    scope = tree.scope(name)
     if scope is None or name.value not in scope:
         return None
     assignments = list(scope[name.value])
@@ -212,28 +212,28 @@ def class_of_receiver(resolver: Any, name: cst.Name) -> Optional[cst.ClassDef]:
     if isinstance(target, cst.ClassDef):
         return target
     if isinstance(target, cst.Param):
-        return method_owner(resolver, target)
+        return method_owner(tree, target)
     return None
 
 
-def method_owner(resolver: Any, param: cst.Param) -> Optional[cst.ClassDef]:
+def method_owner(tree: ModuleTree, param: cst.Param) -> Optional[cst.ClassDef]:
     """The class whose method takes `param` as its first (self or cls) parameter."""
-    params = resolver.get_metadata(ParentNodeProvider, param, None)
-    function = resolver.get_metadata(ParentNodeProvider, params, None) if params is not None else None
+    params = tree.parent(param)
+    function = tree.parent(params) if params is not None else None
     if not isinstance(function, cst.FunctionDef):
         return None
     positional = [*function.params.posonly_params, *function.params.params]
     if not positional or positional[0] is not param:
         return None
-    if any("builtins.staticmethod" in qualified_names(resolver, d.decorator) for d in function.decorators):
+    if any("builtins.staticmethod" in qualified_names(tree, d.decorator) for d in function.decorators):
         return None
-    block = resolver.get_metadata(ParentNodeProvider, function, None)
-    owner = resolver.get_metadata(ParentNodeProvider, block, None) if block is not None else None
+    block = tree.parent(function)
+    owner = tree.parent(block) if block is not None else None
     return owner if isinstance(owner, cst.ClassDef) else None
 
 
-def _is_float_inf(resolver: Any, call: cst.Call) -> bool:
-    if "builtins.float" not in qualified_names(resolver, call.func) or len(call.args) != 1:
+def _is_float_inf(tree: ModuleTree, call: cst.Call) -> bool:
+    if "builtins.float" not in qualified_names(tree, call.func) or len(call.args) != 1:
         return False
     literal = call.args[0].value
     if not isinstance(literal, cst.SimpleString):

@@ -11,13 +11,13 @@ variable, some other value) resolves to nothing: unknown origin is not tracked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from dispatch_lint.channels.construction import class_of_receiver, constructor_kind, qualified_names
 from dispatch_lint.channels.table import ChannelKind
+from dispatch_lint.channels.tree import ModuleTree
 
 MAX_DEPTH = 12
 
@@ -56,8 +56,8 @@ POISONED = None  # an attribute also assigned in a way we cannot follow
 
 
 class Resolver:
-    def __init__(self, meta: Any, same_channel: Callable[[Ref, Ref], bool]) -> None:
-        self.meta = meta
+    def __init__(self, tree: ModuleTree, same_channel: Callable[[Ref, Ref], bool]) -> None:
+        self.tree = tree
         self.same_channel = same_channel
         self.names: Dict[cst.CSTNode, List[Entry]] = {}
         self.attributes: Dict[Tuple[cst.ClassDef, str], Optional[List[Entry]]] = {}
@@ -117,10 +117,10 @@ class Resolver:
                 self.attributes[(owner, target.value)] = POISONED
 
     def _attribute_owner(self, node: cst.Attribute) -> Optional[cst.ClassDef]:
-        return class_of_receiver(self.meta, node.value) if isinstance(node.value, cst.Name) else None
+        return class_of_receiver(self.tree, node.value) if isinstance(node.value, cst.Name) else None
 
     def _class_scope_owner(self, name: cst.Name) -> Optional[cst.ClassDef]:
-        scope = self.meta.get_metadata(ScopeProvider, name, None)
+        scope = self.tree.scope(name)
         node = getattr(scope, "node", None)
         return node if isinstance(node, cst.ClassDef) else None
 
@@ -163,7 +163,7 @@ class Resolver:
         return None
 
     def _call(self, call: cst.Call, depth: int) -> Optional[Ref]:
-        kind = constructor_kind(self.meta, call)
+        kind = constructor_kind(self.tree, call)
         if kind is not None:
             return Ref(call, kind, SHAPE_PART[kind.shape])
         func = call.func
@@ -175,7 +175,7 @@ class Resolver:
 
     def factory_argument(self, call: cst.Call) -> Optional[cst.BaseExpression]:
         """The factory of `field(default_factory=...)` and its kin, if `call` is one."""
-        for name in qualified_names(self.meta, call.func):
+        for name in qualified_names(self.tree, call.func):
             keyword = FACTORY_KEYWORDS.get(name)
             for arg in call.args if keyword else ():
                 if arg.keyword is not None and arg.keyword.value == keyword:
@@ -185,11 +185,11 @@ class Resolver:
     def resolve_factory(self, factory: cst.BaseExpression, depth: int) -> Optional[Ref]:
         if isinstance(factory, cst.Lambda):
             return self.resolve(factory.body, depth + 1)
-        kind = factory_kind(self.meta, factory)
+        kind = factory_kind(self.tree, factory)
         return Ref(factory, kind, SHAPE_PART[kind.shape]) if kind is not None else None
 
     def _name(self, name: cst.Name, depth: int) -> Optional[Ref]:
-        scope = self.meta.get_metadata(ScopeProvider, name, None)
+        scope = self.tree.scope(name)
         if scope is None or name.value not in scope:
             return None
         entries: List[Entry] = []
@@ -228,11 +228,11 @@ class Resolver:
         return ref
 
 
-def factory_kind(meta: Any, factory: cst.BaseExpression) -> Optional[ChannelKind]:
+def factory_kind(tree: ModuleTree, factory: cst.BaseExpression) -> Optional[ChannelKind]:
     """The channel kind a bare constructor reference (`default_factory=asyncio.Queue`) builds."""
     if not isinstance(factory, (cst.Name, cst.Attribute, cst.Subscript)):
         return None
-    return constructor_kind(meta, cst.Call(func=factory))
+    return constructor_kind(tree, cst.Call(func=factory))
 
 
 def _literal_index(subscript: cst.Subscript) -> Optional[int]:

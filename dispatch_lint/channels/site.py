@@ -10,16 +10,12 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from dispatch_lint.channels.construction import qualified_names
 from dispatch_lint.channels.inbox import ChannelSite, has_marker, module_name
+from dispatch_lint.channels.tree import ModuleTree, rule_tree
 
 FACTORY_KEYWORDS = ("default_factory", "factory")
-
-
-def _parent(meta: Any, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-    return meta.get_metadata(ParentNodeProvider, node, None)
 
 
 def _target_names(target: cst.BaseExpression) -> List[str]:
@@ -32,15 +28,15 @@ def _target_names(target: cst.BaseExpression) -> List[str]:
     return []
 
 
-def bound_name(meta: Any, call: cst.BaseExpression) -> Optional[str]:
+def bound_name(tree: ModuleTree, call: cst.BaseExpression) -> Optional[str]:
     """The name(s) `call`'s result is bound to by its own statement: `_inbox`, `tx, rx`.
     A factory (`inbox: Queue = field(default_factory=lambda: Queue())`) counts too."""
-    node, parent = call, _parent(meta, call)
+    node, parent = call, tree.parent(call)
     if isinstance(parent, cst.Lambda):
-        node, parent = parent, _parent(meta, parent)
+        node, parent = parent, tree.parent(parent)
     if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in FACTORY_KEYWORDS:
-        node = _parent(meta, parent)
-        parent = _parent(meta, node) if node is not None else None
+        node = tree.parent(parent)
+        parent = tree.parent(node) if node is not None else None
     names: List[str] = []
     if isinstance(parent, cst.Assign):
         names = [n for target in parent.targets for n in _target_names(target.target)]
@@ -51,37 +47,42 @@ def bound_name(meta: Any, call: cst.BaseExpression) -> Optional[str]:
     return ", ".join(names) or None
 
 
-def statement_lines(meta: Any, node: cst.CSTNode) -> Tuple[int, int]:
-    """First and last line of the statement holding `node` (a compound
-    statement's header only: up to `node`'s last line)."""
+def statement_lines(rule: Any, node: cst.CSTNode) -> Tuple[int, int]:
+    """First and last line of the statement holding `node`, in the module `rule`
+    checks (a compound statement's header only: up to `node`'s last line)."""
+    return statement_span(rule_tree(rule), node)
+
+
+def statement_span(tree: ModuleTree, node: cst.CSTNode) -> Tuple[int, int]:
+    """`statement_lines` in `tree`'s module."""
     current: Optional[cst.CSTNode] = node
     while current is not None and not isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        current = _parent(meta, current)
-    own = meta.get_metadata(PositionProvider, node)
+        current = tree.parent(current)
+    own = tree.position(node)
     if current is None:
         return own.start.line, own.end.line
-    where = meta.get_metadata(PositionProvider, current)
+    where = tree.position(current)
     if isinstance(current, cst.SimpleStatementLine):
         return where.start.line, where.end.line
     return where.start.line, own.end.line
 
 
-def enclosing_class(meta: Any, node: cst.CSTNode) -> Optional[cst.ClassDef]:
-    current = _parent(meta, node)
+def enclosing_class(tree: ModuleTree, node: cst.CSTNode) -> Optional[cst.ClassDef]:
+    current = tree.parent(node)
     while current is not None and not isinstance(current, cst.ClassDef):
-        current = _parent(meta, current)
+        current = tree.parent(current)
     return current
 
 
-def construction_site(meta: Any, call: cst.BaseExpression, path: str, lines: Sequence[str]) -> ChannelSite:
+def construction_site(tree: ModuleTree, call: cst.BaseExpression, path: str, lines: Sequence[str]) -> ChannelSite:
     """The `ChannelSite` of a construction, for `inbox_reason`."""
-    owner = enclosing_class(meta, call)
+    owner = enclosing_class(tree, call)
     bases: List[str] = []
     for base in owner.bases if owner is not None else ():
-        bases.extend(sorted(qualified_names(meta, base.value)) or [cst.Module([]).code_for_node(base.value)])
-    first, last = statement_lines(meta, call)
+        bases.extend(sorted(qualified_names(tree, base.value)) or [cst.Module([]).code_for_node(base.value)])
+    first, last = statement_span(tree, call)
     return ChannelSite(
-        name=bound_name(meta, call),
+        name=bound_name(tree, call),
         class_name=owner.name.value if owner is not None else None,
         base_names=tuple(bases),
         module=module_name(path),

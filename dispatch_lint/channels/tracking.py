@@ -4,11 +4,12 @@
 every construction as a `ChannelBinding` (kind, capacity, where it is bound and
 what surrounds it), and every send on a channel whose origin is known as a
 `ChannelSend`. Followed: local variables and module globals (through
-ScopeProvider), tuple unpacking of (send, receive) pairs, `self.x`/`cls.x`
+their scopes), tuple unpacking of (send, receive) pairs, `self.x`/`cls.x`
 attributes assigned in any method or in the class body (dataclass and attrs
 fields with a factory), janus `async_q`/`sync_q` views, `tx.clone()`, and
-containers built by comprehensions. Rules using it declare
-`TRACKING_METADATA`; the map is built once per module and shared.
+containers built by comprehensions. The map is built once per module and
+shared, from the module's `ModuleTree` (channels/tree.py): the rules using it
+need no LibCST metadata provider (`TRACKING_METADATA` is empty).
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from dispatch_lint.channels.construction import ChannelCapacity, constructor_kind, read_capacity
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
 from dispatch_lint.channels.site import construction_site
 from dispatch_lint.channels.resolution import JANUS, OBJECT, SEND, Ref, Resolver, factory_kind
 from dispatch_lint.channels.table import CHANNEL_KINDS, ChannelKind, SendEnd
+from dispatch_lint.channels.tree import ModuleTree, module_tree
 
-TRACKING_METADATA = (PositionProvider, ParentNodeProvider, QualifiedNameProvider, ScopeProvider)
+# The LibCST metadata the channel rules declare: none, the module's
+# `ModuleTree` answers parents, scopes, qualified names and positions.
+TRACKING_METADATA: Tuple[type, ...] = ()
 SEND_METHODS = frozenset(
     end.send for kind in CHANNEL_KINDS for end in (kind.end, *(kind.views or {}).values()) if end is not None
 )
@@ -90,35 +93,36 @@ class ChannelMap:
 _LAST: List[Tuple[cst.Module, ChannelMap]] = []
 
 
-def channel_map(resolver: Any, module: cst.Module, path: str, text: str) -> ChannelMap:
-    """The channels of `module`; `resolver` is a rule declaring TRACKING_METADATA."""
+def channel_map(rule: Any, module: cst.Module, path: str, text: str) -> ChannelMap:
+    """The channels of `module`, for the `rule` checking it (any visitor: the map
+    depends only on the module)."""
     if _LAST and _LAST[0][0] is module:
         return _LAST[0][1]
-    found = _Tracker(resolver, module, path, text).run()
+    found = _Tracker(module_tree(module), path, text).run()
     _LAST[:] = [(module, found)]
     return found
 
 
 class _Tracker:
-    def __init__(self, meta: Any, module: cst.Module, path: str, text: str) -> None:
-        self.meta = meta
-        self.module = module
+    def __init__(self, tree: ModuleTree, path: str, text: str) -> None:
+        self.tree = tree
+        self.module = tree.module
         self.path = path
         self.lines = text.splitlines()
-        self.resolver = Resolver(meta, self._same_channel)
+        self.resolver = Resolver(tree, self._same_channel)
         self.bindings: Dict[cst.CSTNode, ChannelBinding] = {}
 
     def run(self) -> ChannelMap:
-        nodes = list(self.meta.metadata[ParentNodeProvider])
+        nodes = list(self.tree.nodes())
         for node in nodes:
             if isinstance(node, RECORDED):
                 self.resolver.record(node)
         for node in nodes:
             if isinstance(node, cst.Call):
-                kind = constructor_kind(self.meta, node)
+                kind = constructor_kind(self.tree, node)
                 if kind is None:
                     factory = self.resolver.factory_argument(node)
-                    kind = factory_kind(self.meta, factory) if factory is not None else None
+                    kind = factory_kind(self.tree, factory) if factory is not None else None
                     node = factory
                 if kind is not None:
                     self.binding(node, kind)
@@ -132,10 +136,10 @@ class _Tracker:
         if construction in self.bindings:
             return self.bindings[construction]
         call = construction if isinstance(construction, cst.Call) else cst.Call(func=construction)
-        capacity = read_capacity(self.meta, call, kind)
+        capacity = read_capacity(self.tree, call, kind)
         statement, targets = self._bound_to(construction, kind)
         names = tuple(self.code(t) for t in targets)
-        site = construction_site(self.meta, construction, self.path, self.lines)
+        site = construction_site(self.tree, construction, self.path, self.lines)
         if site.name is None and names:  # a container built by a comprehension
             site = replace(site, name=", ".join(name.rsplit(".", 1)[-1] for name in names))
         binding = ChannelBinding(kind, capacity, construction, statement, names, site)
@@ -219,7 +223,7 @@ class _Tracker:
         return (one.unbounded, one.size) == (other.unbounded, other.size)
 
     def _parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        return self.meta.get_metadata(ParentNodeProvider, node, None)
+        return self.tree.parent(node)
 
     def _enclosing(self, node: cst.CSTNode, types: Tuple[type, ...]) -> Optional[cst.CSTNode]:
         parent = self._parent(node)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from dispatch_lint.channels.inbox import module_name
 from dispatch_lint.channels.tracking import ChannelSend
+from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.config import Option
 from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Edit, Position
@@ -99,10 +99,11 @@ def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Opti
 
 def _own_statement(rule: Any, send: ChannelSend) -> Union[cst.Expr, str]:
     """The `await ch.put(x)` expression statement, alone on its line; else why not."""
-    expr = rule.get_metadata(ParentNodeProvider, send.awaited, None) if send.awaited is not None else None
+    tree = rule_tree(rule)
+    expr = tree.parent(send.awaited) if send.awaited is not None else None
     if not isinstance(expr, cst.Expr):
         return "the send is part of a larger expression; the overloaded-error wrapper needs a statement of its own"
-    line = rule.get_metadata(ParentNodeProvider, expr, None)
+    line = tree.parent(expr)
     if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
         return "the send shares its line with other code; the overloaded-error wrapper needs a line of its own"
     return expr
@@ -110,7 +111,7 @@ def _own_statement(rule: Any, send: ChannelSend) -> Union[cst.Expr, str]:
 
 def _binding_state(rule: Any, at: cst.CSTNode, module: str, name: Optional[str]) -> str:
     """Whether `module` (or `name` from it) is "imported" where `at` runs, "missing", or "other"."""
-    scope = rule.get_metadata(ScopeProvider, at, None)
+    scope = rule_tree(rule).scope(at)
     local = name or module.split(".")[0]
     if scope is None or local not in scope:
         if name is not None and module == module_name(rule.context.path):

@@ -1,0 +1,60 @@
+"""What the channel code asks about a module: parents, scopes, qualified names, positions.
+
+`module_tree(module)` computes them once per module for the four channel
+rules, from `dispatch_lint.engine.cst_tree` rather than through LibCST
+metadata providers: the parent map and the scopes cost one cheap walk and
+the two scope visitors, qualified names are asked of the scopes only for the
+few nodes that need them (constructors, decorators, bases, factories), and
+positions are computed only when a rule reports or edits. Every answer equals
+what ParentNodeProvider, ScopeProvider, QualifiedNameProvider and
+PositionProvider give.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import CodeRange, Scope
+
+from dispatch_lint.engine.cst_tree import node_positions, parent_map, scope_map
+
+
+class ModuleTree:
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._parents = parent_map(module)
+        self._scopes = scope_map(module)
+
+    def nodes(self) -> Iterable[cst.CSTNode]:
+        """Every node but the module, in ParentNodeProvider's order."""
+        return self._parents.keys()
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self._parents.get(node)
+
+    def scope(self, node: cst.CSTNode) -> Optional[Scope]:
+        return self._scopes.get(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> Set[str]:
+        """The names QualifiedNameProvider gives `node` (as strings)."""
+        scope = self._scopes.get(node)
+        return {q.name for q in scope.get_qualified_names_for(node)} if scope is not None else set()
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return node_positions(self.module)[node]
+
+
+_LAST: List[Tuple[cst.Module, ModuleTree]] = []
+
+
+def module_tree(module: cst.Module) -> ModuleTree:
+    """The tree facts of `module`, computed once for the module last asked about."""
+    if not (_LAST and _LAST[0][0] is module):
+        _LAST[:] = [(module, ModuleTree(module))]
+    return _LAST[0][1]
+
+
+def rule_tree(rule: Any) -> ModuleTree:
+    """The tree facts of the module a rule is checking."""
+    return module_tree(rule.context.module)
