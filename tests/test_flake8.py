@@ -76,3 +76,13 @@ def test_plugin_reuses_the_facts_cache_and_sees_edits(project):
     (project / "worker.py").write_text("async def _step(job):\n    await job\n\n\nasync def run(job):\n"
                                        "    await _step(job)\n")
     assert flake8("--select", "DSP", "worker.py", cwd=project).stdout == ""
+
+
+def test_plugin_builds_the_project_index_only_for_a_file_that_needs_it(project):
+    (project / "plain.py").write_text("import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n")
+    (project / "other.py").write_text("def helper():\n    return 1\n")
+    assert flake8_findings("--select", "DSP", "plain.py", "other.py", cwd=project) == set()
+    assert not list(project.glob(".dispatch_lint_cache/facts-*.json"))
+    (project / "dead.py").write_text("async def _tick():\n    print(1)\n")
+    assert {code for *_, code in flake8_findings("--select", "DSP", "dead.py", cwd=project)} == {"DSP201"}
+    assert list(project.glob(".dispatch_lint_cache/facts-*.json"))

@@ -337,8 +337,10 @@ def _no_facts(i: int) -> PhaseA:
     return None, None, frozenset()
 
 
-def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None) -> List[Diagnostic]:
-    """Check one in-memory file (stdin, the flake8 plugin) with an optional index."""
+def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
+               index_for: Optional[Callable[[], Any]] = None) -> List[Diagnostic]:
+    """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
+    `index_for()` builds it only when the file's own facts leave a rule that needs it."""
     engine = Engine(settings, rules, jobs=1)
     tree = parse_ast(text, path)
     if isinstance(tree, SyntaxProblem):
@@ -351,5 +353,7 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
             facts = extract_facts(path, text, tree, str(settings.root))
         skipped = screened_out(engine.rules, tree, text, path, settings.options)
         active = rules_for(engine.rules, text, facts, True, skipped)
+        if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
+            index = index_for()
         found = analyse_text(path, text, active, settings.options, index)
     return [d for d in found if settings.enabled(d.code)]

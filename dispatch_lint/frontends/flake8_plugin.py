@@ -1,9 +1,10 @@
 """The flake8 plugin (prefix DSP): the same engine, one file at a time.
 
 Settings come from the project's pyproject.toml, and the project index from the
-project root, built once per process, so flake8 reaches the same verdicts as
-`dispatch-lint check`. flake8 reports syntax errors itself (E999), so the
-plugin never sees a file that does not parse.
+project root, built once per process and only when a file has an `async def`
+the index must judge, so flake8 reaches the same verdicts as `dispatch-lint
+check`. flake8 reports syntax errors itself (E999), so the plugin never sees a
+file that does not parse.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class DispatchLintPlugin:
             folder = os.path.dirname(os.path.abspath(self.filename))
         settings = registry.settings_for_folder(folder)
         rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
-        index = registry.project_index(str(settings.root)) if any(r.NEEDS_INDEX for r in rules) else None
         text = "".join(self.lines)
-        for d in check_text(settings, rules, self.filename, text, index):
+        root = str(settings.root)
+        for d in check_text(settings, rules, self.filename, text, index_for=lambda: registry.project_index(root)):
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
