@@ -12,14 +12,18 @@ for it.
 from __future__ import annotations
 
 import ast
+import inspect
 from bisect import bisect_right
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Union
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Type, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from dispatch_lint.config import Option
+from dispatch_lint.engine.cst_tree import node_positions
 from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
 
@@ -94,7 +98,8 @@ class Rule(cst.BatchableCSTVisitor):
     NEEDS_CST: ClassVar[bool] = True
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # LibCST metadata the rule reads; positions need none (`node_range()`).
+    METADATA_DEPENDENCIES = ()
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__()
@@ -134,7 +139,7 @@ class Rule(cst.BatchableCSTVisitor):
         no_fix_reason: Optional[str] = None,
         position: Optional[CodeRange] = None,
     ) -> None:
-        where = position or self.get_metadata(PositionProvider, node)
+        where = position or self.node_range(node)
         self.report_span(Position(where.start.line, where.start.column + 1),
                          Position(where.end.line, where.end.column + 1),
                          message, fix=fix, no_fix_reason=no_fix_reason)
@@ -167,7 +172,9 @@ class Rule(cst.BatchableCSTVisitor):
     # -- building fixes --------------------------------------------------------
 
     def node_range(self, node: cst.CSTNode) -> CodeRange:
-        return self.get_metadata(PositionProvider, node)
+        """PositionProvider's range of `node`, computed for the whole module on
+        first use (most files a rule visits get no finding and need none)."""
+        return node_positions(self.context.module)[node]
 
     def replace(self, node: cst.CSTNode, new: Union[str, cst.CSTNode]) -> Edit:
         """An edit replacing `node` (without its parentheses) by `new`."""
@@ -206,3 +213,32 @@ class Rule(cst.BatchableCSTVisitor):
     @staticmethod
     def make_fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
         return Fix(applicability, tuple(edits), description)
+
+
+MODULE_VISITS = frozenset({"visit_Module", "leave_Module"})
+
+
+@lru_cache(maxsize=None)
+def visits_only_the_module(rule_class: Type[Rule]) -> bool:
+    """Whether the rule defines no visitor method but `visit_Module`/`leave_Module`
+    (LibCST's empty stubs aside)."""
+    return all(name in MODULE_VISITS for name, method in inspect.getmembers(rule_class, inspect.isfunction)
+               if name.startswith(("visit_", "leave_")) and not getattr(method, "_is_no_op", False))
+
+
+def visit_rules(module: cst.Module, rules: Sequence[Rule]) -> None:
+    """LibCST's batched visit of `rules` over `module`, with the metadata they
+    declare. When every rule only visits the module node, their `visit_Module`
+    and `leave_Module` are called without walking the tree (LibCST's walk
+    rebuilds every node)."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    if not all(visits_only_the_module(type(rule)) for rule in rules):
+        wrapper.visit_batched(rules)
+        return
+    with ExitStack() as stack:
+        for rule in rules:
+            stack.enter_context(rule.resolve(wrapper))
+        for rule in rules:
+            rule.visit_Module(module)
+        for rule in rules:
+            rule.leave_Module(module)

@@ -74,17 +74,18 @@ def enclosing_class(tree: ModuleTree, node: cst.CSTNode) -> Optional[cst.ClassDe
     return current
 
 
-def construction_site(tree: ModuleTree, call: cst.BaseExpression, path: str, lines: Sequence[str]) -> ChannelSite:
-    """The `ChannelSite` of a construction, for `inbox_reason`."""
+def construction_site(tree: ModuleTree, call: cst.BaseExpression, path: str, lines: Sequence[str],
+                      text_marked: bool) -> ChannelSite:
+    """The `ChannelSite` of a construction, for `inbox_reason`. `text_marked`:
+    the file holds the marker somewhere (else no statement's lines are read)."""
     owner = enclosing_class(tree, call)
     bases: List[str] = []
     for base in owner.bases if owner is not None else ():
         bases.extend(sorted(qualified_names(tree, base.value)) or [cst.Module([]).code_for_node(base.value)])
-    first, last = statement_span(tree, call)
     return ChannelSite(
         name=bound_name(tree, call),
         class_name=owner.name.value if owner is not None else None,
         base_names=tuple(bases),
         module=module_name(path),
-        marked=has_marker(lines, first, last),
+        marked=text_marked and has_marker(lines, *statement_span(tree, call)),
     )

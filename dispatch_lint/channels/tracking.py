@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import libcst as cst
 
 from dispatch_lint.channels.construction import ChannelCapacity, constructor_kind, read_capacity
-from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
+from dispatch_lint.channels.inbox import MARKER, ChannelSite, inbox_reason
 from dispatch_lint.channels.site import construction_site
 from dispatch_lint.channels.resolution import JANUS, OBJECT, SEND, Ref, Resolver, factory_kind
 from dispatch_lint.channels.table import CHANNEL_KINDS, ChannelKind, SendEnd
@@ -109,6 +109,7 @@ class _Tracker:
         self.module = tree.module
         self.path = path
         self.lines = text.splitlines()
+        self.text_marked = MARKER.search(text) is not None
         self.resolver = Resolver(tree, self._same_channel)
         self.bindings: Dict[cst.CSTNode, ChannelBinding] = {}
 
@@ -139,7 +140,7 @@ class _Tracker:
         capacity = read_capacity(self.tree, call, kind)
         statement, targets = self._bound_to(construction, kind)
         names = tuple(self.code(t) for t in targets)
-        site = construction_site(self.tree, construction, self.path, self.lines)
+        site = construction_site(self.tree, construction, self.path, self.lines, self.text_marked)
         if site.name is None and names:  # a container built by a comprehension
             site = replace(site, name=", ".join(name.rsplit(".", 1)[-1] for name in names))
         binding = ChannelBinding(kind, capacity, construction, statement, names, site)

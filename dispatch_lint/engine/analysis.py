@@ -37,7 +37,7 @@ def analyse_text(
     that needs the CST, one LibCST parse and one batched pass."""
     if not rules:
         return []
-    from dispatch_lint.rule import RuleContext
+    from dispatch_lint.rule import RuleContext, visit_rules
 
     context = RuleContext(path=path, text=text, module=None, options=options, index=index)
     for rule in rules:
@@ -46,7 +46,6 @@ def analyse_text(
     visitors = [rule for rule in rules if rule.NEEDS_CST]
     if visitors:
         import libcst as cst
-        from libcst.metadata import MetadataWrapper
 
         try:
             context.module = cst.parse_module(text)
@@ -54,8 +53,7 @@ def analyse_text(
             return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
                             f"syntax error: {exc.message}")]
         try:
-            wrapper = MetadataWrapper(context.module, unsafe_skip_copy=True)
-            wrapper.visit_batched([rule(context) for rule in visitors])
+            visit_rules(context.module, [rule(context) for rule in visitors])
         except RecursionError:
             return [problem(SyntaxErrorProblem, path, 1, 1, "too deeply nested to analyse")]
     return sorted(unsuppressed(context.reports, text), key=lambda d: d.sort_key)
