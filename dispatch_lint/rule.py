@@ -17,7 +17,7 @@ from bisect import bisect_right
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Pattern, Sequence, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
@@ -83,13 +83,35 @@ class RuleContext:
         return starts[line - 1] if 1 <= line <= len(starts) else None
 
 
+class TextPattern(Protocol):
+    """A compiled pattern, or anything with its `search`."""
+
+    def search(self, text: str) -> Optional[object]: ...
+
+
+# Several rules share triggers, and the engine asks twice per file: the answers
+# for the last text asked about, by trigger.
+_TRIGGERED: Dict[Any, bool] = {}
+_TRIGGERED_TEXT: List[str] = []
+
+
+def _triggered(trigger: Union[str, TextPattern], text: str) -> bool:
+    if not _TRIGGERED_TEXT or _TRIGGERED_TEXT[0] is not text:
+        _TRIGGERED_TEXT[:] = [text]
+        _TRIGGERED.clear()
+    found = _TRIGGERED.get(trigger)
+    if found is None:
+        found = _TRIGGERED[trigger] = trigger in text if isinstance(trigger, str) else trigger.search(text) is not None
+    return found
+
+
 class Rule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str]
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
     # The rule can only report in files whose text holds one of these strings
     # or matches one of these compiled patterns.
-    TRIGGERS: ClassVar[Tuple[Union[str, Pattern[str]], ...]] = ()
+    TRIGGERS: ClassVar[Tuple[Union[str, TextPattern], ...]] = ()
     OPTIONS: ClassVar[Tuple[Option, ...]] = ()
     # True when the rule queries the project index (built once per run).
     NEEDS_INDEX: ClassVar[bool] = False
@@ -109,8 +131,7 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
         """Cheap, conservative pre-filter: False only when no finding is possible."""
-        return any(trigger in text if isinstance(trigger, str) else trigger.search(text) is not None
-                   for trigger in cls.TRIGGERS)
+        return any(_triggered(trigger, text) for trigger in cls.TRIGGERS)
 
     @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:

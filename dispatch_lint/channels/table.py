@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Pattern, Tuple
+from typing import Dict, Mapping, Match, Optional, Pattern, Tuple
 
 INF = math.inf
 
@@ -133,4 +133,18 @@ _FILL = r"(?:[\s\\()]|#[^\n]*\n)*"
 CONSTRUCTION_TEXT: Pattern[str] = re.compile(
     rf"{_WORD}{_FILL}[(\[]|{_WORD}{_FILL}as\b|factory{_FILL}=(?:[\w.\s\\()]|#[^\n]*\n)*?{_WORD}"
 )
-TRIGGER_WORDS: Tuple[Pattern[str], ...] = (CONSTRUCTION_TEXT,)
+
+
+class WordPattern:
+    """A pattern that can only match where one of `words` occurs: the plain
+    substring test (a fast scan) runs first, the slower pattern only after it."""
+
+    def __init__(self, words: Tuple[str, ...], pattern: Pattern[str]) -> None:
+        self.words = words
+        self.pattern = pattern
+
+    def search(self, text: str) -> Optional[Match[str]]:
+        return self.pattern.search(text) if any(word in text for word in self.words) else None
+
+
+TRIGGER_WORDS: Tuple[WordPattern, ...] = (WordPattern(CONSTRUCTOR_WORDS, CONSTRUCTION_TEXT),)
