@@ -21,6 +21,7 @@ from dispatch_lint.channels.construction import (
 )
 from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
+from dispatch_lint.channels.screening import channel_screen
 from dispatch_lint.channels.site import statement_lines
 from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
@@ -63,6 +64,7 @@ __all__ = [
     "Valid",
     "capacity_edit",
     "channel_map",
+    "channel_screen",
     "constant_edit",
     "constant_usable",
     "construction_text",

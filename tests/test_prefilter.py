@@ -62,8 +62,8 @@ def test_prefilter_keeps_every_finding_on_the_whole_corpus(name):
     assert parsed_with < parsed_without
 
 
-# Every way a channel construction can reach LibCST; each one is reported (DSP301
-# or DSP101), so the channel pre-filter must let it through.
+# Every way a channel construction can reach LibCST; each one is reported (by a
+# channel rule), so the channel pre-filters (text and `ast` screen) must let it through.
 CONSTRUCTION_FORMS = {
     "call": "import asyncio\nq = asyncio.Queue()\n",
     "subscripted": "import anyio, math\ntx, rx = anyio.create_memory_object_stream[int](math.inf)\n",
@@ -73,6 +73,13 @@ CONSTRUCTION_FORMS = {
     "factory": ("import asyncio\nfrom dataclasses import dataclass, field\n\n@dataclass\nclass Actor:\n"
                 "    inbox: asyncio.Queue = field(default_factory=  # unbounded\n        asyncio.Queue)\n"),
     "context": "import multiprocessing\nctx = multiprocessing.get_context('spawn')\nq = ctx.SimpleQueue()\n",
+    "manager": "import multiprocessing as mp\nq = mp.Manager().Queue()\n",
+    "class constant": ("import asyncio\n\nclass Pump:\n    SIZE = 0\n\n    def __init__(self):\n"
+                       "        self.jobs = asyncio.Queue(self.SIZE)\n"),
+    "module constant": "import math\nimport trio\nSIZE = math.inf\ntx, rx = trio.open_memory_channel(SIZE)\n",
+    "comprehension": "import asyncio\nqueues = {key: asyncio.Queue() for key in 'ab'}\n",
+    "subscript target": "import asyncio\n\ndef add(inboxes, key):\n    inboxes[key] = asyncio.Queue()\n",
+    "suite": "import asyncio\ntry: q = asyncio.Queue()\nexcept ImportError: pass\n",
     "awaited send": ("import asyncio\n\nclass SessionActor:\n    def __init__(self):\n"
                      "        self.inbox = asyncio.Queue(maxsize=100)\n\n"
                      "    async def tell(self, message):\n        await self.inbox.put(message)\n"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from typing import Any, Mapping
+
 import libcst as cst
 
 from dispatch_lint.api import (
@@ -15,6 +18,7 @@ from dispatch_lint.api import (
     Rule,
     Valid,
     channel_map,
+    channel_screen,
     try_send,
 )
 
@@ -208,6 +212,11 @@ class AwaitedBoundedSend(Rule):
             expected_message="capacity 0, a rendezvous",
         ),
     ]
+
+    @classmethod
+    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
+        settings = options[ACTOR_INBOX.name]
+        return channel_screen(tree, text, path, lambda facts: facts.awaited_send_on_bounded_inbox(settings))
 
     def visit_Module(self, node: cst.Module) -> None:
         settings = self.options["actor-inbox"]

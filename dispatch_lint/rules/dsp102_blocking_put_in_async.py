@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import ast
+from typing import Any, Mapping, Optional
 
 import libcst as cst
 
@@ -15,6 +16,7 @@ from dispatch_lint.api import (
     Rule,
     Valid,
     channel_map,
+    channel_screen,
     try_send,
 )
 
@@ -143,6 +145,10 @@ class BlockingPutInAsync(Rule):
             expected_message="janus.Queue `self.channel`",
         ),
     ]
+
+    @classmethod
+    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
+        return channel_screen(tree, text, path, lambda facts: facts.blocking_put_on_bounded_queue())
 
     def visit_Module(self, node: cst.Module) -> None:
         for send in channel_map(self, node, self.context.path, self.context.text).sends:

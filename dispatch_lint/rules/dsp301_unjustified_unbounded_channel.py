@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import PurePath
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import libcst as cst
 
@@ -23,6 +24,7 @@ from dispatch_lint.api import (
     Valid,
     capacity_edit,
     channel_map,
+    channel_screen,
     construction_text,
     no_bound_reason,
     statement_lines,
@@ -171,6 +173,13 @@ class UnjustifiedUnboundedChannel(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.justifier = Justifier(context.text, self.options)
+
+    @classmethod
+    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
+        if not options[TESTS.name] and is_test_file(path):
+            return False
+        settings = options[ACTOR_INBOX.name]
+        return channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
 
     def visit_Module(self, node: cst.Module) -> None:
         if not self.options[TESTS.name] and is_test_file(self.context.path):

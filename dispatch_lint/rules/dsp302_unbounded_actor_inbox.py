@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+import ast
+from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -21,6 +22,7 @@ from dispatch_lint.api import (
     Valid,
     capacity_edit,
     channel_map,
+    channel_screen,
     constant_edit,
     constant_usable,
     construction_text,
@@ -145,6 +147,11 @@ class UnboundedActorInbox(Rule):
             expected_replacement="import asyncio\ndef make(INBOX_CAPACITY):\n    inbox = asyncio.Queue()\n",
         ),
     ]
+
+    @classmethod
+    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
+        settings = options[ACTOR_INBOX.name]
+        return channel_screen(tree, text, path, lambda facts: facts.unbounded_inbox(settings))
 
     def visit_Module(self, node: cst.Module) -> None:
         settings = self.options[ACTOR_INBOX.name]
