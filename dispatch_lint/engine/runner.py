@@ -123,6 +123,16 @@ def _weight(i: int) -> int:
     return len(source.text) if isinstance(source, Source) else 0
 
 
+def _parse_weight(i: int) -> int:
+    """Phase B's cost is LibCST's: files it will not parse weigh next to nothing,
+    so that the few it parses are spread over the workers."""
+    state: _FileState = _STATE["files"][i]
+    if not isinstance(state.source, Source) or state.syntax is not None:
+        return 0
+    rules = rules_for(_STATE["rules"], state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
+    return len(state.source.text) if parses(rules) else 0
+
+
 class Engine:
     def __init__(
         self,
@@ -208,7 +218,7 @@ class Engine:
             import libcst  # noqa: F401  # load the parser once, before forking
             import libcst.metadata  # noqa: F401
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
-                               self._counter(stage, len(todo)), weight=_weight)
+                               self._counter(stage, len(todo)), weight=_parse_weight if func is _phase_b else _weight)
         if keep is not None:
             for i, result in zip(todo, results):
                 keep(i, result)
