@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from dispatch_lint.engine.facts_data import SPAWNERS
-
 
 def dotted(node: ast.AST) -> Optional[str]:
     parts = []
@@ -54,6 +52,27 @@ EXPR_FIELDS: Dict[type, Tuple[str, ...]] = {
 }
 
 
+# Fields holding the nodes of common statements (and clauses), in source order.
+_STATEMENT_FIELDS: Dict[type, Tuple[str, ...]] = {
+    ast.With: ("items", "body"), ast.AsyncWith: ("items", "body"),
+    ast.For: ("target", "iter", "body", "orelse"), ast.AsyncFor: ("target", "iter", "body", "orelse"),
+    ast.While: ("test", "body", "orelse"), ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("type", "body"), ast.Raise: ("exc", "cause"),
+    ast.AnnAssign: ("target", "annotation", "value"), ast.AugAssign: ("target", "value"),
+    ast.Delete: ("targets",), ast.Pass: (), ast.Break: (), ast.Continue: (), ast.Global: (), ast.Nonlocal: (),
+    **({ast.TryStar: ("body", "handlers", "orelse", "finalbody")} if hasattr(ast, "TryStar") else {}),
+}
+# How a stack walk pushes the children of a node: (fields, whether lists go in
+# reversed). Statements push their last field first and reverse lists, so their
+# children come off the stack in source order; expressions push field by field,
+# so theirs come off in reverse.
+PUSH_PLANS: Dict[type, Tuple[Tuple[str, ...], bool]] = {
+    **{kind: (fields, False) for kind, fields in EXPR_FIELDS.items()},
+    ast.withitem: (("context_expr", "optional_vars"), False),
+    **{kind: (fields[::-1], True) for kind, fields in _STATEMENT_FIELDS.items()},
+}
+
+
 def children(node: ast.AST) -> List[ast.AST]:
     kind = type(node)
     fields = _FIELDS.get(kind)
@@ -73,11 +92,6 @@ def children(node: ast.AST) -> List[ast.AST]:
 # (AsyncFor/AsyncWith are statements and are handled where statements are).
 AWAITING = frozenset({ast.Await, ast.Yield, ast.YieldFrom})
 CLAUSES = frozenset({ast.ExceptHandler, ast.match_case, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
-
-
-def is_spawner(name: Optional[str]) -> bool:
-    """`create_task`, `gather`..., and any `*_task` call (`create_background_task`)."""
-    return name is not None and (name in SPAWNERS or name.endswith("_task"))
 
 
 def callee_name(func: ast.AST) -> Optional[str]:

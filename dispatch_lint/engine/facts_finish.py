@@ -28,23 +28,22 @@ def finish_facts(extractor: Any, path: str, public: bool) -> FileFacts:
         for q, line, bases, m, stubs in extractor.classes
     )
     defs = tuple(_resolved_def(extractor, d, i) for i, d in enumerate(extractor.defs))
+    imports = extractor.imports
     sites = []
-    for site, raw in extractor.sites:
-        receiver = site.receiver
+    for name, receiver, raw, enclosing_class, line, column, end_column in extractor.sites:
         if receiver.startswith("name:"):
-            origin = extractor.imports.get(receiver[5:])
+            origin = imports.get(receiver[5:])
             receiver = f"mod:{origin}" if origin else "?"
-        target = extractor.imports.get(raw) if raw else None
-        sites.append(AwaitSite(site.name, receiver, target, site.enclosing_class,
-                               site.line, site.column, site.end_column))
-    keep = set(extractor.imports) | {d.name for d in extractor.defs}
-    if extractor.star:
-        keep = set(extractor.names)
+        target = imports.get(raw) if raw else None
+        sites.append(AwaitSite(name, receiver, target, enclosing_class, line, column, end_column))
     module_attrs: Dict[Tuple[str, str], int] = {}
     for receiver, attr, kind in extractor.receivers:
-        origin = extractor.imports.get(receiver)
-        if origin is not None:
-            module_attrs[(origin, attr)] = module_attrs.get((origin, attr), 0) | kind
+        key = (imports[receiver], attr)  # receivers were imported names when noted
+        module_attrs[key] = module_attrs.get(key, 0) | kind
+    names = extractor.names
+    if not extractor.star:  # plain names only when imported or defined async here
+        keep = {*imports, *(d.name for d in extractor.defs)}
+        names = {n: entry for n, entry in names.items() if n in keep}
     return FileFacts(
         path=path,
         module=extractor.module,
@@ -55,8 +54,8 @@ def finish_facts(extractor: Any, path: str, public: bool) -> FileFacts:
         star_imports=tuple(extractor.star),
         import_alternatives=tuple(extractor.alternatives),
         await_sites=tuple(sites),
-        name_refs={n: _position(extractor, v) for n, v in extractor.names.items() if n in keep},
-        attr_refs={n: _position(extractor, v) for n, v in extractor.attrs.items()},
+        name_refs=_positions(extractor, names),
+        attr_refs=_positions(extractor, extractor.attrs),
         module_attr_refs=module_attrs,
         async_mocked=frozenset(extractor.mocked),
     )
@@ -83,8 +82,13 @@ def _resolved_def(extractor: Any, fact: AsyncDefFact, number: int) -> AsyncDefFa
         for callee in extractor.loop_calls[number]
     )
     decorators = tuple(_resolve_call(extractor, x) if x != "?" else x for x in fact.decorators)
+    if decorators == fact.decorators and needs_loop == fact.needs_loop and not alternative:
+        return fact
     return replace(fact, decorators=decorators, needs_loop=needs_loop, awaiting_alternative=alternative)
 
 
-def _position(extractor: Any, entry: List[int]) -> Tuple[int, int, int]:
-    return entry[0], entry[1], extractor.char_col(entry[1], entry[2])
+def _positions(extractor: Any, table: Dict[str, List[int]]) -> Dict[str, Tuple[int, int, int]]:
+    """(kinds, line, character column) of each entry noted as (kinds, line, byte column)."""
+    if extractor.ascii:
+        return {n: (kinds, line, column + 1) for n, (kinds, line, column) in table.items()}
+    return {n: (kinds, line, extractor.char_col(line, column)) for n, (kinds, line, column) in table.items()}

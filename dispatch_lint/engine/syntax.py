@@ -57,13 +57,23 @@ def parse_ast(text: str, path: str) -> Union[ast.Module, SyntaxProblem]:
 
 def _deepest_libcst_node(tree: ast.AST) -> Union[ast.AST, None]:
     """The first node nested deeper than LibCST can parse, counting one level per
-    boolean operand as LibCST does; iterative, so depth cannot overflow it."""
+    boolean operand as LibCST does; iterative, so depth cannot overflow it.
+    (`ast.iter_child_nodes` inlined: the same children in the same order.)"""
     stack = [(tree, 0)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if isinstance(node, ast.BoolOp):
             depth += len(node.values) - 1
         if depth > MAX_LIBCST_DEPTH:
             return node
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                push((value, depth))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push((item, depth))
     return None
