@@ -112,14 +112,17 @@ class ProjectIndex:
         overlay: Optional[Mapping[str, str]],
         jobs: int,
         cached: Optional[Callable[[str], Tuple[bool, Optional[FileFacts]]]] = None,
+        project_files: Optional[Sequence[str]] = None,
     ) -> "ProjectIndex":
         """`cached(real_path)` may answer (True, facts) for a file whose facts
-        are known without reading it (a cache); the rest are extracted."""
+        are known without reading it (a cache); the rest are extracted.
+        `project_files` is the root's discovery, when the caller already has it."""
         root = str(settings.root)
         runner_paths = {_real(path): path for path in facts_by_path}
         known: Dict[str, FileFacts] = {facts.path: facts for facts in facts_by_path.values()}
         real_overlay = {_real(path): text for path, text in (overlay or {}).items()}
-        missing = [real for real in dict.fromkeys(_real(p) for p in discover([root], settings))
+        everything = project_files if project_files is not None else discover([root], settings)
+        missing = [real for real in dict.fromkeys(_real(p) for p in everything)
                    if real not in known and real not in runner_paths]
         missing += [real for real in real_overlay if real not in known and real not in missing]
         if cached is not None:

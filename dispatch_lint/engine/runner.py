@@ -160,9 +160,12 @@ class Engine:
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         files = discover(paths, self.settings)
-        return self.run_files(files, overlay)
+        whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
+        return self.run_files(files, overlay, project_files=files if whole_root else None)
 
-    def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
+    def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
+                  project_files: Optional[Sequence[str]] = None) -> RunResult:
+        """`project_files`: the discovery of the whole project root, when the caller has it."""
         cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
         states = [self._prepare(path, overlay, cache) for path in files]
         index = None
@@ -186,7 +189,7 @@ class Engine:
                 reading = [i for i, state in enumerate(states) if not _known_facts(state, facts_cache, overlay)]
                 self._read_missing(states, reading)
                 self._run_pass(_phase_a, reading, "reading", self._keep_facts)
-                index = _STATE["index"] = self._index(states, overlay, facts_cache, stats)
+                index = _STATE["index"] = self._index(states, overlay, facts_cache, stats, project_files)
                 if cache is not None and facts_cache is not None:
                     _store_facts(facts_cache, states, index, stats, overlay)
                     cache.set_index_universe(None if overlay else universe_digest(files, stats))
@@ -291,7 +294,8 @@ class Engine:
         return advance
 
     def _index(self, states: Sequence[_FileState], overlay: Optional[Mapping[str, str]],
-               facts_cache: Optional[FactsCache], stats: Dict[str, Optional[os.stat_result]]) -> Any:
+               facts_cache: Optional[FactsCache], stats: Dict[str, Optional[os.stat_result]],
+               project_files: Optional[Sequence[str]]) -> Any:
         """The project index covers the whole project root, not only the named paths."""
         from dispatch_lint.engine.index import ProjectIndex
 
@@ -301,7 +305,7 @@ class Engine:
             stat = stats[real] = stat_or_none(real)
             return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
 
-        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached)
+        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files)
 
     @staticmethod
     def _read(path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
