@@ -6,6 +6,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.metadata import (
+    ExpressionContextProvider,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
@@ -14,7 +15,8 @@ from libcst.metadata import (
 )
 
 from dispatch_lint.channels.tree import ModuleTree, module_tree
-from dispatch_lint.engine.cst_tree import NodePositions, child_nodes, node_positions, parent_map, scope_map
+from dispatch_lint.engine.cst_scopes import expression_contexts, scope_map
+from dispatch_lint.engine.cst_tree import NodePositions, child_nodes, node_positions, parent_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +81,11 @@ def test_positions_are_position_provider(module):
     assert set(found) == set(expected)
     assert all(found[node] == expected[node] for node in expected)
     assert node_positions(module) is node_positions(module)
+
+
+def test_expression_contexts_are_the_provider(module):
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
+    assert expression_contexts(module) == dict(expected)
 
 
 def test_scopes_and_qualified_names_are_the_providers(module):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, FrozenSet, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -36,7 +36,7 @@ class ChannelCapacity:
         return f"capacity {int(self.size)}"
 
 
-def qualified_names(tree: ModuleTree, node: cst.CSTNode) -> set:
+def qualified_names(tree: ModuleTree, node: cst.CSTNode) -> FrozenSet[str]:
     return tree.qualified_names(node)
 
 

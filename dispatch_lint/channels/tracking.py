@@ -32,7 +32,9 @@ TRACKING_METADATA: Tuple[type, ...] = ()
 SEND_METHODS = frozenset(
     end.send for kind in CHANNEL_KINDS for end in (kind.end, *(kind.views or {}).values()) if end is not None
 )
-RECORDED = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.AsName, cst.Del)
+# Node classes (none has subclasses: compared by type, as isinstance against
+# LibCST's ABC-based classes is slow over every node).
+RECORDED = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.AsName, cst.Del})
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,20 +116,21 @@ class _Tracker:
         self.bindings: Dict[cst.CSTNode, ChannelBinding] = {}
 
     def run(self) -> ChannelMap:
-        nodes = list(self.tree.nodes())
-        for node in nodes:
-            if isinstance(node, RECORDED):
+        calls: List[cst.Call] = []
+        for node in self.tree.nodes():
+            if type(node) in RECORDED:
                 self.resolver.record(node)
-        for node in nodes:
-            if isinstance(node, cst.Call):
-                kind = constructor_kind(self.tree, node)
-                if kind is None:
-                    factory = self.resolver.factory_argument(node)
-                    kind = factory_kind(self.tree, factory) if factory is not None else None
-                    node = factory
-                if kind is not None:
-                    self.binding(node, kind)
-        sends = [send for node in nodes if isinstance(node, cst.Call) for send in self._send(node)]
+            elif type(node) is cst.Call:
+                calls.append(node)
+        for call in calls:
+            construction: Optional[cst.BaseExpression] = call
+            kind = constructor_kind(self.tree, call)
+            if kind is None:
+                construction = self.resolver.factory_argument(call)
+                kind = factory_kind(self.tree, construction) if construction is not None else None
+            if kind is not None:
+                self.binding(construction, kind)
+        sends = [send for call in calls for send in self._send(call)]
         ordered = list(self.bindings.values())
         return ChannelMap(ordered, sends, dict(self.bindings))
 

@@ -1,23 +1,25 @@
 """What the channel code asks about a module: parents, scopes, qualified names, positions.
 
 `module_tree(module)` computes them once per module for the four channel
-rules, from `dispatch_lint.engine.cst_tree` rather than through LibCST
-metadata providers: the parent map and the scopes cost one cheap walk and
-the two scope visitors, qualified names are asked of the scopes only for the
-few nodes that need them (constructors, decorators, bases, factories), and
-positions are computed only when a rule reports or edits. Every answer equals
-what ParentNodeProvider, ScopeProvider, QualifiedNameProvider and
-PositionProvider give.
+rules, with `dispatch_lint.engine.cst_tree`/`cst_scopes` rather than through
+LibCST metadata providers: parents and expression contexts cost two cheap
+walks over the child fields, scopes one run of LibCST's scope visitor;
+qualified names are asked of the scopes only for the nodes that need them
+(call targets, decorators, bases, factories), once each; positions are
+computed only when a rule reports, edits or reads a statement's lines. Every
+answer equals what ParentNodeProvider, ScopeProvider, QualifiedNameProvider
+and PositionProvider give.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, Scope
 
-from dispatch_lint.engine.cst_tree import node_positions, parent_map, scope_map
+from dispatch_lint.engine.cst_scopes import scope_map
+from dispatch_lint.engine.cst_tree import node_positions, parent_map
 
 
 class ModuleTree:
@@ -25,6 +27,7 @@ class ModuleTree:
         self.module = module
         self._parents = parent_map(module)
         self._scopes = scope_map(module)
+        self._names: Dict[cst.CSTNode, FrozenSet[str]] = {}
 
     def nodes(self) -> Iterable[cst.CSTNode]:
         """Every node but the module, in ParentNodeProvider's order."""
@@ -36,10 +39,14 @@ class ModuleTree:
     def scope(self, node: cst.CSTNode) -> Optional[Scope]:
         return self._scopes.get(node)
 
-    def qualified_names(self, node: cst.CSTNode) -> Set[str]:
+    def qualified_names(self, node: cst.CSTNode) -> FrozenSet[str]:
         """The names QualifiedNameProvider gives `node` (as strings)."""
-        scope = self._scopes.get(node)
-        return {q.name for q in scope.get_qualified_names_for(node)} if scope is not None else set()
+        names = self._names.get(node)
+        if names is None:
+            scope = self._scopes.get(node)
+            names = frozenset(q.name for q in scope.get_qualified_names_for(node)) if scope is not None else frozenset()
+            self._names[node] = names
+        return names
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return node_positions(self.module)[node]

@@ -1,14 +1,13 @@
-"""Cheap LibCST tree facts: parents, scopes and positions, equal to LibCST's providers.
+"""Cheap LibCST tree facts: parents and positions, equal to LibCST's providers.
 
 LibCST's visitors rebuild every node they pass (`_visit_and_replace_children`
 and the dataclass validation of each new node), and `MetadataWrapper` adds one
 more such pass per round of providers, so each provider costs one or two
 rebuilds of the tree. `parent_map` reads the child fields directly, in the
-order LibCST's visitors take them; `scope_map` runs the expression-context and
-scope visitors once each, without the wrapper's extra passes; `node_positions`
-runs the codegen once with a lean state. Each equals LibCST's
-ParentNodeProvider, ScopeProvider and PositionProvider exactly
-(tests/test_cst_tree.py compares them).
+order LibCST's visitors take them; `node_positions` runs the codegen once with
+a lean state. They equal LibCST's ParentNodeProvider and PositionProvider
+exactly (tests/test_cst_tree.py compares them; so was the whole corpus).
+Scopes: cst_scopes.py.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.metadata import CodePosition, CodeRange, ExpressionContextProvider, Scope, ScopeProvider
+from libcst.metadata import CodePosition, CodeRange
 
 NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -82,16 +81,6 @@ def parent_map(module: cst.Module) -> Dict[cst.CSTNode, cst.CSTNode]:
 
     walk(module)
     return parents
-
-
-def scope_map(module: cst.Module) -> Mapping[cst.CSTNode, Scope]:
-    """ScopeProvider's scope of every node, as `MetadataWrapper.resolve` gives it."""
-    contexts = ExpressionContextProvider()
-    contexts.visit_Module(module)  # the provider's own visitor, over the whole module
-    scopes = ScopeProvider()
-    scopes.metadata = {ExpressionContextProvider: contexts._computed}  # what the wrapper would hand it
-    scopes.visit_Module(module)
-    return scopes._computed
 
 
 Span = Tuple[Tuple[int, int], Tuple[int, int]]
