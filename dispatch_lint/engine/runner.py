@@ -11,6 +11,7 @@ Passes run in forked workers for more than a handful of files.
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
@@ -31,7 +32,7 @@ from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
-from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
+from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast, vet_tree
 from dispatch_lint.types import Diagnostic
 
 
@@ -352,11 +353,12 @@ def _no_facts(i: int) -> PhaseA:
 
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
-               index_for: Optional[Callable[[], Any]] = None) -> List[Diagnostic]:
+               index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None) -> List[Diagnostic]:
     """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
-    `index_for()` builds it only when the file's own facts leave a rule that needs it."""
+    `index_for()` builds it only when the file's own facts leave a rule that needs it.
+    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does)."""
     engine = Engine(settings, rules, jobs=1)
-    tree = parse_ast(text, path)
+    tree = parse_ast(text, path) if tree is None else vet_tree(tree, text)
     if isinstance(tree, SyntaxProblem):
         found = [problem(SyntaxErrorProblem, path, tree.line, tree.column, tree.message)]
     else:

@@ -43,6 +43,12 @@ def parse_ast(text: str, path: str) -> Union[ast.Module, SyntaxProblem]:
         return SyntaxProblem(TOO_DEEP, 1, 1)
     except ValueError as exc:  # e.g. null bytes on older Pythons
         return SyntaxProblem(f"cannot parse: {exc}", 1, 1)
+    return vet_tree(tree, text)
+
+
+def vet_tree(tree: ast.Module, text: str) -> Union[ast.Module, SyntaxProblem]:
+    """`tree`, an `ast` parse of `text` (ours or flake8's), unless LibCST could not
+    parse `text` safely."""
     # A text with few boolean keywords cannot hold a chain long enough to
     # matter; the cheap count screens the slower regex, which screens the walk.
     if text.count("and") + text.count("or") < MAX_BOOL_OPERANDS:

@@ -23,6 +23,7 @@ class DispatchLintPlugin:
     version = __version__
 
     def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
@@ -35,5 +36,7 @@ class DispatchLintPlugin:
         rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
         text = "".join(self.lines)
         root = str(settings.root)
-        for d in check_text(settings, rules, self.filename, text, index_for=lambda: registry.project_index(root)):
+        tree = self.tree if isinstance(self.tree, ast.Module) else None
+        for d in check_text(settings, rules, self.filename, text, index_for=lambda: registry.project_index(root),
+                            tree=tree):
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
