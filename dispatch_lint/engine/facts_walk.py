@@ -51,7 +51,7 @@ class FactsWalk(FactsState):
         mocking, plans = self.mocking, _PLANS
         awaited = None  # the call right under the `await` just visited: its callee is no other reference
         node = pop()
-        while True:
+        while True:  # the branches go from the most frequent node types down
             kind = type(node)
             if kind is Name:
                 if type(node.ctx) is Load:
@@ -62,24 +62,11 @@ class FactsWalk(FactsState):
                         entry[0] |= VALUE
             elif kind is Constant:
                 pass
-            elif kind is Attribute:
-                value = node.value
-                if type(value) is Call:  # `f().__await__()`: the coroutine object itself is used
-                    spawned.add(id(value))
-                if type(node.ctx) is Load:
-                    entry = attrs.get(node.attr)
-                    if entry is None:
-                        attrs[node.attr] = [VALUE, node.lineno, node.col_offset]
-                    else:
-                        entry[0] |= VALUE
-                    if type(value) is Name and value.id in imports:
-                        receivers.append((value.id, node.attr, VALUE))
-                node = value
-                continue
             elif kind is Call:
                 func = node.func
                 func_kind = type(func)
-                ref_kind = SPAWN if id(node) in spawned else CALL
+                args = node.args
+                ref_kind = SPAWN if spawned and id(node) in spawned else CALL
                 if func_kind is Name:
                     callee = func.id
                     if node is not awaited:
@@ -111,7 +98,7 @@ class FactsWalk(FactsState):
                             frame[2].append(dotted(func))
                     # `create_task`, `gather`..., and any `*_task` call (`create_background_task`)
                     if callee in SPAWNERS or callee.endswith("_task"):
-                        spawned.update(id(arg) for arg in node.args if type(arg) is Call)
+                        spawned.update(id(arg) for arg in args if type(arg) is Call)
                 if mocking and uses_async_mock(node):
                     self.note_mock(node)
                 # The callee itself is a reference noted just now; only what is under it is left.
@@ -119,10 +106,34 @@ class FactsWalk(FactsState):
                     push(func.value)
                 elif func_kind is not Name:
                     push(func)
-                if node.args:
-                    extend(node.args)
-                if node.keywords:
-                    extend(node.keywords)
+                if args:
+                    extend(args)
+                keywords = node.keywords
+                if keywords:
+                    extend(keywords)
+            elif kind is Attribute:
+                value = node.value
+                if type(value) is Call:  # `f().__await__()`: the coroutine object itself is used
+                    spawned.add(id(value))
+                if type(node.ctx) is Load:
+                    entry = attrs.get(node.attr)
+                    if entry is None:
+                        attrs[node.attr] = [VALUE, node.lineno, node.col_offset]
+                    else:
+                        entry[0] |= VALUE
+                    if type(value) is Name and value.id in imports:
+                        receivers.append((value.id, node.attr, VALUE))
+                node = value
+                continue
+            elif kind is tuple:
+                if len(node) == 2:  # entering a function body
+                    prefix, frame = node
+                    nested = True
+                    self.branch = None
+                else:  # leaving it
+                    function, prefix, frame, nested, self.branch, own = node
+                    if own is not None:
+                        self.async_def(function, cls, prefix, nested, own)
             elif kind is keyword or kind is Expr:
                 node = node.value
                 continue
@@ -131,15 +142,6 @@ class FactsWalk(FactsState):
                     self.mocked.update(t.attr for t in node.targets if isinstance(t, ast.Attribute))
                 push(node.value)
                 extend(node.targets[::-1])
-            elif kind is Compare:
-                push(node.left)
-                extend(node.comparators)
-            elif kind is Subscript:
-                push(node.slice)
-                node = node.value
-                continue
-            elif kind is Tuple or kind is List:
-                extend(node.elts)
             elif kind is Await:
                 if frame is not None:
                     frame[0] = True
@@ -156,17 +158,26 @@ class FactsWalk(FactsState):
                 extend(node.body[::-1])
                 push((prefix + node.name + ".<locals>.", own))
                 push_signature(node, push, extend)
-            elif kind is tuple:
-                if len(node) == 2:  # entering a function body
-                    prefix, frame = node
-                    nested = True
-                    self.branch = None
-                else:  # leaving it
-                    func, prefix, frame, nested, self.branch, own = node
-                    if own is not None:
-                        self.async_def(func, cls, prefix, nested, own)
+            elif kind is Subscript:
+                push(node.slice)
+                node = node.value
+                continue
+            elif kind is Compare:
+                push(node.left)
+                extend(node.comparators)
+            elif kind is Tuple or kind is List:
+                extend(node.elts)
+            elif kind is Assert:
+                if node.msg is not None:
+                    push(node.msg)
+                node = node.test
+                continue
             elif kind is ImportFrom or kind is Import:
                 self.add_import(node)
+            elif kind is BinOp:
+                push(node.left)
+                node = node.right
+                continue
             elif kind is If:
                 if self.branch is None:
                     self.branch = id(node)
@@ -174,15 +185,6 @@ class FactsWalk(FactsState):
                 extend(node.orelse[::-1])
                 extend(node.body[::-1])
                 node = node.test
-                continue
-            elif kind is Assert:
-                if node.msg is not None:
-                    push(node.msg)
-                node = node.test
-                continue
-            elif kind is BinOp:
-                push(node.left)
-                node = node.right
                 continue
             elif kind is Return:
                 if node.value is not None:
