@@ -73,7 +73,7 @@ class ReferenceExtractor:
     def note(self, table: Dict[str, List[int]], name: str, kind: int, node: ast.AST) -> None:
         entry = table.get(name)
         if entry is None:
-            table[name] = [kind, node.lineno, node.col_offset]
+            table[name] = [kind, node.lineno, node.col_offset + 1]  # finish_facts takes 1-based columns
         elif not entry[0] & kind:
             entry[0] |= kind
 

@@ -88,7 +88,7 @@ def _resolved_def(extractor: Any, fact: AsyncDefFact, number: int) -> AsyncDefFa
 
 
 def _positions(extractor: Any, table: Dict[str, List[int]]) -> Dict[str, Tuple[int, int, int]]:
-    """(kinds, line, character column) of each entry noted as (kinds, line, byte column)."""
+    """(kinds, line, character column) of each entry noted as [kinds, line, byte column]."""
     if extractor.ascii:
-        return {n: (kinds, line, column + 1) for n, (kinds, line, column) in table.items()}
-    return {n: (kinds, line, extractor.char_col(line, column)) for n, (kinds, line, column) in table.items()}
+        return dict(zip(table, map(tuple, table.values())))
+    return {n: (kinds, line, extractor.char_col(line, column - 1)) for n, (kinds, line, column) in table.items()}

@@ -25,7 +25,7 @@ class FactsState:
         self.alternatives: List[Tuple[str, str]] = []
         # AwaitSite's fields, but the plain callee name (`raw`) for its target instead
         self.sites: List[Tuple[str, str, Optional[str], Optional[str], int, int, int]] = []
-        self.names: Dict[str, List[int]] = {}  # name -> [kinds, line, byte column] of its first reference
+        self.names: Dict[str, List[int]] = {}  # name -> [kinds, line, 1-based byte column] of its first reference
         self.attrs: Dict[str, List[int]] = {}
         self.receivers: List[Tuple[str, str, int]] = []  # (receiver name, attr, kind)
         self.mocked: set = set()

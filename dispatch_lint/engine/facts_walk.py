@@ -36,7 +36,8 @@ class FactsWalk(FactsState):
              Await: type = ast.Await, If: type = ast.If, Assert: type = ast.Assert, BinOp: type = ast.BinOp,
              Return: type = ast.Return, FunctionDef: type = ast.FunctionDef,
              AsyncFunctionDef: type = ast.AsyncFunctionDef, ClassDef: type = ast.ClassDef,
-             Import: type = ast.Import, ImportFrom: type = ast.ImportFrom, tuple: type = tuple) -> None:
+             Import: type = ast.Import, ImportFrom: type = ast.ImportFrom, tuple: type = tuple, withitem: type = ast.withitem, Dict: type = ast.Dict,
+             UnaryOp: type = ast.UnaryOp) -> None:
         """Walk `roots` in order. `cls` and `prefix` name the enclosing class and
         qualname prefix, `frame` is the enclosing async function's [awaits,
         calls a loop method, callees that may need a loop], `nested` whether
@@ -57,7 +58,7 @@ class FactsWalk(FactsState):
                 if type(node.ctx) is Load:
                     entry = names.get(node.id)
                     if entry is None:
-                        names[node.id] = [VALUE, node.lineno, node.col_offset]
+                        names[node.id] = [VALUE, node.lineno, node.col_offset + 1]
                     else:
                         entry[0] |= VALUE
             elif kind is Constant:
@@ -72,7 +73,7 @@ class FactsWalk(FactsState):
                     if node is not awaited:
                         entry = names.get(callee)
                         if entry is None:
-                            names[callee] = [ref_kind, func.lineno, func.col_offset]
+                            names[callee] = [ref_kind, func.lineno, func.col_offset + 1]
                         else:
                             entry[0] |= ref_kind
                 elif func_kind is Attribute:
@@ -81,7 +82,7 @@ class FactsWalk(FactsState):
                     if node is not awaited:
                         entry = attrs.get(callee)
                         if entry is None:
-                            attrs[callee] = [ref_kind, func.lineno, func.col_offset]
+                            attrs[callee] = [ref_kind, func.lineno, func.col_offset + 1]
                         else:
                             entry[0] |= ref_kind
                         if type(receiver) is Name and receiver.id in imports:
@@ -97,13 +98,13 @@ class FactsWalk(FactsState):
                         elif callee in _LOOP_CALL_TAILS and dotted(func):
                             frame[2].append(dotted(func))
                     # `create_task`, `gather`..., and any `*_task` call (`create_background_task`)
-                    if callee in SPAWNERS or callee.endswith("_task"):
+                    if callee in SPAWNERS or "_task" in callee and callee.endswith("_task"):
                         spawned.update(id(arg) for arg in args if type(arg) is Call)
                 if mocking and uses_async_mock(node):
                     self.note_mock(node)
                 # The callee itself is a reference noted just now; only what is under it is left.
                 if func_kind is Attribute:
-                    push(func.value)
+                    push(receiver)
                 elif func_kind is not Name:
                     push(func)
                 if args:
@@ -118,7 +119,7 @@ class FactsWalk(FactsState):
                 if type(node.ctx) is Load:
                     entry = attrs.get(node.attr)
                     if entry is None:
-                        attrs[node.attr] = [VALUE, node.lineno, node.col_offset]
+                        attrs[node.attr] = [VALUE, node.lineno, node.col_offset + 1]
                     else:
                         entry[0] |= VALUE
                     if type(value) is Name and value.id in imports:
@@ -141,7 +142,11 @@ class FactsWalk(FactsState):
                 if mocking and is_async_mock(node.value):
                     self.mocked.update(t.attr for t in node.targets if isinstance(t, ast.Attribute))
                 push(node.value)
-                extend(node.targets[::-1])
+                targets = node.targets
+                if len(targets) == 1:
+                    node = targets[0]
+                    continue
+                extend(targets[::-1])
             elif kind is Await:
                 if frame is not None:
                     frame[0] = True
@@ -190,6 +195,19 @@ class FactsWalk(FactsState):
                 if node.value is not None:
                     node = node.value
                     continue
+            elif kind is withitem:
+                if node.optional_vars is not None:
+                    push(node.context_expr)
+                    node = node.optional_vars
+                else:
+                    node = node.context_expr
+                continue
+            elif kind is Dict:
+                extend(node.keys)
+                extend(node.values)
+            elif kind is UnaryOp:
+                node = node.operand
+                continue
             elif kind is ClassDef:
                 self.class_def(node, cls, prefix, frame, nested)
             else:
