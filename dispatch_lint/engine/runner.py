@@ -61,6 +61,9 @@ class _FileState:
     facts: Any = None
     # Rules whose `ast` screen rules out a finding here (unknown: none).
     screened_out: FrozenSet[str] = frozenset()
+    # What the rules that do not read the index found in phase A (None: not run).
+    early: Optional[List[Diagnostic]] = None
+    early_parsed: bool = False
 
 
 # What phase B reports for one file: findings, whether a rule read the project
@@ -71,17 +74,22 @@ Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
 _STATE: Dict[str, Any] = {}
 
 
-PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str]]
+# Phase A's answer: the syntax problem, the index facts, the screened-out
+# rules, and the findings (and LibCST parse) of the rules that need no index.
+PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str], Optional[List[Diagnostic]], bool]
 
 
 def _phase_a(i: int) -> PhaseA:
+    """`ast` checks, facts and screens the file; then, if it is to be checked,
+    the rules that need no index run at once, so their LibCST work shares this
+    pass with the `ast` work instead of waiting for the index."""
     state: _FileState = _STATE["files"][i]
     source = state.source
     if not isinstance(source, Source):
-        return None, None, frozenset()
+        return None, None, frozenset(), None, False
     tree = parse_ast(source.text, source.path)
     if isinstance(tree, SyntaxProblem):
-        return tree, None, frozenset()
+        return tree, None, frozenset(), None, False
     facts = None
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_facts
@@ -89,7 +97,18 @@ def _phase_a(i: int) -> PhaseA:
         facts = extract_facts(source.path, source.text, tree, _STATE["root"])
     skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
         if _STATE["prefilter"] else frozenset()
-    return None, facts, skipped
+    if state.findings is not None:  # read for its facts only: its results are cached
+        return None, facts, skipped, None, False
+    local = rules_for([rule for rule in _STATE["rules"] if not rule.NEEDS_INDEX], source.text, facts,
+                      _STATE["prefilter"], skipped)
+    early = analyse_text(source.path, source.text, local, _STATE["options"], None)
+    return None, facts, skipped, early, parses(local)
+
+
+def _remaining_rules(state: _FileState) -> List[Type]:
+    """The rules phase B runs on a file: those phase A did not run already."""
+    rules = _STATE["rules"] if state.early is None else [rule for rule in _STATE["rules"] if rule.NEEDS_INDEX]
+    return rules_for(rules, state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
 
 
 def _phase_b(i: int) -> Outcome:
@@ -100,17 +119,21 @@ def _phase_b(i: int) -> Outcome:
     if state.syntax is not None:
         s = state.syntax
         return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)], False, False
-    rules = rules_for(_STATE["rules"], source.text, state.facts, _STATE["prefilter"], state.screened_out)
-    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
     # A pre-filter that consulted the index made the findings depend on it too.
     uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
-    return found, uses_index, parses(rules)
+    if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
+        return state.early, uses_index, state.early_parsed  # LibCST refused the file
+    rules = _remaining_rules(state)
+    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    if state.early is not None:
+        found = sorted(state.early + found, key=lambda d: d.sort_key)
+    return found, uses_index, parses(rules) or state.early_parsed
 
 
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
-    state.syntax, state.facts, state.screened_out = _phase_a(i)
+    state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = _phase_a(i)
     return _phase_b(i)
 
 
@@ -130,8 +153,7 @@ def _parse_weight(i: int) -> int:
     state: _FileState = _STATE["files"][i]
     if not isinstance(state.source, Source) or state.syntax is not None:
         return 0
-    rules = rules_for(_STATE["rules"], state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
-    return len(state.source.text) if parses(rules) else 0
+    return len(state.source.text) if parses(_remaining_rules(state)) else 0
 
 
 class Engine:
@@ -218,7 +240,7 @@ class Engine:
 
     def _run_pass(self, func: Callable[[int], Any], todo: List[int], stage: str,
                   keep: Optional[Callable[[int, Any], None]] = None) -> List[Any]:
-        if func is not _phase_a and self.rules and todo:
+        if any(rule.NEEDS_CST for rule in self.rules) and todo:
             import libcst  # noqa: F401  # load the parser once, before forking
             import libcst.metadata  # noqa: F401
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
@@ -231,7 +253,7 @@ class Engine:
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
-        state.syntax, state.facts, state.screened_out = result
+        state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = result
 
     @staticmethod
     def _index_changed(state: _FileState, index: Any) -> bool:
@@ -349,7 +371,7 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
 
 
 def _no_facts(i: int) -> PhaseA:
-    return None, None, frozenset()
+    return None, None, frozenset(), None, False
 
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
