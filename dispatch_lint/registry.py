@@ -52,15 +52,18 @@ def project_index(root: str) -> Any:
     if not settings.cache:
         return ProjectIndex.for_project(settings, {}, None, 1)
     store = FactsCache(str(settings.cache_dir), str(settings.root))
-    stats: Dict[str, Any] = {}
+    missed: Dict[str, Any] = {}  # real path -> stat, for files whose facts were extracted
 
     def cached(real: str) -> Tuple[bool, Any]:
-        stats[real] = stat_or_none(real)
-        return store.lookup(real, stats[real])
+        stat = stat_or_none(real)
+        hit, facts = store.lookup(real, stat)
+        if not hit:
+            missed[real] = stat
+        return hit, facts
 
     index = ProjectIndex.for_project(settings, {}, None, 1, cached)
-    for real, facts in index.files.items():
-        if real in stats:
-            store.put(real, stats[real], "", facts)
+    for real, stat in missed.items():
+        if real in index.files:
+            store.put(real, stat, "", index.files[real])
     store.save()
     return index
