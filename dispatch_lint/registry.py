@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 from typing import Any, Dict, Optional, Sequence, Tuple, Type
 
@@ -44,13 +45,24 @@ def project_index(root: str) -> Any:
     """The project index of `root`, built once per process: flake8 and
     libcst.tool hand the front ends one file at a time. The facts of unchanged
     files come from the facts cache that `dispatch-lint check` shares."""
+    from dispatch_lint.engine.index import ProjectIndex
+
+    settings = settings_for_folder(root)
+    if settings.cache:
+        index = _cached_project_index(settings)
+    else:
+        index = ProjectIndex.for_project(settings, {}, None, 1)
+    # The index lives as long as the process: keep the collector from scanning
+    # it again and again while the host (flake8, libcst.tool) allocates.
+    gc.freeze()
+    return index
+
+
+def _cached_project_index(settings: Settings) -> Any:
     from dispatch_lint.engine.cache import stat_or_none
     from dispatch_lint.engine.facts_cache import FactsCache
     from dispatch_lint.engine.index import ProjectIndex
 
-    settings = settings_for_folder(root)
-    if not settings.cache:
-        return ProjectIndex.for_project(settings, {}, None, 1)
     store = FactsCache(str(settings.cache_dir), str(settings.root))
     missed: Dict[str, Any] = {}  # real path -> stat, for files whose facts were extracted
 
