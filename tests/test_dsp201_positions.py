@@ -10,7 +10,8 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from dispatch_lint import registry
-from dispatch_lint.engine.runner import Engine, check_text
+from dispatch_lint.engine.runner import Engine
+from dispatch_lint.engine.single import check_text
 from dispatch_lint.fixes.edits import apply_edits, replaced_texts
 from dispatch_lint.rules import ALL_RULES
 from dispatch_lint.rules.dsp101_awaited_bounded_send import AwaitedBoundedSend

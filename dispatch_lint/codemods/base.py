@@ -19,7 +19,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
 from dispatch_lint import registry
-from dispatch_lint.engine.runner import RunResult, check_text
+from dispatch_lint.engine.runner import RunResult
+from dispatch_lint.engine.single import check_text
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.fixes.loop import FixLoop

@@ -11,7 +11,6 @@ Passes run in forked workers for more than a handful of files.
 
 from __future__ import annotations
 
-import ast
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
@@ -32,7 +31,7 @@ from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
-from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast, vet_tree
+from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.types import Diagnostic
 
 
@@ -372,26 +371,3 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
 
 def _no_facts(i: int) -> PhaseA:
     return None, None, frozenset(), None, False
-
-
-def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
-               index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None) -> List[Diagnostic]:
-    """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
-    `index_for()` builds it only when the file's own facts leave a rule that needs it.
-    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does)."""
-    engine = Engine(settings, rules, jobs=1)
-    tree = parse_ast(text, path) if tree is None else vet_tree(tree, text)
-    if isinstance(tree, SyntaxProblem):
-        found = [problem(SyntaxErrorProblem, path, tree.line, tree.column, tree.message)]
-    else:
-        facts = None
-        if engine.needs_index:
-            from dispatch_lint.engine.index import extract_facts
-
-            facts = extract_facts(path, text, tree, str(settings.root))
-        skipped = screened_out(engine.rules, tree, text, path, settings.options)
-        active = rules_for(engine.rules, text, facts, True, skipped)
-        if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
-            index = index_for()
-        found = analyse_text(path, text, active, settings.options, index)
-    return [d for d in found if settings.enabled(d.code)]

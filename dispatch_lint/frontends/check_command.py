@@ -94,7 +94,7 @@ def _check_paths(args: argparse.Namespace) -> RunResult:
 def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
     """Check the source on stdin as if it were the file `--stdin-filename`."""
     from dispatch_lint import registry
-    from dispatch_lint.engine.runner import check_text
+    from dispatch_lint.engine.single import check_text
     from dispatch_lint.rules import ALL_RULES
 
     path = args.stdin_filename or STDIN

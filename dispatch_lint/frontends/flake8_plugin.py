@@ -14,7 +14,7 @@ import os
 from typing import Iterator, Sequence, Tuple, Type
 
 from dispatch_lint import __version__, registry
-from dispatch_lint.engine.runner import check_text
+from dispatch_lint.engine.single import check_text
 from dispatch_lint.rules import ALL_RULES
 
 

@@ -1,0 +1,40 @@
+"""Check one in-memory file, outside a run: stdin, the flake8 plugin, the codemods.
+
+The same sieves and analysis as a run (`runner.py`), for a single text, with a
+project index handed in or built on demand.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable, List, Optional, Sequence, Type
+
+from dispatch_lint.config import Settings
+from dispatch_lint.engine.analysis import analyse_text, rules_for, screened_out
+from dispatch_lint.engine.problems import SyntaxErrorProblem, problem
+from dispatch_lint.engine.runner import Engine
+from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast, vet_tree
+from dispatch_lint.types import Diagnostic
+
+
+def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
+               index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None) -> List[Diagnostic]:
+    """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
+    `index_for()` builds it only when the file's own facts leave a rule that needs it.
+    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does)."""
+    engine = Engine(settings, rules, jobs=1)
+    tree = parse_ast(text, path) if tree is None else vet_tree(tree, text)
+    if isinstance(tree, SyntaxProblem):
+        found = [problem(SyntaxErrorProblem, path, tree.line, tree.column, tree.message)]
+    else:
+        facts = None
+        if engine.needs_index:
+            from dispatch_lint.engine.index import extract_facts
+
+            facts = extract_facts(path, text, tree, str(settings.root))
+        skipped = screened_out(engine.rules, tree, text, path, settings.options)
+        active = rules_for(engine.rules, text, facts, True, skipped)
+        if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
+            index = index_for()
+        found = analyse_text(path, text, active, settings.options, index)
+    return [d for d in found if settings.enabled(d.code)]
