@@ -118,11 +118,19 @@ class ProjectIndex:
         are known without reading it (a cache); the rest are extracted.
         `project_files` is the root's discovery, when the caller already has it."""
         root = str(settings.root)
-        runner_paths = {_real(path): path for path in facts_by_path}
+        reals: Dict[str, str] = {}  # one realpath per spelling: the run's files come twice
+
+        def real_path(path: str) -> str:
+            found = reals.get(path)
+            if found is None:
+                found = reals[path] = _real(path)
+            return found
+
+        runner_paths = {real_path(path): path for path in facts_by_path}
         known: Dict[str, FileFacts] = {facts.path: facts for facts in facts_by_path.values()}
         real_overlay = {_real(path): text for path, text in (overlay or {}).items()}
         everything = project_files if project_files is not None else discover([root], settings)
-        missing = [real for real in dict.fromkeys(_real(p) for p in everything)
+        missing = [real for real in dict.fromkeys(real_path(p) for p in everything)
                    if real not in known and real not in runner_paths]
         missing += [real for real in real_overlay if real not in known and real not in missing]
         if cached is not None:

@@ -104,10 +104,14 @@ def _phase_a(i: int) -> PhaseA:
     return None, facts, skipped, early, parses(local)
 
 
+def _unrun_rules(state: _FileState) -> List[Type]:
+    """The rules phase A did not run on a file already."""
+    return _STATE["rules"] if state.early is None else [rule for rule in _STATE["rules"] if rule.NEEDS_INDEX]
+
+
 def _remaining_rules(state: _FileState) -> List[Type]:
-    """The rules phase B runs on a file: those phase A did not run already."""
-    rules = _STATE["rules"] if state.early is None else [rule for rule in _STATE["rules"] if rule.NEEDS_INDEX]
-    return rules_for(rules, state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
+    """The rules phase B runs on a file."""
+    return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
 
 
 def _phase_b(i: int) -> Outcome:
@@ -150,7 +154,7 @@ def _parse_weight(i: int) -> int:
     """Phase B's cost is LibCST's: files it will not parse weigh next to nothing,
     so that the few it parses are spread over the workers."""
     state: _FileState = _STATE["files"][i]
-    if not isinstance(state.source, Source) or state.syntax is not None:
+    if not isinstance(state.source, Source) or state.syntax is not None or not parses(_unrun_rules(state)):
         return 0
     return len(state.source.text) if parses(_remaining_rules(state)) else 0
 
