@@ -19,6 +19,7 @@ from dispatch_lint.engine.ast_walk import (
     dotted,
     is_async_mock,
     is_stub,
+    mocked_names,
     uses_async_mock,
 )
 from dispatch_lint.engine.facts_data import (
@@ -180,7 +181,7 @@ class ReferenceExtractor:
                 if callee is not None and (callee in SPAWNERS or callee.endswith("_task")):
                     spawned.update(id(arg) for arg in node.args if type(arg) is Call)
                 if self.mocking and uses_async_mock(node):
-                    self.note_mock(node)
+                    self.mocked.update(mocked_names(node))
             elif kind in AWAITING:
                 if frame is not None:
                     frame[0] = True
@@ -221,19 +222,6 @@ class ReferenceExtractor:
         if type(value) is ast.Name and value.id in self.imports:
             self.receivers.append((value.id, node.attr, kind))
 
-    def note_mock(self, call: ast.Call) -> None:
-        """`patch.object(C, "name", new_callable=AsyncMock)`, `patch("m.name", ...)`,
-        `AsyncMock(spec=C)` / `create_autospec(C)`: the tests treat these as coroutines."""
-        for arg in call.args:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                self.mocked.add(arg.value.rsplit(".", 1)[-1])
-        specs = [k.value for k in call.keywords if k.arg in ("spec", "spec_set")]
-        if callee_name(call.func) == "create_autospec" and call.args:
-            specs.append(call.args[0])
-        for spec in specs:
-            spec_name = dotted(spec)
-            if spec_name:
-                self.mocked.add("class:" + spec_name.rsplit(".", 1)[-1])
 
     def await_site(self, node: ast.Await, cls: Optional[str]) -> None:
         func = node.value.func

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 
 def dotted(node: ast.AST) -> Optional[str]:
@@ -113,3 +113,19 @@ def uses_async_mock(call: ast.Call) -> bool:
     if callee_name(call.func) in ("AsyncMock", "create_autospec"):
         return True
     return any(is_async_mock(arg) for arg in (*call.args, *(k.value for k in call.keywords)))
+
+
+def mocked_names(call: ast.Call) -> Iterator[str]:
+    """What a mocking call (see `uses_async_mock`) makes a coroutine:
+    `patch.object(C, "name", new_callable=AsyncMock)`, `patch("m.name", ...)`
+    give `name`; `AsyncMock(spec=C)` / `create_autospec(C)` give `class:C`."""
+    for arg in call.args:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            yield arg.value.rsplit(".", 1)[-1]
+    specs = [k.value for k in call.keywords if k.arg in ("spec", "spec_set")]
+    if callee_name(call.func) == "create_autospec" and call.args:
+        specs.append(call.args[0])
+    for spec in specs:
+        spec_name = dotted(spec)
+        if spec_name:
+            yield "class:" + spec_name.rsplit(".", 1)[-1]

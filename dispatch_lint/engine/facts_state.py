@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from dispatch_lint.engine.ast_walk import callee_name, dotted, is_stub
+from dispatch_lint.engine.ast_walk import dotted, is_stub
 from dispatch_lint.engine.facts_data import AsyncDefFact
 from dispatch_lint.engine.sources import NEWLINE
 
@@ -80,19 +80,6 @@ class FactsState:
 
     # -- what some nodes mean ------------------------------------------------------
 
-    def note_mock(self, call: ast.Call) -> None:
-        """`patch.object(C, "name", new_callable=AsyncMock)`, `patch("m.name", ...)`,
-        `AsyncMock(spec=C)` / `create_autospec(C)`: the tests treat these as coroutines."""
-        for arg in call.args:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                self.mocked.add(arg.value.rsplit(".", 1)[-1])
-        specs = [k.value for k in call.keywords if k.arg in ("spec", "spec_set")]
-        if callee_name(call.func) == "create_autospec" and call.args:
-            specs.append(call.args[0])
-        for spec in specs:
-            spec_name = dotted(spec)
-            if spec_name:
-                self.mocked.add("class:" + spec_name.rsplit(".", 1)[-1])
 
     def await_site(self, node: ast.Await, cls: Optional[str]) -> None:
         """`await f(...)`, `await x.f(...)`: the callee and the span of `await` before it."""

@@ -12,7 +12,16 @@ from __future__ import annotations
 import ast
 from typing import Any, List, Optional
 
-from dispatch_lint.engine.ast_walk import AWAITING, CLAUSES, PUSH_PLANS, children, dotted, is_async_mock, uses_async_mock
+from dispatch_lint.engine.ast_walk import (
+    AWAITING,
+    CLAUSES,
+    PUSH_PLANS,
+    children,
+    dotted,
+    is_async_mock,
+    mocked_names,
+    uses_async_mock,
+)
 from dispatch_lint.engine.facts_data import CALL, LOOP_CALLS, LOOP_METHODS, SPAWN, SPAWNERS, VALUE
 from dispatch_lint.engine.facts_state import FactsState
 
@@ -101,7 +110,7 @@ class FactsWalk(FactsState):
                     if callee in SPAWNERS or "_task" in callee and callee.endswith("_task"):
                         spawned.update(id(arg) for arg in args if type(arg) is Call)
                 if mocking and uses_async_mock(node):
-                    self.note_mock(node)
+                    self.mocked.update(mocked_names(node))
                 # The callee itself is a reference noted just now; only what is under it is left.
                 if func_kind is Attribute:
                     push(receiver)
