@@ -2,7 +2,7 @@
 plain stack over expressions, a generic field walk for every node. Slow, but
 simple to read; the engine's optimised walk (`engine/facts_walk.py`) must give
 exactly the same facts (tests/test_facts_equivalence.py). It shares only the
-small `ast` helpers and the finishing step with the engine."""
+small `ast` helpers, the reading of imports and the finishing step with the engine."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from dispatch_lint.engine.facts_data import (
     FileFacts,
 )
 from dispatch_lint.engine.facts_finish import finish_facts
+from dispatch_lint.engine.facts_state import FactsState
 from dispatch_lint.engine.index_facts import module_name
 from dispatch_lint.engine.sources import NEWLINE
 
@@ -78,34 +79,10 @@ class ReferenceExtractor:
         elif not entry[0] & kind:
             entry[0] |= kind
 
-    # -- imports ---------------------------------------------------------------
+    # -- imports (read as the engine reads them: the oracle checks the walk) -------
 
-    def resolve_from(self, node: ast.ImportFrom) -> str:
-        if not node.level:
-            return node.module or ""
-        parts = self.module.split(".") if self.module else []
-        drop = node.level - 1 if self.is_package else node.level
-        base = parts[: len(parts) - drop] if drop <= len(parts) else []
-        return ".".join(base + ([node.module] if node.module else []))
-
-    def add_import(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.imports[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    self.imports[top] = top
-            return
-        origin = self.resolve_from(node)
-        for alias in node.names:
-            if alias.name == "*":
-                self.star.append(origin)
-            else:
-                local, target = alias.asname or alias.name, f"{origin}.{alias.name}" if origin else alias.name
-                if self.imports.get(local, target) != target:  # one name, two origins: alternatives
-                    self.alternatives.append((self.imports[local], target))
-                self.imports[local] = target
+    resolve_from = FactsState.resolve_from
+    add_import = FactsState.add_import
 
     # -- the walk ----------------------------------------------------------------
     # Statements recurse (they carry the class and function context); expressions
