@@ -70,6 +70,65 @@ def _check_type(value: Any, expected: type, label: str) -> Any:
     return value
 
 
+# -- limits and the cache folder: what no repository can use against the user ---
+
+MEBIBYTE = 1024 * 1024
+LIMIT_OPTIONS = (
+    Option("max-file-size", 10 * MEBIBYTE,
+           "Largest file read, in bytes; a larger one is reported as DSP002.",
+           check=lambda value: None if value > 0 else "must be a positive number of bytes"),
+    Option("memory-budget", 2048 * MEBIBYTE,
+           "Memory one file's analysis may take, in bytes; a file whose estimate exceeds it is DSP001.",
+           check=lambda value: None if value > 0 else "must be a positive number of bytes"),
+)
+
+
+def cache_folder(root: Path, value: str, where: str) -> Path:
+    """`cache-dir` resolved inside the project root: relative, below the root,
+    no symlink on the way, and not a folder holding Python files."""
+    label = f"{where}: 'cache-dir' = {value!r}"
+    parts = Path(value).parts
+    if not value.strip() or Path(value).is_absolute() or ".." in parts or not parts or all(p == "." for p in parts):
+        raise ConfigError(f"{label} must be a folder below the project root, named relative to it")
+    folder = root
+    for part in (p for p in parts if p != "."):
+        folder = folder / part
+        if folder.is_symlink():
+            raise ConfigError(f"{label}: {folder} is a symlink; the cache folder is never reached through one")
+    if folder.is_dir() and _holds_sources(folder):
+        raise ConfigError(f"{label}: {folder} holds Python files; the cache folder must not contain sources")
+    return folder
+
+
+def cache_location(paths: Sequence[str]) -> Tuple[Path, Path]:
+    """The project root of a run over `paths` and its validated cache folder
+    (where the fix journal lives even when the cache is off), read without the
+    rules' options. Raises ConfigError."""
+    anchor = Path(os.path.abspath(paths[0] if paths else "."))
+    root = find_root(anchor)
+    config_file, table = find_config(anchor)
+    where = str(config_file) if config_file else "settings"
+    value = CORE_OPTIONS_BY_NAME["cache-dir"].validate(table.get("cache-dir", ".dispatch_lint_cache"), where)
+    return root, cache_folder(root, value, where)
+
+
+def _holds_sources(folder: Path, budget: int = 10_000) -> bool:
+    """Whether `folder` holds a `*.py` file (looking at no more than `budget` entries)."""
+    pending = [str(folder)]
+    while pending and budget > 0:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                for entry in listing:
+                    budget -= 1
+                    if entry.name.endswith((".py", ".pyi")):
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+        except OSError:
+            continue
+    return False
+
+
 CORE_OPTIONS = (
     Option("select", ("DSP",), "Rule codes or prefixes to enable."),
     Option("extend-select", (), "Codes or prefixes to enable on top of `select`."),
@@ -78,7 +137,10 @@ CORE_OPTIONS = (
     Option("respect-gitignore", True, "Skip files that `.gitignore` files ignore."),
     Option("cache", True, "Cache results by content hash between runs."),
     Option("cache-dir", ".dispatch_lint_cache", "Where the cache lives, relative to the project root."),
+    *LIMIT_OPTIONS,
 )
+
+CORE_OPTIONS_BY_NAME = {option.name: option for option in CORE_OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -92,6 +154,8 @@ class Settings:
     cache: bool
     cache_dir: Path
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_file_size: int = LIMIT_OPTIONS[0].default
+    memory_budget: int = LIMIT_OPTIONS[1].default
 
     def enabled(self, code: str) -> bool:
         chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
@@ -173,6 +237,8 @@ def load_settings(
         exclude=tuple(values["exclude"]),
         respect_gitignore=values["respect-gitignore"],
         cache=values["cache"],
-        cache_dir=root / values["cache-dir"],
+        cache_dir=cache_folder(root, values["cache-dir"], where),
         options=options,
+        max_file_size=values["max-file-size"],
+        memory_budget=values["memory-budget"],
     )

@@ -241,10 +241,15 @@ def stat_or_none(path: str) -> Optional[os.stat_result]:
 
 
 def prepare(folder: str) -> None:
-    """Create the cache folder, marked so that git and backup tools skip it."""
+    """Create the cache folder, marked so that git and backup tools skip it.
+    A symlink in its place is never followed (OSError)."""
+    if os.path.islink(folder):
+        raise OSError(f"{folder} is a symlink; the cache folder is never reached through one")
     os.makedirs(folder, exist_ok=True)
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        raise OSError(f"{folder} is not a folder")
     ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
+    if not os.path.lexists(ignore):
         write_atomic(ignore, b"# Created by dispatch-lint.\n*\n")
         write_atomic(os.path.join(folder, "CACHEDIR.TAG"),
                      b"Signature: 8a477f597d28d172789f06886806bc55\n# dispatch-lint cache\n")

@@ -262,11 +262,13 @@ class Engine:
     def _index_changed(state: _FileState, index: Any) -> bool:
         return state.index_key is not None and state.index_key != index.dependency_key(state.path)
 
-    @staticmethod
-    def _read_missing(states: Sequence[_FileState], todo: Sequence[int]) -> None:
+    def _read_missing(self, states: Sequence[_FileState], todo: Sequence[int]) -> None:
         for i in todo:
             if states[i].source is None:
-                states[i].source = read_source(states[i].path)
+                states[i].source = self._read_file(states[i].path)
+
+    def _read_file(self, path: str) -> Union[Source, Unreadable]:
+        return read_source(path, self.settings.max_file_size)
 
     def _prepare(self, path: str, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:
@@ -274,7 +276,7 @@ class Engine:
         if overlay is not None and path in overlay:
             return _FileState(path, self._read(path, overlay))
         if cache is None:
-            return _FileState(path, read_source(path))
+            return _FileState(path, self._read_file(path))
         try:
             stat: Optional[os.stat_result] = os.stat(path)
         except OSError:
@@ -282,7 +284,7 @@ class Engine:
         state = _FileState(path, stat=stat)
         entry = cache.unchanged(path, stat)
         if entry is None:
-            state.source = read_source(path)
+            state.source = self._read_file(path)
             if not isinstance(state.source, Source):
                 return state
             state.cacheable = True
@@ -292,7 +294,7 @@ class Engine:
         findings = entry.diagnostics(path)
         if findings is None:  # an entry that does not decode: check the file afresh
             if state.source is None:
-                state.source = read_source(path)
+                state.source = self._read_file(path)
             state.cacheable = isinstance(state.source, Source)
             return state
         state.cacheable = True
@@ -333,16 +335,15 @@ class Engine:
 
         return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files)
 
-    @staticmethod
-    def _read(path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
+    def _read(self, path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
         if overlay is not None and path in overlay:
-            original = read_source(path)
+            original = self._read_file(path)
             text = overlay[path]
             if isinstance(original, Source):
                 digest = digest_bytes(original.encode(text))
                 return Source(path, text, original.encoding, original.bom, digest)
             return decode(path, text.encode("utf-8"))
-        return read_source(path)
+        return self._read_file(path)
 
 
 def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: Optional[Mapping[str, str]]) -> bool:

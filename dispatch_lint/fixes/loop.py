@@ -121,12 +121,14 @@ class FixLoop:
         result = self.engine.run(paths, self.overlay)
         for path, source in result.sources.items():
             self.originals.setdefault(path, source)
-        self.known.update((os.path.abspath(path), path) for path in result.files)
+        for path in result.files:
+            self.known.setdefault(os.path.realpath(path), path)
         return result
 
     def _canonical(self, path: str) -> str:
-        """An edit's path spelled as the run spells that file (the overlay's key)."""
-        return self.known.get(os.path.abspath(path), os.path.normpath(path))
+        """An edit's path spelled as the run spells that file (the overlay's key):
+        a file reached by two names is one file."""
+        return self.known.get(os.path.realpath(path), os.path.normpath(path))
 
     def _text(self, path: str) -> Optional[str]:
         if path in self.overlay:

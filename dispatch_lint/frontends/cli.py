@@ -7,6 +7,7 @@ configuration error. No traceback reaches the user for a bad input file.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import List, Optional
 
@@ -49,9 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so that temporary files are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        pass
     try:
         if args.command == "check":
             from dispatch_lint.frontends.check_command import run_check
@@ -70,7 +80,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"dispatch-lint: error: {exc}\n")
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
+    except OSError as exc:  # a path or output that cannot be used: no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"dispatch-lint: error:{where} {exc.strerror or exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("dispatch-lint: interrupted\n")
         return 130
 
 
