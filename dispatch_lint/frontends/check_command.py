@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 from dispatch_lint.engine.problems import UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.frontends import output, progress
+from dispatch_lint.frontends.interrupted import settle_interrupted_fixes
 from dispatch_lint.types import ConfigError, Diagnostic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +52,8 @@ def run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--stdin-filename needs '-' as the path")
     if args.add_noqa and reading_stdin:
         raise ConfigError("--add-noqa edits files; it cannot read stdin")
+    if not reading_stdin:
+        settle_interrupted_fixes(args.paths, write=not args.no_cache)
     if reading_stdin:
         diagnostics = _check_stdin(args)
     elif not args.add_noqa and (warm := _check_warm(args)) is not None:

@@ -10,18 +10,15 @@ import argparse
 import dataclasses
 import os
 import sys
-from pathlib import Path
-from typing import Sequence
 
 from dispatch_lint import registry
-from dispatch_lint.config import cache_location
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.fixes.loop import FixLoop, FixOutcome
 from dispatch_lint.fixes.report import summary, unified_diff
-from dispatch_lint.fixes.transaction import pending_journals, recover
 from dispatch_lint.fixes.write import edit_guard, write_outcome
 from dispatch_lint.frontends.check_command import overrides_from
+from dispatch_lint.frontends.interrupted import settle_interrupted_fixes
 from dispatch_lint.rules import ALL_RULES
 from dispatch_lint.types import ConfigError
 
@@ -48,20 +45,6 @@ def run_fix(args: argparse.Namespace) -> int:
     outcome.withdraw(write_outcome(outcome, settings.cache_dir, settings.root))
     sys.stdout.write(summary(outcome, written=True))
     return 1 if outcome.remaining else 0
-
-
-def settle_interrupted_fixes(paths: Sequence[str], *, write: bool) -> None:
-    """Complete or roll back what an interrupted `fix` left (a journal in the
-    cache folder), and say so; a run that writes nothing only warns."""
-    root, folder = cache_location(paths)
-    if not pending_journals(str(folder)):
-        return
-    if not write:
-        sys.stderr.write(f"dispatch-lint: warning: an interrupted fix left a journal in {folder}; "
-                         "the next `dispatch-lint fix` completes or rolls it back\n")
-        return
-    for recovered in recover(str(folder), os.path.realpath(root)):
-        sys.stderr.write(recovered.message(os.getcwd()))
 
 
 def _show_diff(outcome: FixOutcome) -> int:
