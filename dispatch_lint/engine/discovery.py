@@ -3,7 +3,7 @@
 Explicitly named files are always checked, as in ruff and flake8. Symlinked
 folders are not followed, so a symlink loop cannot trap the walk. A file
 reached by two names (a symlink to a file in the tree) is checked once, under
-its own name when the tree holds it. A `*.py` that is not a regular file (a
+its own name when the tree holds it (`one_name_per_file`). A `*.py` that is not a regular file (a
 FIFO, a device, a symlink to one) is still listed, so that reading it reports
 DSP002 instead of hanging or exhausting memory.
 """
@@ -84,12 +84,13 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
         else:
             # Named files are checked even if excluded; missing ones become DSP002.
             found[os.path.normpath(given)] = None
-    return _one_name_per_file(sorted(found))
+    return sorted(found)
 
 
-def _one_name_per_file(paths: List[str]) -> List[str]:
-    """Drop the other names of a file reached twice: its own name wins over a
-    symlink's, then the first in order."""
+def one_name_per_file(paths: Sequence[str]) -> List[str]:
+    """The files to check: the other names of a file reached twice are dropped
+    (its own name wins over a symlink's, then the first in order). The project
+    index keeps every name, since imports may use either."""
     chosen: Dict[str, str] = {}
     for path in paths:
         real = os.path.realpath(path)

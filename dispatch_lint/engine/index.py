@@ -22,6 +22,7 @@ from dispatch_lint.engine.index_facts import (
     ClassFact,
     FileFacts,
     extract_facts,
+    module_name,
 )
 from dispatch_lint.engine.sources import Source, read_source
 from dispatch_lint.engine.syntax import parse_ast
@@ -143,7 +144,19 @@ class ProjectIndex:
         finally:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]
-        return cls(_real(root), facts, runner_paths, settings.options)
+        index = cls(_real(root), facts, runner_paths, settings.options)
+        index.add_other_names(everything)
+        return index
+
+    def add_other_names(self, paths: Sequence[str]) -> None:
+        """A file reached by two names (a symlink in the tree) is one file that
+        imports can reach under either module name."""
+        for path in paths:
+            file = self.files.get(_real(path))
+            if file is not None and file.module:
+                other = module_name(os.path.abspath(path), self.root)[0]
+                if other and other != file.module:
+                    self.modules.setdefault(other, file)
 
     # -- files and names -------------------------------------------------------
 
@@ -168,6 +181,8 @@ class ProjectIndex:
         if depth > 8 or not module or dotted in self.classes:
             return dotted
         holder = self.modules.get(module)
+        if holder is not None and holder.module != module:  # another name of the same file
+            return self.resolve(f"{holder.module}.{name}", depth + 1)
         if holder is not None and name in holder.imports and holder.imports[name] != dotted:
             return self.resolve(holder.imports[name], depth + 1)
         if module not in self.modules and "." in module:

@@ -27,7 +27,7 @@ from dispatch_lint.engine.cache import (
     tool_fingerprint,
     universe_digest,
 )
-from dispatch_lint.engine.discovery import discover
+from dispatch_lint.engine.discovery import discover, one_name_per_file
 from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
@@ -185,9 +185,9 @@ class Engine:
         return results_key(self.settings.fingerprint(), rule_ids(self.rules), self.prefilter, tool)
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
-        files = discover(paths, self.settings)
+        named = discover(paths, self.settings)
         whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
-        return self.run_files(files, overlay, project_files=files if whole_root else None)
+        return self.run_files(one_name_per_file(named), overlay, project_files=named if whole_root else None)
 
     def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
                   project_files: Optional[Sequence[str]] = None) -> RunResult:

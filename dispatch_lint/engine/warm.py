@@ -33,7 +33,7 @@ from dispatch_lint.engine.cache import (
     tool_fingerprint,
     universe_digest,
 )
-from dispatch_lint.engine.discovery import discover
+from dispatch_lint.engine.discovery import discover, one_name_per_file
 from dispatch_lint.engine.sources import digest_bytes, read_regular
 from dispatch_lint.types import ConfigError, Diagnostic
 
@@ -198,7 +198,7 @@ def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bo
     if not cache.entries:
         return None
     found: List[Diagnostic] = []
-    files = discover(paths, settings)
+    files = one_name_per_file(discover(paths, settings))
     depends_on_index = False
     for path in files:
         cached = _cached(cache, path, settings.max_file_size)
