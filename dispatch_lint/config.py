@@ -73,11 +73,12 @@ def _check_type(value: Any, expected: type, label: str) -> Any:
 # -- limits and the cache folder: what no repository can use against the user ---
 
 MEBIBYTE = 1024 * 1024
+DEFAULT_MEMORY_BUDGET = 2048 * MEBIBYTE
 LIMIT_OPTIONS = (
     Option("max-file-size", 10 * MEBIBYTE,
            "Largest file read, in bytes; a larger one is reported as DSP002.",
            check=lambda value: None if value > 0 else "must be a positive number of bytes"),
-    Option("memory-budget", 2048 * MEBIBYTE,
+    Option("memory-budget", DEFAULT_MEMORY_BUDGET,
            "Memory one file's analysis may take, in bytes; a file whose estimate exceeds it is DSP001.",
            check=lambda value: None if value > 0 else "must be a positive number of bytes"),
 )

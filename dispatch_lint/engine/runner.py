@@ -86,7 +86,7 @@ def _phase_a(i: int) -> PhaseA:
     source = state.source
     if not isinstance(source, Source):
         return None, None, frozenset(), None, False
-    tree = parse_ast(source.text, source.path)
+    tree = parse_ast(source.text, source.path, _STATE["budget"])
     if isinstance(tree, SyntaxProblem):
         return tree, None, frozenset(), None, False
     facts = None
@@ -100,7 +100,7 @@ def _phase_a(i: int) -> PhaseA:
         return None, facts, skipped, None, False
     local = rules_for([rule for rule in _STATE["rules"] if not rule.NEEDS_INDEX], source.text, facts,
                       _STATE["prefilter"], skipped)
-    early = analyse_text(source.path, source.text, local, _STATE["options"], None)
+    early = analyse_text(source.path, source.text, local, _STATE["options"], None, _STATE["budget"])
     return None, facts, skipped, early, parses(local)
 
 
@@ -127,7 +127,7 @@ def _phase_b(i: int) -> Outcome:
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
         return state.early, uses_index, state.early_parsed  # LibCST refused the file
     rules = _remaining_rules(state)
-    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"], _STATE["budget"])
     if state.early is not None:
         found = sorted(state.early + found, key=lambda d: d.sort_key)
     return found, uses_index, parses(rules) or state.early_parsed
@@ -204,6 +204,7 @@ class Engine:
             needs_index=self.needs_index,
             root=str(self.settings.root),
             index=None,
+            budget=self.settings.memory_budget,
         )
         try:
             todo = [i for i, state in enumerate(states) if state.findings is None]

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
+from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.runner import RunResult
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
 from dispatch_lint.fixes.edits import EditConflict, apply_edits, overlaps, replaced_texts, spans
@@ -91,8 +92,11 @@ class FixLoop:
         unsafe: bool = False,
         guard: EditGuard = lambda path: None,
         max_passes: int = MAX_PASSES,
+        budget: Optional[int] = DEFAULT_MEMORY_BUDGET,
     ) -> None:
+        """`budget`: the memory, in bytes, that verifying one fixed file may take."""
         self.engine = engine
+        self.budget = budget
         self.unsafe = unsafe
         self.guard = guard
         self.max_passes = max_passes
@@ -208,7 +212,7 @@ class FixLoop:
 
     def _first_breakage(self, texts: Mapping[str, str]) -> Optional[Tuple[str, str]]:
         for path, text in texts.items():
-            reason = breakage(path, text, self.originals.get(path))
+            reason = breakage(path, text, self.originals.get(path), self.budget)
             if reason:
                 return path, reason
         return None

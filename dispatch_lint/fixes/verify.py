@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Optional
 
+from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.sources import Source
+from dispatch_lint.engine.syntax import LIBCST_BYTES_PER_BYTE, over_budget
 
 
-def breakage(path: str, text: str, original: Optional[Source]) -> Optional[str]:
-    """Why `text` must not replace the file at `path`, or None when it may."""
+def breakage(path: str, text: str, original: Optional[Source],
+             budget: Optional[int] = DEFAULT_MEMORY_BUDGET) -> Optional[str]:
+    """Why `text` must not replace the file at `path`, or None when it may
+    (a file too large to verify within the memory `budget` may not)."""
+    refusal = over_budget(text, LIBCST_BYTES_PER_BYTE, budget)
+    if refusal:
+        return f"the fixed {path} is {refusal}"
     import libcst as cst
 
     try:

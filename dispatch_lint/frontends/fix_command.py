@@ -39,7 +39,8 @@ def run_fix(args: argparse.Namespace) -> int:
     # belong to other bytes with the same size and mtime.
     fresh = dataclasses.replace(settings, cache=False)
     engine = Engine(fresh, ALL_RULES, jobs=args.jobs, prefilter=not args.no_prefilter)
-    outcome = FixLoop(engine, unsafe=args.unsafe_fixes, guard=edit_guard(args.paths)).run(args.paths)
+    outcome = FixLoop(engine, unsafe=args.unsafe_fixes, guard=edit_guard(args.paths),
+                      budget=settings.memory_budget).run(args.paths)
     if args.diff:
         return _show_diff(outcome)
     outcome.withdraw(write_outcome(outcome, settings.cache_dir, settings.root))
@@ -65,7 +66,7 @@ def _fix_stdin(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{path}:{source.line}:1: DSP002 {source.reason}\n")
         return 1
     engine = Engine(settings, ALL_RULES, jobs=1, prefilter=not args.no_prefilter)
-    loop = FixLoop(engine, unsafe=args.unsafe_fixes,
+    loop = FixLoop(engine, unsafe=args.unsafe_fixes, budget=settings.memory_budget,
                    guard=lambda edited: None if edited == path else "is not the file on stdin")
     outcome = loop.run([path], {path: source.text})
     if args.diff:
