@@ -246,10 +246,14 @@ def write_groups(groups: Sequence[Sequence[Target]], journal_folder: str, root: 
                                         f"{journal_folder}: {exc.strerror or exc}") for t in group)
             return refused
         try:
-            for group in ready:
-                if caught:  # finish the group under way, start no other
+            for number, group in enumerate(ready):
+                if caught:  # the group under way was finished; start no other
+                    _say_interrupted(ready[:number], ready[number:], refused)
                     break
                 refused.update(_write_group(group))
+            else:
+                if caught:
+                    _say_interrupted(ready, [], refused)
         finally:
             for target in (t for group in ready for t in group):
                 _remove(target.staged)
@@ -278,6 +282,16 @@ def _write_group(group: List[Target]) -> Dict[str, str]:
         failed = group[len(done)].path
         return {t.path: (text if t.path == failed else f"{t.path} not written: {text}") for t in group}
     return {}
+
+
+def _say_interrupted(done: Sequence[Sequence[Target]], skipped: Sequence[Sequence[Target]],
+                     refused: Mapping[str, str]) -> None:
+    import sys
+
+    written = [t.path for group in done for t in group if t.path not in refused]
+    left = [t.path for group in skipped for t in group]
+    sys.stderr.write(f"dispatch-lint: interrupted; written whole: {', '.join(written) or 'nothing'}; "
+                     f"left unchanged: {', '.join(left) or 'nothing'}\n")
 
 
 # -- recovery ----------------------------------------------------------------------
