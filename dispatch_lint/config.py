@@ -101,6 +101,57 @@ def cache_folder(root: Path, value: str, where: str) -> Path:
     return folder
 
 
+MAX_PATTERN = 1000
+
+
+def gitignore_problem(patterns: Sequence[str]) -> Optional[str]:
+    """Why `patterns` are not valid gitignore-style patterns, or None."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as exc:
+            return f"holds an invalid pattern {pattern!r}: {exc}"
+    return None
+
+
+def regex_hazard(pattern: str) -> Optional[str]:
+    """Why matching `pattern` could take exponential time (a repetition inside
+    a repetition, as in `(a+)+`), or None. A configured regular expression is
+    matched against text the repository controls, so such a pattern is refused."""
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        parsed = parser.parse(pattern)
+    except Exception:  # re.error: reported by the caller's own check
+        return None
+    return "nests one repetition inside another, which can backtrack for ever" if _nested_repeat(parsed) else None
+
+
+def _nested_repeat(items: Any, repeated: bool = False) -> bool:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    for op, value in items:
+        if op in repeats:
+            low, high, sub = value
+            many = high is c.MAXREPEAT or high > 1
+            if (many and repeated) or _nested_repeat(sub, repeated or many):
+                return True
+        elif op is c.SUBPATTERN and _nested_repeat(value[-1], repeated):
+            return True
+        elif op is c.BRANCH and any(_nested_repeat(branch, repeated) for branch in value[1]):
+            return True
+        elif op in (c.ASSERT, c.ASSERT_NOT) and _nested_repeat(value[1], repeated):
+            return True
+    return False
+
+
 def cache_location(paths: Sequence[str]) -> Tuple[Path, Path]:
     """The project root of a run over `paths` and its validated cache folder
     (where the fix journal lives even when the cache is off), read without the
@@ -134,7 +185,8 @@ CORE_OPTIONS = (
     Option("select", ("DSP",), "Rule codes or prefixes to enable."),
     Option("extend-select", (), "Codes or prefixes to enable on top of `select`."),
     Option("ignore", (), "Codes or prefixes to disable."),
-    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked)."),
+    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked).",
+           check=lambda patterns: gitignore_problem(patterns)),
     Option("respect-gitignore", True, "Skip files that `.gitignore` files ignore."),
     Option("cache", True, "Cache results by content hash between runs."),
     Option("cache-dir", ".dispatch_lint_cache", "Where the cache lives, relative to the project root."),

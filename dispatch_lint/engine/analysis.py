@@ -57,8 +57,10 @@ def analyse_text(
         try:
             context.module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
+            # `ast` accepted the file: this is a limit of LibCST's parser (such
+            # as thousands of implicitly concatenated strings), not a syntax error.
             return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
-                            f"syntax error: {exc.message}")]
+                            f"LibCST cannot parse this file, which Python accepts: {exc.message.splitlines()[0]}")]
         try:
             visit_rules(context.module, [rule(context) for rule in visitors])
         except RecursionError:

@@ -28,7 +28,18 @@ def _gitignore_spec(folder: str) -> Optional[pathspec.PathSpec]:
     except OSError:  # missing, not a regular file (a FIFO would hang), or huge
         return None
     lines = data.decode("utf-8", errors="replace").splitlines()
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # a line git itself would skip (such as a bare `!`): skip it too
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _inside(path: str, folder: str) -> bool:

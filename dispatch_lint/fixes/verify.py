@@ -21,7 +21,10 @@ def breakage(path: str, text: str, original: Optional[Source],
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return f"the fixed {path} would not parse: {exc.message} (line {exc.raw_line})"
+        if original is None or _libcst_parses(original.text):
+            return f"the fixed {path} would not parse: {exc.message} (line {exc.raw_line})"
+        # LibCST could not parse the file before the fix either (a limit of its
+        # parser, not a syntax error): `compile` below is the judge.
     except RecursionError:
         return f"the fixed {path} is nested too deeply to parse"
     try:
@@ -38,3 +41,13 @@ def breakage(path: str, text: str, original: Optional[Source],
         except UnicodeEncodeError as exc:
             return f"the fixed {path} cannot be encoded as {original.encoding}: {exc.reason}"
     return None
+
+
+def _libcst_parses(text: str) -> bool:
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return False
+    return True

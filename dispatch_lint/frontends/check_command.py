@@ -11,6 +11,7 @@ from dispatch_lint.engine.problems import UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.frontends import output, progress
 from dispatch_lint.frontends.interrupted import settle_interrupted_fixes
+from dispatch_lint.printable import printable_diagnostics
 from dispatch_lint.types import ConfigError, Diagnostic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,6 +119,7 @@ def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
 
 
 def _emit(args: argparse.Namespace, diagnostics: Sequence[Diagnostic]) -> None:
+    diagnostics = printable_diagnostics(diagnostics)
     if args.output_file:
         try:
             with open(args.output_file, "w", encoding="utf-8", newline="\n") as out:

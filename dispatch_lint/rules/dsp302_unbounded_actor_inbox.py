@@ -29,6 +29,7 @@ from dispatch_lint.api import (
     no_bound_reason,
     try_send,
 )
+from dispatch_lint.channels.bounding import module_binds, reusable_constant
 
 CONSTANT = "INBOX_CAPACITY"
 
@@ -177,6 +178,10 @@ class UnboundedActorInbox(Rule):
             return [], reason
         if not constant_usable(self, binding.construction, CONSTANT):
             return [], f"a local `{CONSTANT}` would shadow the module constant the fix adds"
+        module = self.context.module
+        if module_binds(module, CONSTANT, self) and not reusable_constant(module, CONSTANT, self, binding.construction):
+            return [], (f"the module binds `{CONSTANT}` only later or conditionally, "
+                        "so the fix cannot reuse it (NameError at import)")
         edits = [capacity_edit(self, binding, CONSTANT)]
         for send in sends:
             if send.awaited is not None and send.end.awaited:
