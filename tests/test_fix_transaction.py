@@ -226,3 +226,31 @@ def test_a_file_deleted_while_fix_writes_is_not_recreated(project):
     assert not (project / "core.py").exists()
     assert (project / "app.py").read_text() == APP.format(module="core")
     assert leftovers(project) == []
+
+
+def test_a_journal_from_elsewhere_is_ignored(project):
+    """A repository shipping a journal and a staged file of its own making cannot
+    make the next run "complete" a fix it never started."""
+    import hashlib
+    import json
+
+    make_program(project)
+    evil = b"print('replaced')\n"
+    (project / ".dispatch-lint-evil-0.tmp").write_bytes(evil)
+    cache = project / ".dispatch_lint_cache"
+    cache.mkdir()
+
+    def digest(data: bytes) -> str:
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    row = {"target": str(Path(os.path.realpath(project)) / "core.py"),
+           "staged": str(Path(os.path.realpath(project)) / ".dispatch-lint-evil-0.tmp"),
+           "backup": str(Path(os.path.realpath(project)) / ".dispatch-lint-evil-0.bak"),
+           "old": digest(CORE.encode()), "new": digest(evil)}
+    info = os.stat(cache)
+    for folder in ([info.st_dev + 1, info.st_ino], None):
+        journal = {"format": 1, "root": os.path.realpath(project), "folder": folder, "groups": [[row]]}
+        (cache / "fix-journal-0000000000000000.json").write_text(json.dumps(journal))
+        result = dispatch_lint("check", ".", cwd=project)
+        assert (project / "core.py").read_text() == CORE, result.stderr
+        assert "completed" not in result.stderr

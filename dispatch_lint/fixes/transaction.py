@@ -34,7 +34,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from dispatch_lint.engine.sources import NotReadable, digest_bytes, read_regular
+from dispatch_lint.engine.cache import folder_identity
+from dispatch_lint.engine.sources import digest_bytes, read_regular
 
 JOURNAL_FORMAT = 1
 JOURNAL_PREFIX = "fix-journal-"
@@ -193,7 +194,8 @@ class Journal:
         import fcntl
 
         self.path = os.path.join(folder, f"{JOURNAL_PREFIX}{secrets.token_hex(8)}.json")
-        body = {"format": JOURNAL_FORMAT, "root": root, "groups": [[t.row() for t in g] for g in groups]}
+        body = {"format": JOURNAL_FORMAT, "root": root, "folder": folder_identity(folder),
+                "groups": [[t.row() for t in g] for g in groups]}
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         self.handle = os.fdopen(descriptor, "wb")
         fcntl.flock(descriptor, fcntl.LOCK_EX)
@@ -356,8 +358,9 @@ def _journal_groups(path: str, root: str) -> Optional[List[List[Mapping[str, str
         data = json.loads(read_regular(path, MAX_JOURNAL, follow=False))
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT or data.get("root") != root:
-        return None
+    if (not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT or data.get("root") != root
+            or data.get("folder") != folder_identity(os.path.dirname(path))):
+        return None  # not written by a run in this cache folder: ignored
     groups = data.get("groups")
     if not isinstance(groups, list) or not all(isinstance(g, list) and all(_valid_row(r, root) for r in g)
                                                for g in groups):
