@@ -149,14 +149,15 @@ def _counts(*values: Any, least: int = 0) -> bool:
 def _plausible(d: Diagnostic, path: str) -> bool:
     """The types and ranges of a finding a run could have produced."""
     texts = (d.code, d.name, d.message)
-    if not (_counts(d.line, d.end_line, least=1) and _counts(d.column, d.end_column) and all(isinstance(t, str) for t in texts)
-            and _CODE.fullmatch(d.code) and (d.no_fix_reason is None or isinstance(d.no_fix_reason, str))):
+    if not (_counts(d.line, d.end_line, least=1) and _counts(d.column, d.end_column)
+            and all(isinstance(t, str) for t in texts) and _CODE.fullmatch(d.code)
+            and (d.no_fix_reason is None or isinstance(d.no_fix_reason, str))):
         return False
     if d.fix is None:
         return True
     return isinstance(d.fix.description, str) and all(
-        _counts(e.start.line, e.end.line, least=1) and _counts(e.start.column, e.end.column) and isinstance(e.content, str)
-        and isinstance(e.path, str) for e in d.fix.edits)
+        _counts(e.start.line, e.end.line, least=1) and _counts(e.start.column, e.end.column)
+        and isinstance(e.content, str) and isinstance(e.path, str) for e in d.fix.edits)
 
 
 # -- the cache file ------------------------------------------------------------
