@@ -27,6 +27,14 @@ UNKNOWN = Unknown()
 
 
 @dataclass(frozen=True)
+class Nothing(Value):
+    """The bottom: the elements of an empty container, before anything is put in."""
+
+
+NOTHING = Nothing()
+
+
+@dataclass(frozen=True)
 class Instance(Value):
     """An instance of the project class `cls` (key `module.qualname`)."""
 
@@ -85,13 +93,20 @@ class Sequence(Value):
 
 
 def join(a: Value, b: Value) -> Value:
-    return a if a == b else UNKNOWN
+    if a is NOTHING:
+        return b
+    if b is NOTHING or a == b:
+        return a
+    if isinstance(a, Container) and isinstance(b, Container):
+        return Container(join(a.element, b.element))
+    return UNKNOWN
 
 
 def join_all(values: Iterable[Value]) -> Value:
-    found = None
+    """The join of `values`; `UNKNOWN` for none at all."""
+    found: Value = NOTHING
     for value in values:
-        found = value if found is None else join(found, value)
+        found = join(found, value)
         if found is UNKNOWN:
             return UNKNOWN
-    return UNKNOWN if found is None else found
+    return UNKNOWN if found is NOTHING else found
