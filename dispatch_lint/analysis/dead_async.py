@@ -266,9 +266,11 @@ class _Assessor:
             found.append(CallSite(self.file.path, project.runner_path(self.file.path), other.line,
                                   other.column, other.keyword_end))
         stub = project.stubs.get(self.file.module) if self.file.module else None
+        own_run_path = project.runner_path(self.file.path)
+        beside = own_run_path + "i" if own_run_path and own_run_path.endswith(".py") else None
         for other in stub.defs if stub is not None else ():
             if other.qualname == self.fact.qualname and other.is_async:
-                found.append(CallSite(stub.path, project.runner_path(stub.path), other.line, other.column,
+                found.append(CallSite(stub.path, project.runner_path(stub.path) or beside, other.line, other.column,
                                       other.keyword_end))
         return tuple(found)
 

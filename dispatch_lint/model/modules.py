@@ -39,7 +39,7 @@ NON_API_PARTS = frozenset({"tests", "test", "testing", "examples", "example", "d
 def module_name(path: str, root: str) -> Tuple[str, bool]:
     """The dotted module name of `path` and whether it is public API."""
     folder, base = os.path.split(path)
-    stem = base[:-3] if base.endswith(".py") else base
+    stem = base[:-3] if base.endswith(".py") else base[:-4] if base.endswith(".pyi") else base
     parts = _package_parts(folder)
     in_package = bool(parts)
     if not in_package and real_folder(folder) not in (root, os.path.join(root, "src")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.model import evaluate
@@ -54,7 +55,8 @@ class Hidden:
                         self.texts[path] = handle.read().decode("utf-8", "replace")
                 except OSError:
                     self.texts[path] = name  # unreadable: it may mention anything
-        return next((path for path, text in self.texts.items() if name in text), None)
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        return next((path for path, text in self.texts.items() if name in text and word.search(text)), None)
 
 
 class Project:
