@@ -87,6 +87,20 @@ def _is_interface_base(base: str) -> bool:
     return base in INTERFACE_BASES or base.endswith("ABCMeta")
 
 
+def _protocol_methods(project: Project) -> dict:
+    found: dict = {}
+    for key in sorted(project.classes):
+        file, number = project.classes[key]
+        info = file.classes[number]
+        bases = [b.name for b in project.ancestors(key) if isinstance(b, External)]
+        meta = qualified(project, file, info.scope, info.metaclass) if info.metaclass[0] != "?" else ""
+        if any(_is_interface_base(b) for b in bases + [meta]):
+            for definition in file.defs:
+                if definition.method_of == number and definition.is_async:
+                    found.setdefault(definition.name, key)
+    return found
+
+
 class _Assessor:
     def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
         self.project = project
@@ -135,6 +149,9 @@ class _Assessor:
     def interface(self) -> Optional[str]:
         if self.class_key is None:
             return None
+        protocol = self.project_protocols().get(self.name)
+        if protocol is not None and protocol != self.class_key:
+            return f"implements `{protocol}.{self.name}`, a coroutine of a Protocol or ABC"
         for base in self.project.ancestors(self.class_key):
             if isinstance(base, External):
                 if _is_interface_base(base.name):
@@ -155,6 +172,11 @@ class _Assessor:
             if found is not None and found[0].defs[found[1]].is_async:
                 return f"`{sub}.{self.name}` overrides it with a coroutine"
         return self.dispatched_by_name()
+
+    def project_protocols(self) -> dict:
+        """Coroutine method names declared by the project's Protocol and ABC
+        classes: a class may implement them structurally, without inheriting."""
+        return self.project.derived("protocol-methods", lambda: _protocol_methods(self.project))
 
     def dispatched_by_name(self) -> Optional[str]:
         """A base (or the class itself) calls `getattr(self, "on_" + event)`:

@@ -515,6 +515,9 @@ class Extractor(ast.NodeVisitor):
             self.use(("a", receiver_of(args[0], 0), args[1].value), PATCH, node)
         elif name == "setattr" and args and type(args[0]) is ast.Constant and type(args[0].value) is str:
             self.use(("dotted", args[0].value), PATCH, node)
+        elif (name == "get" and type(func) is ast.Attribute and args and type(func.value) is ast.Attribute
+              and func.value.attr == "__dict__" and not type(args[0]) is ast.Constant):
+            self.dispatch_by_name(func.value.value, args[0])
         elif name in ITEM_METHODS and type(func) is ast.Attribute and args:
             self.set_item(func.value, self.value_of(args[-1]), node.lineno)
         if self.mocking and mocks.uses_async_mock(node):
@@ -548,9 +551,25 @@ class Extractor(ast.NodeVisitor):
         if type(key) is ast.Constant and type(key.value) is str:
             self.use(("a", receiver_of(receiver, 0), key.value), DYNAMIC, node)
             return
+        self.dispatch_by_name(receiver, key)
+
+    def dispatch_by_name(self, receiver: ast.AST, key: ast.AST) -> None:
+        """A method that looks up a computed name on its instance or class
+        (`getattr(self, name)`, `cls.__dict__.get(name)` for a `cls` of
+        `type(self).__mro__`): the class calls its methods by name."""
         frame = self.frame
-        if type(receiver) is ast.Name and receiver.id == frame.first_param and frame.cls >= 0:
+        if frame.cls >= 0 and frame.first_param and self.from_self(receiver, frame.first_param):
             self.classes[frame.cls][8].add(name_prefix(key))
+
+    def from_self(self, node: ast.AST, first_param: str) -> bool:
+        """Whether `node` is derived from the method's `self`/`cls` (directly,
+        or through a local name bound to an expression that mentions it)."""
+        names = {n.id for n in ast.walk(node) if type(n) is ast.Name}
+        if first_param in names:
+            return True
+        scope = self.frame.scope
+        wanted = ("n", first_param)
+        return any(b.scope == scope and b.name in names and mentions(b.value, wanted) for b in self.bindings)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         value = node.value
@@ -638,6 +657,13 @@ class Extractor(ast.NodeVisitor):
 
     def module_imports(self) -> Dict[str, str]:
         return {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
+
+
+def mentions(expr: Any, wanted: Any) -> bool:
+    """Whether the symbolic expression `expr` contains `wanted`."""
+    if expr == wanted:
+        return True
+    return type(expr) is tuple and any(type(part) is tuple and mentions(part, wanted) for part in expr)
 
 
 def name_prefix(key: ast.AST) -> str:

@@ -81,6 +81,7 @@ class Project:
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
         self._sync_methods: Optional[frozenset] = None
+        self._derived: Dict[str, Any] = {}
         self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
         for file in sorted(files, key=lambda f: f.path):
             self.add(file)
@@ -139,6 +140,14 @@ class Project:
                                            if d.method_of >= 0 and not d.is_async)
         return self._sync_methods
 
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A project-wide fact an analysis derives once (it reads every file)."""
+        if self.reads is not None:
+            self.reads.add(("derived", name))
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
+
     def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
         """Where the tests replace `name` (or its class) with an AsyncMock."""
         if self.reads is not None:
@@ -177,6 +186,8 @@ class Project:
             return repr([(f.path, b, self.table(f).get((b.scope, b.name))) for f, b in self.imports_named(item[1])])
         if item[0] == "defs":
             return repr([(f.path, f.defs[n]) for f, n in self.defs_by_name.get(item[1], ())])
+        if item[0] == "derived":
+            return repr(self._derived.get(item[1]))
         if item[0] == "sync-methods":
             return repr(sorted(self.sync_method_names()))
         if item[0] == "subclasses":
