@@ -31,6 +31,7 @@ from dispatch_lint.model.facts import (
     ModuleFacts,
     Use,
 )
+from dispatch_lint.model.modules import is_test_path
 from dispatch_lint.model.project import Project
 from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
@@ -247,7 +248,7 @@ class _Assessor:
         if how & DYNAMIC:
             return f"looked up by name at {at}"
         if how & PATCH:
-            return f"replaced as a module attribute at {at}"
+            return f"replaced by an assignment at {at}"
         if how & CALL and not how & AWAIT:
             return f"called without `await` at {at}"
         if how & NO_EDIT:
@@ -273,6 +274,17 @@ class _Assessor:
 
     def sync_method_names(self) -> frozenset:
         return self.project.sync_method_names()
+
+    def unseen_callers(self, sites: list, unknown: bool) -> Optional[str]:
+        """What calls it is not known: every call site's receiver is unknown
+        (a test double, a duck-typed implementation), or nothing calls it in a
+        test file, where the framework calls hooks and doubles stand in for
+        the real thing."""
+        if unknown and all(self.target.reach(f, u) == MAYBE for f, u in sites):
+            return "no call site shows which class it reaches (every receiver is unknown)"
+        if not sites and is_test_path(self.file.path):
+            return "nothing in the project calls it, in a test file: the test framework or the code under test does"
+        return None
 
     def public_api(self) -> bool:
         fact = self.fact
@@ -327,7 +339,7 @@ def assess(project: Project, file: ModuleFacts, number: int, allowed_decorators:
     exemption, blocker, sites, unknown = judge.judge_uses()
     if exemption:
         return Verdict(exemption)
-    exemption = judge.extension_point(sites)
+    exemption = judge.extension_point(sites) or judge.unseen_callers(sites, unknown)
     if exemption:
         return Verdict(exemption)
     if fact.needs_loop and not sites:

@@ -448,9 +448,15 @@ class Extractor(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if type(node.ctx) is ast.Load:
             self.use(("a", receiver_of(node.value, 0), node.attr), VALUE, node)
-        if type(node.value) is ast.Call:  # `f().__await__()`: the coroutine object is used
-            self.context.setdefault(id(node.value), SPAWN)
-        self.visit(node.value)
+        self.visit_receiver(node.value)
+
+    def visit_receiver(self, node: ast.AST) -> None:
+        """The receiver of an attribute: `a.b` in `a.b.c` is read, not used as a value."""
+        while type(node) is ast.Attribute:
+            node = node.value
+        if type(node) is ast.Call:  # `f().__await__()`: the coroutine object is used
+            self.context.setdefault(id(node), SPAWN)
+        self.visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
         frame = self.frame
@@ -491,9 +497,7 @@ class Extractor(ast.NodeVisitor):
             self.use(target, CALL | (SPAWN if context == SPAWN else 0), func)
         self.special_call(node, func)
         if type(func) is ast.Attribute:
-            if type(func.value) is ast.Call:
-                self.context.setdefault(id(func.value), SPAWN)
-            self.visit(func.value)
+            self.visit_receiver(func.value)
         elif type(func) is not ast.Name:
             self.visit(func)
         for arg in node.args:
