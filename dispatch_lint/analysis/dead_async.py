@@ -351,7 +351,7 @@ def _verdict(project: Project, judge: _Assessor, sites: list, blocker: Optional[
     file, fact = judge.file, judge.fact
     run_blocker = blocker
     if run_blocker is None:
-        outside = next((o for o, s in sites if project.runner_path(o.path) is None and o is not file), None)
+        outside = next((o for o, s in sites if project.runner_path(o.path) is None and o.path != file.path), None)
         if outside is not None:
             run_blocker = f"a call site is outside the analysed paths ({project.display(outside.path)})"
     class_name = fact.qualname.split(".")[-2] if fact.method_of >= 0 else None

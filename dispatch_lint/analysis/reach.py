@@ -101,7 +101,7 @@ class Target:
         """Every use in the project that may reach the definition, with how."""
         found = []
         for file, use in self.project.uses_named(self.definition.name):
-            if self.nested and file is not self.file:
+            if self.nested and file.path != self.file.path:
                 continue
             reached = self.reach(file, use)
             if reached != NO:

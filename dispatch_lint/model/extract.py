@@ -640,7 +640,7 @@ class Extractor(ast.NodeVisitor):
             attr_sets=tuple(self.attr_sets),
             uses=tuple(Use(*u) for u in sorted(uses, key=lambda u: (u[3], u[4]))),
             star_imports=tuple(self.star),
-            async_mocked=frozenset(self.mocked),
+            async_mocked=tuple(sorted(self.mocked)),
         )
 
     def definition(self, entry: List[Any]) -> Definition:

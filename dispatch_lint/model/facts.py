@@ -8,7 +8,7 @@ evaluated only when the project is joined, because names may come from other fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Tuple
+from typing import Any, Dict, Tuple
 
 Expr = Tuple[Any, ...]
 
@@ -112,7 +112,7 @@ class ModuleFacts:
     attr_sets: Tuple[AttrSet, ...] = ()
     uses: Tuple[Use, ...] = ()
     star_imports: Tuple[str, ...] = ()
-    async_mocked: FrozenSet[str] = frozenset()  # names the tests replace with AsyncMock
+    async_mocked: Tuple[str, ...] = ()  # names the tests replace with AsyncMock
     incomplete: bool = False  # nested too deeply to follow: treated as a file the model cannot see
     # The project these facts belong to, set when it is joined (never stored).
     index: Any = field(default=None, compare=False, repr=False)
