@@ -46,6 +46,14 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
 
 
+_METHODS: Dict[type, Any] = {}
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Fields that never hold a node worth a visit (contexts, operators, names, flags).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "is_async", "level", "id", "attr", "arg",
+                          "name", "names", "module", "asname", "conversion", "lineno", "col_offset",
+                          "end_lineno", "end_col_offset", "type_ignores"})
+
+
 class _Frame:
     """What the walk knows about the function (or other scope) it is in."""
 
@@ -85,6 +93,31 @@ class Extractor(ast.NodeVisitor):
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
         self.next_branch = 0
+
+    # -- the walk ----------------------------------------------------------------------
+
+    def visit(self, node: ast.AST) -> None:
+        """Dispatch on the node's type, through a table built once per type."""
+        kind = node.__class__
+        method = _METHODS.get(kind)
+        if method is None:
+            method = _METHODS[kind] = getattr(Extractor, "visit_" + kind.__name__, Extractor.generic_visit)
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = node.__class__
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        visit = self.visit
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
     # -- scopes and bindings ---------------------------------------------------
 
