@@ -124,8 +124,10 @@ class _Assessor:
             if number != self.target.number and other.branch == self.fact.branch and (other.awaits or not other.is_async):
                 return "an alternative to a coroutine that awaits" if other.is_async else "an alternative to a plain function"
         for binding in self.target.others:
-            if binding.kind == "import" and binding.branch == self.fact.branch >= 0:
+            if binding.branch == self.fact.branch >= 0 and binding.kind == "import":
                 return f"an alternative to the imported `{binding.value[1]}`"
+            if binding.branch == self.fact.branch >= 0 and binding.kind in ("assign", "annassign"):
+                return f"an alternative to the assignment of `{self.name}` at line {binding.line}"
         return self.imported_alternative()
 
     def imported_alternative(self) -> Optional[str]:
@@ -282,6 +284,10 @@ class _Assessor:
         the real thing."""
         if unknown and all(self.target.reach(f, u) == MAYBE for f, u in sites):
             return "no call site shows which class it reaches (every receiver is unknown)"
+        if not sites and self.class_key is not None:
+            stand_in = self.awaiting_method()
+            if stand_in:
+                return f"nothing calls it, and it may stand in for {stand_in} (a duck-typed double)"
         if not sites and is_test_path(self.file.path):
             return "nothing in the project calls it, in a test file: the test framework or the code under test does"
         return None

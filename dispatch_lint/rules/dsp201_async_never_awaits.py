@@ -344,6 +344,29 @@ class AsyncNeverAwaits(Rule):
             async def send(data):
                 return await _encode(data)
         """),
+        Valid("""
+            import sys
+            import trio
+
+            if sys.platform == "trio":
+                open_async = trio.open_file
+            else:
+                async def open_async(path):
+                    return open(path)
+
+            async def read(path):
+                async with await open_async(path) as f:
+                    return f.read()
+        """),
+        Valid("""
+            class _RealState:
+                async def query_members(self, guild):
+                    return await fetch(guild)
+
+            class _PartialState:
+                async def query_members(self, guild):
+                    return []
+        """),
     ]
     INVALID = [
         Invalid(
