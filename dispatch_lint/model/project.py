@@ -345,7 +345,8 @@ class Project:
             self.reads.add(found[0].path)
         file, number = found
         info = file.classes[number]
-        return [evaluate.value(self, file, info.scope, base) for base in info.bases]
+        # `Generic[T]`, `Base[int]`: the class subscripted
+        return [evaluate.value(self, file, info.scope, base[1] if base[0] == "s" else base) for base in info.bases]
 
     def ancestors(self, key: str) -> Iterator[Value]:
         """Every base, nearest first (breadth first), each once."""
