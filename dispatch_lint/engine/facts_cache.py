@@ -20,9 +20,11 @@ import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
-from dispatch_lint.engine.index_facts import FileFacts, module_name
+from dispatch_lint.model.facts import ModuleFacts as FileFacts
+from dispatch_lint.model.modules import module_name
+from dispatch_lint.model.store import unpacked
 
-FORMAT = 1
+FORMAT = 2
 
 
 class BadFacts(ValueError):
@@ -64,7 +66,18 @@ def _checked(kind: Any, data: Any, length: Optional[int] = None) -> Any:
     return data
 
 
+def _plain(data: Any) -> Any:
+    """A symbolic expression: nested lists read back as tuples of plain values."""
+    if type(data) is list:
+        return tuple(_plain(item) for item in data)
+    if data is None or type(data) in (str, int, float, bool):
+        return data
+    raise BadFacts("expression")
+
+
 def _build(kind: Any) -> Callable[[Any], Any]:
+    if kind is Any:
+        return _plain
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
@@ -132,9 +145,9 @@ class FactsCache:
             return False, None  # a package gained or lost an `__init__.py`
         return True, found
 
-    def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: FileFacts) -> None:
+    def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: Any) -> None:
         size, mtime_ns = trusted_stat(stat)
-        data = [size, mtime_ns, digest, encode(facts)]
+        data = [size, mtime_ns, digest, encode(unpacked(facts))]
         if self.entries.get(real) != data:
             self.entries[real] = data
             self.changed = True

@@ -32,6 +32,7 @@ from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
+from dispatch_lint.model.store import packed
 from dispatch_lint.types import Diagnostic
 
 
@@ -91,9 +92,9 @@ def _phase_a(i: int) -> PhaseA:
         return tree, None, frozenset(), None, False
     facts = None
     if _STATE["needs_index"]:
-        from dispatch_lint.engine.index import extract_facts
+        from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_facts(source.path, source.text, tree, _STATE["root"])
+        facts = extract_packed(source.path, source.text, tree, _STATE["root"])
     skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
         if _STATE["prefilter"] else frozenset()
     if state.findings is not None:  # read for its facts only: its results are cached
@@ -221,7 +222,7 @@ class Engine:
                     _store_facts(facts_cache, states, index, stats, overlay)
                     cache.set_index_universe(None if overlay else universe_digest(files, stats))
                 todo = [i for i, state in enumerate(states)
-                        if state.findings is None or self._index_changed(state, index)]
+                        if state.findings is None or self._index_changed(state, index, self.rules)]
                 self._read_missing(states, todo)
                 outcomes = self._run_pass(_phase_b, todo, "checking")
             else:
@@ -233,7 +234,7 @@ class Engine:
             state.findings = found
             state.cacheable = state.cacheable and uses_index is not None
             # The key only matters to the cache (it costs a walk over the index).
-            state.index_key = index.dependency_key(state.path) if uses_index and cache is not None else None
+            state.index_key = self._dependency_key(state, index) if uses_index and cache is not None else None
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
@@ -259,9 +260,13 @@ class Engine:
         state = _STATE["files"][i]
         state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = result
 
+    def _dependency_key(self, state: _FileState, index: Any) -> str:
+        """The key of the file's result: the digest of what its verdicts read."""
+        return _dependency_key(state, index, self.rules)
+
     @staticmethod
-    def _index_changed(state: _FileState, index: Any) -> bool:
-        return state.index_key is not None and state.index_key != index.dependency_key(state.path)
+    def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:
+        return state.index_key is not None and state.index_key != _dependency_key(state, index, rules)
 
     def _read_missing(self, states: Sequence[_FileState], todo: Sequence[int]) -> None:
         for i in todo:
@@ -355,7 +360,7 @@ def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: 
     digest = state.source.digest if isinstance(state.source, Source) else None
     hit, facts = facts_cache.lookup(os.path.realpath(state.path), state.stat, digest)
     if hit and facts is not None:
-        state.facts = facts
+        state.facts = packed(facts)
         return True
     return False
 
@@ -369,10 +374,16 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
         if state.facts is not None and digest and real not in checked:
             facts_cache.put(real, state.stat, digest, state.facts)
         checked.add(real)
-    for real, facts in index.files.items():
+    for real, facts in index.files.packed.items():
         if real not in checked and real in stats:
             facts_cache.put(real, stats[real], "", facts)
     facts_cache.save()
+
+
+def _dependency_key(state: _FileState, index: Any, rules: Sequence[Any]) -> str:
+    facts = index.file(state.path)
+    readers = [rule for rule in rules if rule.NEEDS_INDEX]
+    return index.dependency_key(state.path, lambda: [rule.read_project(facts) for rule in readers if facts])
 
 
 def _no_facts(i: int) -> PhaseA:

@@ -10,13 +10,18 @@ import codecs
 import hashlib
 import io
 import os
-import re
 import stat
 import tokenize
 from dataclasses import dataclass
 from typing import Optional, Union
 
-NEWLINE = re.compile(r"\r\n|\r|\n")
+from dispatch_lint.text import NEWLINE, line_starts
+
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE", "NEWLINE", "NotReadable", "Source", "Unreadable",
+    "decode", "digest_bytes", "line_starts", "read_regular", "read_source",
+]
+
 # The largest file read unless the `max-file-size` setting says otherwise.
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -125,8 +130,3 @@ def read_source(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE) -> Unio
     return decode(path, data)
 
 
-def line_starts(text: str) -> list:
-    """Offsets where each line starts, splitting as Python's tokenizer does."""
-    starts = [0]
-    starts.extend(match.end() for match in NEWLINE.finditer(text))
-    return starts

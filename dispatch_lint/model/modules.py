@@ -1,27 +1,10 @@
-"""Per-file facts for the project index, extracted from the stdlib `ast` tree.
-
-One pass over a tree that phase A has already parsed. It records what the
-project-wide questions need and nothing more: async definitions, classes with
-their bases and methods, imports, direct `await f(...)` call sites (with the
-exact span of `await `), and every other reference to a name, sorted into
-*value* (passed, stored), *call* (called without await) and *spawn* (a call
-handed to `create_task`, `gather` and the like). Plain-name references are only
-kept for names the file imports or defines as async, so the facts stay small.
-"""
+"""Module names of paths, and whether a module is public API."""
 
 from __future__ import annotations
 
-import ast
 import os
 from functools import lru_cache
 from typing import Tuple
-
-from dispatch_lint.engine.facts_data import CALL, SPAWN, VALUE, AsyncDefFact, AwaitSite, ClassFact, FileFacts
-from dispatch_lint.engine.facts_finish import finish_facts
-from dispatch_lint.engine.facts_walk import FactsWalk
-
-__all__ = ["CALL", "SPAWN", "VALUE", "AsyncDefFact", "AwaitSite", "ClassFact", "FileFacts", "extract_facts",
-           "module_name"]
 
 
 @lru_cache(maxsize=4096)
@@ -56,7 +39,7 @@ NON_API_PARTS = frozenset({"tests", "test", "testing", "examples", "example", "d
 def module_name(path: str, root: str) -> Tuple[str, bool]:
     """The dotted module name of `path` and whether it is public API."""
     folder, base = os.path.split(path)
-    stem = base[:-3] if base.endswith(".py") else base
+    stem = base[:-3] if base.endswith(".py") else base[:-4] if base.endswith(".pyi") else base
     parts = _package_parts(folder)
     in_package = bool(parts)
     if not in_package and real_folder(folder) not in (root, os.path.join(root, "src")):
@@ -68,10 +51,13 @@ def module_name(path: str, root: str) -> Tuple[str, bool]:
     return ".".join(names), public
 
 
-def extract_facts(path: str, text: str, tree: ast.Module, root: str) -> FileFacts:
-    """The index facts of one file that `ast` parsed."""
-    real = real_path(path)
-    module, public = module_name(real, real_folder(root))
-    extractor = FactsWalk(text, module, os.path.basename(real) == "__init__.py")
-    extractor.walk(tree.body, None, "", None, False)
-    return finish_facts(extractor, real, public)
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "_tests"})
+
+
+def is_test_path(path: str) -> bool:
+    """A test module: in a tests folder, `test_*.py`, `*_test.py` or `conftest.py`."""
+    folder, base = os.path.split(path)
+    stem = base.rsplit(".", 1)[0]
+    parts = folder.replace(os.sep, "/").split("/")
+    return (stem.startswith("test_") or stem.endswith("_test") or stem == "conftest"
+            or any(part in TEST_FOLDERS for part in parts))
