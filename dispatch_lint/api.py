@@ -28,7 +28,7 @@ from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
 from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
 from dispatch_lint.config import Option
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
-from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 __all__ = [
     "DeadAsyncVerdict",
@@ -54,6 +54,7 @@ __all__ = [
     "OVERLOADED_ERROR",
     "Option",
     "Position",
+    "Related",
     "Rule",
     "RuleContext",
     "SendEnd",

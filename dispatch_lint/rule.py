@@ -25,7 +25,7 @@ from libcst.metadata import CodeRange, MetadataWrapper
 from dispatch_lint.config import Option
 from dispatch_lint.engine.cst_tree import node_positions
 from dispatch_lint.engine.sources import line_starts
-from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 if TYPE_CHECKING:  # pragma: no cover
     from dispatch_lint.engine.index import ProjectIndex
@@ -159,11 +159,12 @@ class Rule(cst.BatchableCSTVisitor):
         fix: Optional[Fix] = None,
         no_fix_reason: Optional[str] = None,
         position: Optional[CodeRange] = None,
+        related: Sequence[Related] = (),
     ) -> None:
         where = position or self.node_range(node)
         self.report_span(Position(where.start.line, where.start.column + 1),
                          Position(where.end.line, where.end.column + 1),
-                         message, fix=fix, no_fix_reason=no_fix_reason)
+                         message, fix=fix, no_fix_reason=no_fix_reason, related=related)
 
     def report_span(
         self,
@@ -173,8 +174,10 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         fix: Optional[Fix] = None,
         no_fix_reason: Optional[str] = None,
+        related: Sequence[Related] = (),
     ) -> None:
-        """Report the text between two positions (1-based lines and character columns)."""
+        """Report the text between two positions (1-based lines and character columns);
+        `related` are other places the finding points at (where its channel was built)."""
         self.context.reports.append(
             Diagnostic(
                 path=self.context.path,
@@ -187,6 +190,7 @@ class Rule(cst.BatchableCSTVisitor):
                 message=message or self.MESSAGE,
                 fix=fix,
                 no_fix_reason=no_fix_reason,
+                related=tuple(related),
             )
         )
 
