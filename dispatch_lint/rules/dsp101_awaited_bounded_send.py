@@ -230,7 +230,7 @@ class AwaitedBoundedSend(Rule):
             rewrite = try_send(self, send, overloaded)
             fix = None
             if rewrite.edits:
-                fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_send}` (fails fast when full)",
+                fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (fails fast when full)",
                                     *rewrite.edits)
             self.report(send.awaited, self._message(send, reason), fix=fix, no_fix_reason=rewrite.no_fix_reason)
 
@@ -241,5 +241,5 @@ class AwaitedBoundedSend(Rule):
             f"`await {send.receiver}.{send.end.send}(...)` waits while the bounded "
             f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full; "
             f"it is actor-inbox code ({reason}), so one slow consumer stalls every producer: "
-            f"use `{send.receiver}.{send.end.try_send}(...)` and fail fast with an overloaded error"
+            f"use `{send.end.try_text(send.receiver)}` and fail fast with an overloaded error"
         )

@@ -154,14 +154,14 @@ class BlockingPutInAsync(Rule):
         for send in channel_map(self, node, self.context.path, self.context.text).sends:
             if send.end.awaited or send.awaited is not None or not send.in_async_def:
                 continue
-            if send.binding.capacity.unbounded or _never_waits(send.call):
+            if send.binding.capacity.unbounded or _never_waits(send):
                 continue
             fix, reason = None, _no_fix_reason(send.call)
             if reason is None:
                 rewrite = try_send(self, send)
                 reason = rewrite.no_fix_reason
                 if rewrite.edits:
-                    fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_send}` (raises when full)",
+                    fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (raises when full)",
                                         *rewrite.edits)
             self.report(send.call, self._message(send), fix=fix, no_fix_reason=reason)
 
@@ -171,7 +171,7 @@ class BlockingPutInAsync(Rule):
         return (
             f"`{send.receiver}.{send.end.send}(...)` blocks the event loop while the bounded "
             f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full: every task "
-            f"stalls, not just this one; use `{send.receiver}.{send.end.try_send}(...)` or run the put in a thread"
+            f"stalls, not just this one; use `{send.end.try_text(send.receiver)}` or run the put in a thread"
         )
 
 
@@ -183,12 +183,15 @@ def _argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseE
     return positional[position].value if len(positional) > position else None
 
 
-def _never_waits(call: cst.Call) -> bool:
-    """`put(x, block=False)` or `put(x, timeout=0)`: raises `Full` at once instead of waiting."""
-    block = _argument(call, "block", BLOCK_POSITION)
+def _never_waits(send: ChannelSend) -> bool:
+    """`put(x, block=False)` (the table's try keyword) or `put(x, timeout=0)`: raises
+    `Full` at once instead of waiting."""
+    call, try_keyword = send.call, send.end.try_keyword
+    if try_keyword is not None:
+        flag = _argument(call, try_keyword[0], BLOCK_POSITION)
+        if isinstance(flag, cst.Name) and flag.value == try_keyword[1]:
+            return True
     timeout = _argument(call, "timeout", TIMEOUT_POSITION)
-    if isinstance(block, cst.Name) and block.value == "False":
-        return True
     return isinstance(timeout, (cst.Integer, cst.Float)) and timeout.evaluated_value == 0
 
 
