@@ -26,6 +26,7 @@ from dispatch_lint.channels.site import statement_lines
 from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
 from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
+from dispatch_lint.channels.table_docs import capacity_table, send_table
 from dispatch_lint.config import Option
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
@@ -64,6 +65,8 @@ __all__ = [
     "UNBOUNDED_MARKER",
     "Valid",
     "capacity_edit",
+    "capacity_table",
+    "send_table",
     "channel_map",
     "channel_screen",
     "constant_edit",

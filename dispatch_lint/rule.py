@@ -141,6 +141,12 @@ class Rule(cst.BatchableCSTVisitor):
         return True
 
     @classmethod
+    def generated_docs(cls) -> str:
+        """Markdown generated from the program's own data (a library list from the
+        channel table), added at the end of the docs' "What it does"."""
+        return ""
+
+    @classmethod
     def docs_url(cls) -> str:
         return DOCS_URL.format(code=cls.CODE)
 

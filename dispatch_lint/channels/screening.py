@@ -54,7 +54,7 @@ BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
 
 
 def ends(kind: ChannelKind) -> Tuple[SendEnd, ...]:
-    return tuple(end for end in (kind.end, *(kind.views or {}).values()) if end is not None)
+    return kind.all_sends()
 
 
 SEND_METHODS = frozenset(end.send for kind in CHANNEL_KINDS for end in ends(kind))

@@ -19,6 +19,7 @@ from dispatch_lint.api import (
     Valid,
     channel_map,
     channel_screen,
+    send_table,
     try_send,
 )
 
@@ -212,6 +213,10 @@ class AwaitedBoundedSend(Rule):
             expected_message="capacity 0, a rendezvous",
         ),
     ]
+
+    @classmethod
+    def generated_docs(cls) -> str:
+        return "The channels whose awaited send waits for room:\n\n" + send_table(awaited=True)
 
     @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:

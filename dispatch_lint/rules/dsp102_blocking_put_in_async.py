@@ -17,6 +17,7 @@ from dispatch_lint.api import (
     Valid,
     channel_map,
     channel_screen,
+    send_table,
     try_send,
 )
 
@@ -145,6 +146,10 @@ class BlockingPutInAsync(Rule):
             expected_message="janus.Queue `self.channel`",
         ),
     ]
+
+    @classmethod
+    def generated_docs(cls) -> str:
+        return "The queues whose send blocks the thread:\n\n" + send_table(awaited=False)
 
     @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from dispatch_lint.api import (
     capacity_edit,
     channel_map,
     channel_screen,
+    capacity_table,
     constant_edit,
     constant_usable,
     construction_text,
@@ -147,6 +148,10 @@ class UnboundedActorInbox(Rule):
             expected_replacement="import asyncio\ndef make(INBOX_CAPACITY):\n    inbox = asyncio.Queue()\n",
         ),
     ]
+
+    @classmethod
+    def generated_docs(cls) -> str:
+        return "The constructors and when they build an unbounded channel:\n\n" + capacity_table()
 
     @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
