@@ -68,6 +68,9 @@ class ChannelKind:
     end: Optional[SendEnd] = None
     views: Mapping[str, SendEnd] = None  # type: ignore[assignment]
     more_ends: Tuple[SendEnd, ...] = ()  # other send methods of the same end
+    # Methods that wait for an item on the receiving end (or on a janus view);
+    # anyio and trio receive ends are also drained by `async for`.
+    receives: Tuple[str, ...] = ("get",)
 
     @property
     def display(self) -> str:
@@ -108,6 +111,7 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
         Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
         "pair",
         SendEnd("send", True, "send_nowait", "anyio.WouldBlock"),
+        receives=("receive",),
     ),
     ChannelKind(
         "trio",
@@ -115,6 +119,7 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
         Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
         "pair",
         SendEnd("send", True, "send_nowait", "trio.WouldBlock"),
+        receives=("receive",),
     ),
     _queue("Queue"),
     _queue("LifoQueue"),
@@ -131,10 +136,24 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
     ChannelKind("janus", ("janus.Queue",), MAXSIZE, "views",
                 views={"async_q": ASYNCIO_END, "sync_q": THREAD_END}),
     ChannelKind("aioprocessing", ("aioprocessing.AioQueue", "aioprocessing.queues.AioQueue"), MAXSIZE, "object",
-                SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,)),
+                SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,),
+                receives=("get", "coro_get")),
     ChannelKind("aioprocessing", ("aioprocessing.AioJoinableQueue", "aioprocessing.queues.AioJoinableQueue"),
-                MAXSIZE, "object", SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,)),
+                MAXSIZE, "object", SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,),
+                receives=("get", "coro_get")),
 )
+
+# Field helpers whose keyword names a factory: `field(default_factory=lambda: Queue(10))`.
+FACTORY_KEYWORDS: Dict[str, str] = {
+    "dataclasses.field": "default_factory",
+    "pydantic.Field": "default_factory",
+    "pydantic.fields.Field": "default_factory",
+    "attr.ib": "factory",
+    "attr.attrib": "factory",
+    "attr.field": "factory",
+    "attrs.field": "factory",
+}
+FACTORY_KEYWORD_NAMES = frozenset(FACTORY_KEYWORDS.values())
 
 # multiprocessing context objects (`get_context("spawn").Queue(...)`, a Manager)
 # build the same channels as the module functions of the same name.
