@@ -28,7 +28,7 @@ from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dispatch_lint.engine.index import ProjectIndex
+    from dispatch_lint.model.project import Project as ProjectIndex
 
 DOCS_URL = "https://github.com/dispatch-lint/dispatch-lint/blob/main/docs/rules/{code}.md"
 
@@ -132,6 +132,12 @@ class Rule(cst.BatchableCSTVisitor):
     def could_report(cls, text: str, facts: Any = None) -> bool:
         """Cheap, conservative pre-filter: False only when no finding is possible."""
         return any(_triggered(trigger, text) for trigger in cls.TRIGGERS)
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        """Ask the project model everything this rule's verdicts on the file
+        ask (the cache key of the file's result is derived from those reads)."""
+        return cls.could_report("", facts)
 
     @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:

@@ -50,13 +50,19 @@ def value(project: "Project", file: ModuleFacts, scope: int, expr: Expr) -> Valu
     if found is _PENDING:
         return UNKNOWN  # a cycle: `x = f(x)`
     if found is not None:
-        return found
+        if project.reads is not None:
+            project.reads.update(found[1])
+        return found[0]
     memo[key] = _PENDING
+    outer, project.reads = project.reads, (set() if project.reads is not None else None)
     try:
         result = _evaluate(project, file, scope, expr)
     except RecursionError:
         result = UNKNOWN
-    memo[key] = result
+    reads, project.reads = project.reads, outer
+    if outer is not None:
+        outer.update(reads)
+    memo[key] = (result, frozenset(reads) if reads else ())
     return result
 
 

@@ -623,9 +623,11 @@ class Extractor(ast.NodeVisitor):
     def definition(self, entry: List[Any]) -> Definition:
         node, body, method_of, scope, branch, frame = entry
         is_async = type(node) is ast.AsyncFunctionDef
+        column = self.positions.column(node.lineno, node.col_offset)
+        keyword_end = self.positions.after_keyword(node.lineno, column, "async") if is_async else column
         return Definition(
             name=node.name, qualname=self.scopes[body].qualname, scope=scope, body=body, line=node.lineno,
-            is_async=is_async, awaits=frame.awaits, decorators=tuple(convert(d) for d in node.decorator_list),
+            is_async=is_async, awaits=frame.awaits, column=column, keyword_end=keyword_end, decorators=tuple(convert(d) for d in node.decorator_list),
             stub=is_stub(node.body), needs_loop=is_async and self.needs_loop(frame),
             method_of=method_of, params=tuple(self.parameters(node.args)), returns=tuple(frame.returns),
             return_annotation=convert(node.returns) if node.returns is not None else UNKNOWN_EXPR, branch=branch,

@@ -52,6 +52,8 @@ class Definition:
     line: int
     is_async: bool
     awaits: bool  # its own body awaits (or is an async generator)
+    column: int = 0  # of `async` (or `def`)
+    keyword_end: int = 0  # the column after `async` and the blanks that follow it
     decorators: Tuple[Expr, ...] = ()
     stub: bool = False  # docstring, pass, ... or raise NotImplementedError only
     needs_loop: bool = False  # its body calls something that needs a running loop

@@ -8,6 +8,7 @@ project-resolved bases (`ancestors`, `descendants`, `method`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -70,11 +71,18 @@ class Project:
         self.uses_by_name: Dict[str, List[Tuple[ModuleFacts, Use]]] = {}
         self.defs_by_name: Dict[str, List[DefRef]] = {}
         self.call_hooks: List[CallHook] = []
+        # imported name -> (file, local name) where it is imported under another name
+        self.aliases: Dict[str, List[Tuple[ModuleFacts, str]]] = {}
+        self.imports_by_name: Dict[str, List[Tuple[ModuleFacts, Binding]]] = {}
         self._tables: Dict[str, Dict[Tuple[int, str], List[Binding]]] = {}
         self._subclasses: Optional[Dict[str, List[str]]] = None
-        self._values: Dict[Any, Value] = {}
+        self._values: Dict[Any, Any] = {}
+        self._digests: Dict[str, str] = {}
+        self._sync_methods: Optional[frozenset] = None
+        self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
         for file in sorted(files, key=lambda f: f.path):
             self.add(file)
+        self.mocks = sorted((f.path, name) for f in self.files.values() for name in f.async_mocked)
 
     def add(self, file: ModuleFacts) -> None:
         file.index = self
@@ -87,12 +95,98 @@ class Project:
             self.classes.setdefault(self.class_key(file, number), (file, number))
         for number, definition in enumerate(file.defs):
             self.defs_by_name.setdefault(definition.name, []).append((file, number))
+        for binding in file.bindings:
+            if binding.kind == "import":
+                last = binding.value[1].rpartition(".")[2]
+                self.imports_by_name.setdefault(last, []).append((file, binding))
+                if last != binding.name:
+                    self.aliases.setdefault(last, []).append((file, binding.name))
         for use in file.uses:
             target = use.target
             name = target[1] if target[0] in ("n", "dotted") else target[2]
             if target[0] == "dotted":
                 name = name.rpartition(".")[2]
             self.uses_by_name.setdefault(name, []).append((file, use))
+
+    def uses_named(self, name: str) -> List[Tuple[ModuleFacts, Use]]:
+        """Uses of `name`, and of the names it is imported as."""
+        if self.reads is not None:
+            self.reads.add(("uses", name))
+        found = list(self.uses_by_name.get(name, ()))
+        for file, alias in self.aliases.get(name, ()):
+            found += [(f, u) for f, u in self.uses_by_name.get(alias, ()) if f is file and u.target[0] == "n"]
+        return found
+
+    def imports_named(self, name: str) -> List[Tuple[ModuleFacts, Binding]]:
+        """Import bindings whose imported name ends in `name`."""
+        if self.reads is not None:
+            self.reads.add(("imports", name))
+        return self.imports_by_name.get(name, [])
+
+    def defs_named(self, name: str) -> List[DefRef]:
+        if self.reads is not None:
+            self.reads.add(("defs", name))
+        return self.defs_by_name.get(name, [])
+
+    def sync_method_names(self) -> frozenset:
+        """Names of the project's synchronous methods."""
+        if self.reads is not None:
+            self.reads.add(("sync-methods",))
+        if self._sync_methods is None:
+            self._sync_methods = frozenset(d.name for f in self.files.values() for d in f.defs
+                                           if d.method_of >= 0 and not d.is_async)
+        return self._sync_methods
+
+    def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
+        """Where the tests replace `name` (or its class) with an AsyncMock."""
+        if self.reads is not None:
+            self.reads.add(("mocks",))
+        wanted = {name, f"class:{class_name}"} if class_name else {name}
+        return next((path for path, mocked in self.mocks if mocked in wanted), None)
+
+    # -- the cache key of a file's result ------------------------------------------------
+
+    def dependency_key(self, path: str, read: Callable[[], object]) -> str:
+        """A digest of every fact that `read()` (the verdicts on the file) reads:
+        the facts of each file it looks into, every use or definition of each
+        name it asks about, the run's spelling of those files, and the hidden
+        files' mentions."""
+        saved, self._values, self.reads = self._values, {}, set()
+        try:
+            read()
+            reads = self.reads
+        finally:
+            self._values, self.reads = saved, None
+        digest = hashlib.blake2b(digest_size=16)
+        own = self.file(path)
+        digest.update(repr(own).encode() if own is not None else b"-")
+        for item in sorted(reads, key=repr):
+            digest.update(repr(item).encode())
+            digest.update(self._read_digest(item).encode())
+        return digest.hexdigest()
+
+    def _read_digest(self, item: Any) -> str:
+        if isinstance(item, str):
+            return f"{self.file_digest(item)}|{self.runner_paths.get(item)}"
+        if item[0] == "uses":
+            entries = [(f.path, u, self.runner_paths.get(f.path)) for f, u in self.uses_named(item[1])]
+            return repr((entries, self.hidden.mention(item[1])))
+        if item[0] == "imports":
+            return repr([(f.path, b, self.table(f).get((b.scope, b.name))) for f, b in self.imports_named(item[1])])
+        if item[0] == "defs":
+            return repr([(f.path, f.defs[n]) for f, n in self.defs_by_name.get(item[1], ())])
+        if item[0] == "sync-methods":
+            return repr(sorted(self.sync_method_names()))
+        if item[0] == "subclasses":
+            return repr(sorted((k, self.class_info(k)) for k in self.classes))
+        return repr(self.mocks)
+
+    def file_digest(self, path: str) -> str:
+        found = self._digests.get(path)
+        if found is None:
+            file = self.files.get(path)
+            found = self._digests[path] = hashlib.blake2b(repr(file).encode(), digest_size=16).hexdigest()
+        return found
 
     def add_call_hook(self, hook: CallHook) -> None:
         """Ask `hook` first when a call is evaluated (channel constructors...)."""
@@ -122,6 +216,8 @@ class Project:
 
     def table(self, file: ModuleFacts) -> Dict[Tuple[int, str], List[Binding]]:
         """(scope, name) -> the bindings of the name in that scope."""
+        if self.reads is not None:
+            self.reads.add(file.path)
         found = self._tables.get(file.path)
         if found is None:
             found = self._tables[file.path] = {}
@@ -185,6 +281,8 @@ class Project:
 
     def class_info(self, key: str) -> Optional[ClassInfo]:
         found = self.classes.get(key)
+        if found is not None and self.reads is not None:
+            self.reads.add(found[0].path)
         return found[0].classes[found[1]] if found else None
 
     def bases(self, key: str) -> List[Value]:
@@ -193,6 +291,8 @@ class Project:
         found = self.classes.get(key)
         if found is None:
             return []
+        if self.reads is not None:
+            self.reads.add(found[0].path)
         file, number = found
         info = file.classes[number]
         return [evaluate.value(self, file, info.scope, base) for base in info.bases]
@@ -211,6 +311,8 @@ class Project:
                 yield base
 
     def subclasses(self) -> Dict[str, List[str]]:
+        if self.reads is not None:
+            self.reads.add(("subclasses",))
         if self._subclasses is None:
             self._subclasses = {}
             for key in sorted(self.classes):
