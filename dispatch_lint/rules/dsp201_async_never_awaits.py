@@ -313,15 +313,13 @@ class AsyncNeverAwaits(Rule):
         ),
         Invalid(
             """
-            import asyncio
-
             async def _compute():
                 return 42
 
             def main():
-                asyncio.run(_compute())
+                _compute()
             """,
-            expected_message="called without `await` at case.py:8",
+            expected_message="called without `await` at case.py:6",
         ),
         Invalid(
             """
