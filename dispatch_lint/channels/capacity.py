@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, FrozenSet, Iterable, Optional
 
 from dispatch_lint.channels.table import ChannelKind
 from dispatch_lint.channels.values import INFINITE_STRINGS, UNBOUNDED, UNKNOWN_SIZE, capacity_state, is_infinite
-from dispatch_lint.model.channel_sites import Build
+from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.facts import Expr, ModuleFacts
 from dispatch_lint.model.values import Constant, External
 

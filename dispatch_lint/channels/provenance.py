@@ -38,7 +38,8 @@ from dispatch_lint.channels.values import (
     factory_keyword,
     shaped,
 )
-from dispatch_lint.model.channel_sites import ASYNC_FOR, Build, ChannelFacts, MethodCall
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
+from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
 from dispatch_lint.model.values import ClassObject, Function, Instance, Value
 
@@ -205,12 +206,28 @@ class ChannelModel:
         receiver = call.receiver
         found = self.value(file, call.scope, receiver)
         if isinstance(found, Channel) and found.end != JANUS:
-            return found, None
+            return self._narrowed(found, receiver), None
         if receiver[0] == "a":  # a janus view: `q.async_q.put(x)`
             inner = self.value(file, call.scope, receiver[1])
             if isinstance(inner, Channel) and inner.end == JANUS and receiver[2] in (inner.table_row.views or {}):
-                return inner.with_end(receiver[2]), receiver[2]
+                return self._narrowed(inner, receiver[1]).with_end(receiver[2]), receiver[2]
         return None, None
+
+    def _narrowed(self, channel: Channel, receiver: Expr) -> Channel:
+        """`channel` without the sites of identical constructions bound to other
+        names: the model cannot tell `self.a = Queue(5)` from `self.b = Queue(5)`
+        in one method, the names they are bound to can."""
+        if len(channel.sites) < 2 or receiver[0] not in ("n", "a"):
+            return channel
+        name = receiver[1] if receiver[0] == "n" else receiver[2]
+        named = frozenset(s for s in channel.sites if name in self._names_at(s))
+        if not named or named == channel.sites:
+            return channel
+        return Channel(channel.kind, channel.end, channel.capacities, named)
+
+    def _names_at(self, site: Site) -> Tuple[str, ...]:
+        found = self.build_at(site)
+        return tuple(n.rsplit(".", 1)[-1] for n in found[1].names) if found is not None else ()
 
     def _send(self, file: ModuleFacts, call: MethodCall, channel: Channel, view: Optional[str]) -> Optional[Send]:
         row = channel.table_row
@@ -315,7 +332,7 @@ class ChannelModel:
             value = self.value(file, owner.scope, base)
             bases.append(getattr(value, "name", None) or getattr(value, "cls", None) or "")
         return ChannelSite(
-            name=", ".join(build.names) or None,
+            name=", ".join(name.rsplit(".", 1)[-1] for name in build.names) or None,
             class_name=owner.name if owner is not None else None,
             base_names=tuple(b for b in bases if b),
             module=file.module,

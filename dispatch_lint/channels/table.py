@@ -203,3 +203,14 @@ class WordPattern:
 
 
 TRIGGER_WORDS: Tuple[WordPattern, ...] = (WordPattern(CONSTRUCTOR_WORDS, CONSTRUCTION_TEXT),)
+
+
+def _method_pattern(methods: Tuple[str, ...]) -> WordPattern:
+    """Text that may call one of `methods` as a method: `.put(`, `. send (` and
+    line continuations; a file without it makes no such call."""
+    words = tuple(sorted(set(methods), key=len, reverse=True))
+    return WordPattern(words, re.compile(r"\.[\s\\]*(?:" + "|".join(words) + r")\b"))
+
+
+AWAITED_SEND_TEXT = _method_pattern(tuple(e.send for k in CHANNEL_KINDS for e in k.all_sends() if e.awaited))
+BLOCKING_SEND_TEXT = _method_pattern(tuple(e.send for k in CHANNEL_KINDS for e in k.all_sends() if not e.awaited))

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
 from dispatch_lint.model.facts import Expr
 
@@ -38,70 +38,6 @@ METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
 ASYNC_FOR = "__aiter__"
 MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
-
-
-@dataclass(frozen=True)
-class Build:
-    """A call that may build a channel."""
-
-    scope: int
-    expr: Expr  # the call as the model converts it (the key its value is asked by)
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    args: Tuple[Expr, ...]  # capacity-readable forms of the positional arguments
-    keywords: Tuple[Tuple[str, Expr], ...]
-    starred: bool  # `*args` / `**kwargs`: the capacity cannot be read
-    names: Tuple[str, ...]  # the targets it is bound to (`inbox`, or `tx`, `rx`)
-    cls: int  # the class whose body or method holds it (-1: none)
-    marked: bool
-
-
-@dataclass(frozen=True)
-class MethodCall:
-    """`receiver.method(...)` for a channel method, or `async for _ in receiver`."""
-
-    scope: int
-    receiver: Expr
-    method: str
-    awaited: bool
-    in_async: bool  # the nearest enclosing function is an `async def`
-    in_loop: bool  # inside a `while` or `for` body of the same function
-    own: bool  # the receiver is `self.<attr>` of the method's own object
-    cls: int  # the class of the enclosing method (-1: none)
-    line: int
-    column: int
-    keywords: Tuple[Tuple[str, Expr], ...]
-    positional: Tuple[Expr, ...]
-
-
-@dataclass(frozen=True)
-class Factory:
-    """`field(default_factory=...)`: the call, and what the factory builds."""
-
-    scope: int
-    expr: Expr  # the `field(...)` call
-    built: Expr  # the factory's body (a lambda's) or the bare constructor, called
-    built_scope: int
-
-
-@dataclass(frozen=True)
-class Passing:
-    """A call with arguments, in a file that builds channels."""
-
-    scope: int
-    func: Expr
-    args: Tuple[Expr, ...]
-    keywords: Tuple[Tuple[str, Expr], ...]
-
-
-@dataclass(frozen=True)
-class ChannelFacts:
-    builds: Tuple[Build, ...] = ()
-    calls: Tuple[MethodCall, ...] = ()
-    factories: Tuple[Factory, ...] = ()
-    passings: Tuple[Passing, ...] = ()
 
 
 def capacity_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
@@ -133,8 +69,9 @@ def _word(func: ast.AST) -> str:
 def _target_names(target: ast.AST) -> List[str]:
     if type(target) is ast.Name:
         return [target.id]
-    if type(target) is ast.Attribute:
-        return [target.attr]
+    if type(target) is ast.Attribute:  # as written: `self.inbox`
+        inner = _target_names(target.value) if type(target.value) in (ast.Name, ast.Attribute) else []
+        return [f"{inner[0]}.{target.attr}" if inner else target.attr]
     if type(target) in (ast.Tuple, ast.List):
         return [n for element in target.elts for n in _target_names(element)]
     return []
@@ -235,18 +172,20 @@ class ChannelSites:
         return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
 
     def _build(self, node: ast.Call) -> None:
-        frame = self.frame  # type: ignore[attr-defined]
+        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,  # type: ignore[attr-defined]
+                                              node.keywords))
+
+    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
         positions = self.positions  # type: ignore[attr-defined]
         end_line = node.end_lineno or node.lineno
-        self.builds.append(Build(
-            scope=frame.scope, expr=convert(node, self.comps), line=node.lineno,  # type: ignore[attr-defined]
-            column=positions.column(node.lineno, node.col_offset),
+        return Build(
+            scope=scope, expr=expr, line=node.lineno, column=positions.column(node.lineno, node.col_offset),
             end_line=end_line, end_column=positions.column(end_line, node.end_col_offset or 0),
-            args=tuple(capacity_expr(a) for a in node.args[:MAX_ARGS] if type(a) is not ast.Starred),
-            keywords=tuple((k.arg, capacity_expr(k.value)) for k in node.keywords if k.arg),
-            starred=any(type(a) is ast.Starred for a in node.args) or any(k.arg is None for k in node.keywords),
-            names=self.bound_to.get(id(node), ()), cls=frame.cls, marked=self._marked(node),
-        ))
+            args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
+            keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
+            starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
+            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),  # type: ignore[attr-defined]
+        )
 
     def _marked(self, node: ast.AST) -> bool:
         if not self.marked_text:
@@ -315,8 +254,10 @@ class ChannelSites:
             if type(factory) is ast.Lambda and not factory.args.args:
                 built_scope = lambdas.get(factory.lineno, -1)
                 self.factories.append(Factory(scope, expr, convert(factory.body), built_scope))
-            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript):
-                self.factories.append(Factory(scope, expr, ("c", convert(factory), (), ()), scope))
+            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and _word(factory) in BUILD_WORDS:
+                built = ("c", convert(factory), (), ())
+                self.factories.append(Factory(scope, expr, built, scope))
+                self.builds.append(self._build_record(factory, scope, built, ()))
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
                             tuple(self.passings))
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import ast
-from typing import Any, Mapping
+from typing import Any
 
 import libcst as cst
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
+    AWAITED_SEND_TEXT,
     OVERLOADED_ERROR,
-    TRACKING_METADATA,
-    TRIGGER_WORDS,
+    AnchoredSend,
     Applicability,
-    ChannelSend,
     Invalid,
     Rule,
     Valid,
-    channel_map,
-    channel_screen,
+    Verdict,
+    anchored_send,
+    awaited_bounded_sends,
+    note_channel_reads,
     send_table,
     try_send,
 )
@@ -92,9 +92,9 @@ class AwaitedBoundedSend(Rule):
     CODE = "DSP101"
     NAME = "awaited-bounded-send"
     MESSAGE = "awaited send on a bounded actor inbox stalls its producer when the inbox is full"
-    TRIGGERS = TRIGGER_WORDS
+    TRIGGERS = (AWAITED_SEND_TEXT,)
     OPTIONS = (ACTOR_INBOX, OVERLOADED_ERROR)
-    METADATA_DEPENDENCIES = TRACKING_METADATA
+    NEEDS_INDEX = True
 
     VALID = [
         Valid("""
@@ -219,32 +219,36 @@ class AwaitedBoundedSend(Rule):
         return "The channels whose awaited send waits for room:\n\n" + send_table(awaited=True)
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        settings = options[ACTOR_INBOX.name]
-        return channel_screen(tree, text, path, lambda facts: facts.awaited_send_on_bounded_inbox(settings))
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        note_channel_reads(facts.index, facts.path)
+        return awaited_bounded_sends(facts.index, facts.path, settings)
 
     def visit_Module(self, node: cst.Module) -> None:
-        settings = self.options["actor-inbox"]
-        overloaded = self.options["overloaded-error"]
-        for send in channel_map(self, node, self.context.path, self.context.text).sends:
-            if send.awaited is None or not send.end.awaited or send.binding.capacity.unbounded:
-                continue
-            reason = send.binding.inbox_reason(settings)
-            if reason is None:
+        if self.context.index is None:
+            return
+        overloaded = self.options[OVERLOADED_ERROR.name]
+        for verdict in awaited_bounded_sends(self.context.index, self.context.path, self.options[ACTOR_INBOX.name]):
+            send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
+            if send is None or send.awaited is None:
                 continue
             rewrite = try_send(self, send, overloaded)
             fix = None
             if rewrite.edits:
                 fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (fails fast when full)",
                                     *rewrite.edits)
-            self.report(send.awaited, self._message(send, reason), fix=fix, no_fix_reason=rewrite.no_fix_reason)
+            self.report(send.awaited, self._message(send, verdict), fix=fix, no_fix_reason=rewrite.no_fix_reason,
+                        related=verdict.related)
 
     @staticmethod
-    def _message(send: ChannelSend, reason: str) -> str:
-        binding = send.binding
+    def _message(send: AnchoredSend, verdict: Verdict) -> str:
         return (
-            f"`await {send.receiver}.{send.end.send}(...)` waits while the bounded "
-            f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full; "
-            f"it is actor-inbox code ({reason}), so one slow consumer stalls every producer: "
-            f"use `{send.end.try_text(send.receiver)}` and fail fast with an overloaded error"
+            f"`await {send.receiver}.{send.end.send}(...)` waits while the {verdict.description} is full; "
+            f"it is actor-inbox code ({verdict.reason}), so one slow consumer stalls every producer"
         )
