@@ -29,6 +29,7 @@ class Verdict:
     related: Tuple[Related, ...]
     name: str  # the name the channel was bound to where it was built ("" when none)
     description: str  # "bounded asyncio.Queue `inbox` (capacity 64) built at svc/ledger.py:9"
+    where: str  # "built at svc/ledger.py:9"
     send: Optional[Send] = None
     build: Optional[Build] = None
 
@@ -114,6 +115,11 @@ def blocking_puts(project: Any, path: str) -> List[Verdict]:
             and send.channel.bounded]
 
 
+def channel_sends(project: Any, path: str) -> List[Send]:
+    """Every send and try-send made in `path` on a channel whose origin is known."""
+    return _own_sends(channel_model(project), path)
+
+
 def _own_sends(model: ChannelModel, path: str) -> List[Send]:
     file = model.project.file(path)  # type: ignore[attr-defined]
     return model.sends(file.path) if file is not None else []
@@ -123,7 +129,7 @@ def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Re
     name = _name(model, send.channel)
     return Verdict(send.call.line, send.call.column, send.channel, reason,
                    tuple(site_related(model, send.channel, name) + related), name,
-                   describe(model, send.channel, name), send=send)
+                   describe(model, send.channel, name), built_at(model, send.channel), send=send)
 
 
 def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdict]:
@@ -144,7 +150,7 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
             name = build.names[0] if build.names else ""
             found.append(Verdict(build.line, build.column, only, reason[0],
                                  tuple(site_related(model, only, name) + reason[1]), name,
-                                 describe(model, only, name), build=build))
+                                 describe(model, only, name), built_at(model, only), build=build))
     return found
 
 

@@ -40,20 +40,20 @@ MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
 
 
-def capacity_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
+def capacity_expr(node: Optional[ast.AST], comps: Any = None, depth: int = 0) -> Expr:
     """What `convert` gives, plus arithmetic and `x or y`, for reading capacities."""
     if node is None or depth > 8:
         return UNKNOWN_EXPR
     kind = type(node)
     if kind is ast.BinOp and type(node.op) in _OPERATORS:
-        return ("op", _OPERATORS[type(node.op)], capacity_expr(node.left, depth + 1),
-                capacity_expr(node.right, depth + 1))
+        return ("op", _OPERATORS[type(node.op)], capacity_expr(node.left, comps, depth + 1),
+                capacity_expr(node.right, comps, depth + 1))
     if kind is ast.BoolOp and type(node.op) is ast.Or:
-        return ("or", tuple(capacity_expr(v, depth + 1) for v in node.values[:4]))
+        return ("or", tuple(capacity_expr(v, comps, depth + 1) for v in node.values[:4]))
     if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
-        inner = capacity_expr(node.operand, depth + 1)
+        inner = capacity_expr(node.operand, comps, depth + 1)
         return ("op", "-", ("k", 0), inner) if type(node.op) is ast.USub else inner
-    return convert(node)
+    return convert(node, comps)
 
 
 def _word(func: ast.AST) -> str:
@@ -225,8 +225,9 @@ class ChannelSites:
     def _passing(self, node: ast.Call) -> None:
         self.passings.append(Passing(
             scope=self.frame.scope, func=convert(node.func),  # type: ignore[attr-defined]
-            args=tuple(convert(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
-            keywords=tuple((k.arg, convert(k.value, self.comps)) for k in node.keywords if k.arg),  # type: ignore[attr-defined]
+            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
+            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords  # type: ignore[attr-defined]
+                           if k.arg),
         ))
 
     def _factory_call(self, node: ast.Call) -> None:
