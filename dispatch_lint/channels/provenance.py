@@ -41,7 +41,8 @@ from dispatch_lint.channels.values import (
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import ClassObject, Function, Instance, Value
+from dispatch_lint.model.values import ClassObject, Container, Function, Instance, Value
+from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
 MAX_DEPTH = 8
@@ -128,7 +129,8 @@ class ChannelModel:
         for factory in channel_facts(file).factories:
             if (factory.scope, factory.expr) == (scope, call) and factory.built_scope >= 0:
                 built = self.value(file, factory.built_scope, factory.built)
-                return built if isinstance(built, Channel) else None
+                pair = isinstance(built, ValueSequence) and any(isinstance(i, Channel) for i in built.items)
+                return built if isinstance(built, Channel) or pair else None
         return None
 
     def value(self, file: ModuleFacts, scope: int, expr: Expr) -> Value:
@@ -160,9 +162,11 @@ class ChannelModel:
     def _parameter(self, file: ModuleFacts, scope: int, name: str) -> Optional[Tuple[int, int]]:
         project = self.project
         where, bindings = project.lookup(file, scope, name)  # type: ignore[attr-defined]
-        if len(bindings) != 1 or bindings[0].kind != "param" or bindings[0].value[0] != "param":
+        if len(bindings) != 1 or bindings[0].kind != "param":
             return None
-        definition = bindings[0].value[1]
+        definition = next((n for n, d in enumerate(file.defs) if d.body == bindings[0].scope), None)
+        if definition is None:
+            return None
         names = [p[0] for p in file.defs[definition].params]
         return (definition, names.index(name)) if name in names else None
 
@@ -207,11 +211,23 @@ class ChannelModel:
         found = self.value(file, call.scope, receiver)
         if isinstance(found, Channel) and found.end != JANUS:
             return self._narrowed(found, receiver), None
-        if receiver[0] == "a":  # a janus view: `q.async_q.put(x)`
-            inner = self.value(file, call.scope, receiver[1])
-            if isinstance(inner, Channel) and inner.end == JANUS and receiver[2] in (inner.table_row.views or {}):
-                return self._narrowed(inner, receiver[1]).with_end(receiver[2]), receiver[2]
+        view = self._view(file, call.scope, receiver)
+        if view is not None:  # a janus view: `q.async_q.put(x)`, or `view = q.async_q`
+            inner_scope, inner, name = view
+            channel = self.value(file, inner_scope, inner)
+            if isinstance(channel, Channel) and channel.end == JANUS and name in (channel.table_row.views or {}):
+                return self._narrowed(channel, inner).with_end(name), name
         return None, None
+
+    def _view(self, file: ModuleFacts, scope: int, receiver: Expr) -> Optional[Tuple[int, Expr, str]]:
+        """(scope, the queue, the view name) for `q.async_q`, or a name bound once to it."""
+        if receiver[0] == "a":
+            return scope, receiver[1], receiver[2]
+        if receiver[0] == "n":
+            where, bindings = self.project.lookup(file, scope, receiver[1])  # type: ignore[attr-defined]
+            if len(bindings) == 1 and bindings[0].value[0] == "a":
+                return bindings[0].scope, bindings[0].value[1], bindings[0].value[2]
+        return None
 
     def _narrowed(self, channel: Channel, receiver: Expr) -> Channel:
         """`channel` without the sites of identical constructions bound to other
@@ -255,7 +271,9 @@ class ChannelModel:
             return False
         tag = expr[0]
         if tag == "s":
-            return expr[2][0] != "k" or self._chosen(file, scope, expr[1], depth + 1)
+            if expr[2][0] != "k" and isinstance(self.value(file, scope, expr[1]), Container):
+                return True
+            return self._chosen(file, scope, expr[1], depth + 1)
         if tag == "iter":
             return True
         if tag == "c":

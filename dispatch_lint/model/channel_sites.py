@@ -92,10 +92,17 @@ class ChannelSites:
         self.loops: Dict[int, int] = {}  # scope -> loop bodies open in it
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
+        self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
+        super().visit_ImportFrom(node)  # type: ignore[misc]
 
     # -- statements that name what they build, loops --------------------------------
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if type(node.value) in (ast.Name, ast.Attribute) and self._builds(node.value):
+            self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
         self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
         self.statement.append(node)
         super().visit_Assign(node)  # type: ignore[misc]
@@ -157,8 +164,7 @@ class ChannelSites:
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         awaited = self.context.get(id(node)) == 1  # type: ignore[attr-defined]  # facts.AWAIT
-        word = _word(func)
-        if word in BUILD_WORDS:
+        if self._builds(func):
             self._build(node)
         elif type(func) is ast.Attribute and func.attr in METHOD_WORDS:
             self._method_call(func.value, func.attr, node, awaited, self._looping(), node)
@@ -167,6 +173,11 @@ class ChannelSites:
         if any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
             self._factory_call(node)
         super().visit_Call(node)  # type: ignore[misc]
+
+    def _builds(self, func: ast.AST) -> bool:
+        """Whether calling `func` may build a channel (by the name it is called by)."""
+        word = _word(func)
+        return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:
         return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
@@ -255,7 +266,7 @@ class ChannelSites:
             if type(factory) is ast.Lambda and not factory.args.args:
                 built_scope = lambdas.get(factory.lineno, -1)
                 self.factories.append(Factory(scope, expr, convert(factory.body), built_scope))
-            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and _word(factory) in BUILD_WORDS:
+            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and self._builds(factory):
                 built = ("c", convert(factory), (), ())
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
