@@ -41,7 +41,7 @@ from dispatch_lint.channels.values import (
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import ClassObject, Container, Function, Instance, Value
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Constant, Container, Function, Instance, Value
 from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
@@ -206,15 +206,50 @@ class ChannelModel:
                     self._drains.append((file.path, Drain(call, channel, owner)))
         self._find_structure()
 
+    def channel_value(self, file: ModuleFacts, scope: int, expr: Expr, depth: int = 0) -> Value:
+        """The model's value of `expr`; for an attribute it leaves unknown, the join
+        of what the class's methods assign to it, `None` placeholders and
+        constructor parameters (through the call sites) included."""
+        found = self.value(file, scope, expr)
+        if found is not UNKNOWN or expr[0] != "a" or depth > MAX_DEPTH:
+            return found
+        holder = self.channel_value(file, scope, expr[1], depth + 1)
+        if not isinstance(holder, Instance):
+            return found
+        values = []
+        for key in [holder.cls, *self._ancestors(holder.cls)]:
+            where = self.project.classes.get(key)  # type: ignore[attr-defined]
+            if where is None:
+                continue
+            owner, number = where
+            values += [self._assigned(owner, a.scope, a.value, depth) for a in owner.attr_sets
+                       if a.cls == number and a.attr == expr[2] and a.value[0] != "item"]
+        return _join_channels(values)
+
+    def _assigned(self, file: ModuleFacts, scope: int, expr: Expr, depth: int) -> Value:
+        """What an assignment in a method gives: a constructor parameter is what
+        the call sites pass."""
+        if expr[0] == "n":
+            found = self._parameter(file, scope, expr[1])
+            if found is not None:
+                sites = self._call_sites(file, found[0])
+                arguments = [(caller, passing, _argument(passing, expr[1], found[1] - shift))
+                             for caller, passing, shift in sites]
+                if not sites or any(argument is None for _, _, argument in arguments):
+                    return UNKNOWN
+                return _join_channels([self.channel_value(caller, passing.scope, argument, depth + 1)
+                                       for caller, passing, argument in arguments])
+        return self.channel_value(file, scope, expr, depth + 1)
+
     def _receiver(self, file: ModuleFacts, call: MethodCall) -> Tuple[Optional[Channel], Optional[str]]:
         receiver = call.receiver
-        found = self.value(file, call.scope, receiver)
+        found = self.channel_value(file, call.scope, receiver)
         if isinstance(found, Channel) and found.end != JANUS:
             return self._narrowed(found, receiver), None
         view = self._view(file, call.scope, receiver)
         if view is not None:  # a janus view: `q.async_q.put(x)`, or `view = q.async_q`
             inner_scope, inner, name = view
-            channel = self.value(file, inner_scope, inner)
+            channel = self.channel_value(file, inner_scope, inner)
             if isinstance(channel, Channel) and channel.end == JANUS and name in (channel.table_row.views or {}):
                 return self._narrowed(channel, inner).with_end(name), name
         return None, None
@@ -262,7 +297,7 @@ class ChannelModel:
         receiver = call.receiver[1] if view is not None else call.receiver
         if receiver[0] != "a":
             return None
-        holder = self.value(file, call.scope, receiver[1])
+        holder = self.channel_value(file, call.scope, receiver[1])
         return holder.cls if isinstance(holder, Instance) else None
 
     def _chosen(self, file: ModuleFacts, scope: int, expr: Expr, depth: int) -> bool:
@@ -356,6 +391,24 @@ class ChannelModel:
             module=file.module,
             marked=build.marked,
         )
+
+
+def _join_channels(values: List[Value]) -> Value:
+    """The join of channel values (`None` placeholders dropped); unknown unless
+    every value is a channel of one kind and end."""
+    found: Optional[Value] = None
+    for value in values:
+        if isinstance(value, Constant) and value.value is None:
+            continue
+        if found is None and isinstance(value, (Channel, Instance)):
+            found = value
+        elif isinstance(found, Channel):
+            found = found.join_with(value)
+        elif found is None or found != value:
+            return UNKNOWN
+        if found is None:
+            return UNKNOWN
+    return found if found is not None else UNKNOWN
 
 
 def _last_name(func: Expr) -> str:
