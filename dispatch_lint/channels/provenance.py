@@ -25,7 +25,7 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 from dispatch_lint.channels.capacity import Numbers, capacities, numbers
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
-from dispatch_lint.channels.table import CHANNEL_KINDS, SendEnd
+from dispatch_lint.channels.table import CHANNEL_KINDS, VIEW_NAMES, SendEnd
 from dispatch_lint.channels.values import (
     JANUS,
     OBJECT,
@@ -187,9 +187,20 @@ class ChannelModel:
     # -- sends, drains, structure -----------------------------------------------------------
 
     def sends(self, path: str) -> List[Send]:
+        """The sends made in the file `path` (the model's real path)."""
+        return self.all_sends().get(path, [])
+
+    def all_sends(self) -> Dict[str, List[Send]]:
+        """Every send of the project, by the real path of the file making it."""
         if self._sends is None:
             self._read_calls()
-        return self._sends.get(path, [])  # type: ignore[union-attr]
+        return self._sends  # type: ignore[return-value]
+
+    def drains(self) -> List[Tuple[str, Drain]]:
+        """(real path, drain) for every receive made in a loop."""
+        if self._sends is None:
+            self._read_calls()
+        return list(self._drains)
 
     def _read_calls(self) -> None:
         self._sends = {}
@@ -294,7 +305,7 @@ class ChannelModel:
 
     def _holder(self, file: ModuleFacts, call: MethodCall, view: Optional[str]) -> Optional[str]:
         """The class of the object the channel is reached through: `actor` in `actor.inbox`."""
-        receiver = call.receiver[1] if view is not None else call.receiver
+        receiver = _holder_expr(call.receiver)
         if receiver[0] != "a":
             return None
         holder = self.channel_value(file, call.scope, receiver[1])
@@ -391,6 +402,17 @@ class ChannelModel:
             module=file.module,
             marked=build.marked,
         )
+
+
+def _holder_expr(receiver: Expr) -> Expr:
+    """`model.channel_sites.channel_holder` on the symbolic form."""
+    while True:
+        if receiver[0] == "s" and receiver[2][0] == "k":
+            receiver = receiver[1]
+        elif receiver[0] == "a" and receiver[2] in VIEW_NAMES:
+            receiver = receiver[1]
+        else:
+            return receiver
 
 
 def _join_channels(values: List[Value]) -> Value:

@@ -25,7 +25,7 @@ import ast
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES
+from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
 from dispatch_lint.model.facts import Expr
@@ -54,6 +54,18 @@ def capacity_expr(node: Optional[ast.AST], comps: Any = None, depth: int = 0) ->
         inner = capacity_expr(node.operand, comps, depth + 1)
         return ("op", "-", ("k", 0), inner) if type(node.op) is ast.USub else inner
     return convert(node, comps)
+
+
+def channel_holder(receiver: ast.AST) -> ast.AST:
+    """The attribute a channel end is kept in: `self.pair` for `self.pair[0]`,
+    `self.q` for the janus view `self.q.async_q`."""
+    while True:
+        if type(receiver) is ast.Subscript and type(receiver.slice) is ast.Constant:
+            receiver = receiver.value
+        elif type(receiver) is ast.Attribute and receiver.attr in VIEW_NAMES:
+            receiver = receiver.value
+        else:
+            return receiver
 
 
 def _word(func: ast.AST) -> str:
@@ -210,8 +222,9 @@ class ChannelSites:
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
         frame = self.frame  # type: ignore[attr-defined]
-        own = (frame.cls >= 0 and bool(frame.first_param) and type(receiver) is ast.Attribute
-               and type(receiver.value) is ast.Name and receiver.value.id == frame.first_param)
+        held = channel_holder(receiver)
+        own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
+               and type(held.value) is ast.Name and held.value.id == frame.first_param)
         self.method_calls.append(MethodCall(
             scope=frame.scope, receiver=convert(receiver, self.comps), method=method,  # type: ignore[attr-defined]
             awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
