@@ -112,7 +112,28 @@ def blocking_puts(project: Any, path: str) -> List[Verdict]:
     model = channel_model(project)
     return [_send_verdict(model, send, "", []) for send in _own_sends(model, path)
             if not send.end.awaited and send.waits and not send.call.awaited and send.call.in_async
-            and send.channel.bounded]
+            and send.channel.bounded and not never_waits(send)]
+
+
+# put(item, block=True, timeout=None) in queue, multiprocessing and janus `sync_q`.
+BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
+
+
+def never_waits(send: Send) -> bool:
+    """`put(x, block=False)` (the table's try keyword) or `put(x, timeout=0)`:
+    fails at once instead of waiting."""
+    call, try_keyword = send.call, send.end.try_keyword
+    keywords = dict(call.keywords)
+    if try_keyword is not None:
+        flag = keywords.get(try_keyword[0], _positional(call, BLOCK_POSITION))
+        if flag == ("k", try_keyword[1] == "True"):
+            return True
+    timeout = keywords.get("timeout", _positional(call, TIMEOUT_POSITION))
+    return timeout is not None and timeout[0] == "k" and type(timeout[1]) in (int, float) and timeout[1] == 0
+
+
+def _positional(call: Any, position: int) -> Any:
+    return call.positional[position] if len(call.positional) > position else None
 
 
 def channel_sends(project: Any, path: str) -> List[Send]:

@@ -86,6 +86,8 @@ def _target_names(target: ast.AST) -> List[str]:
         return [f"{inner[0]}.{target.attr}" if inner else target.attr]
     if type(target) in (ast.Tuple, ast.List):
         return [n for element in target.elts for n in _target_names(element)]
+    if type(target) is ast.Subscript:  # `self.inboxes[key] = Queue()`: one of `self.inboxes`
+        return _target_names(target.value)
     return []
 
 

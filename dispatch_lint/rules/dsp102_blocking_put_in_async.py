@@ -21,8 +21,6 @@ from dispatch_lint.api import (
     try_send,
 )
 
-# `put(item, block=True, timeout=None)` in queue, multiprocessing and janus `sync_q`.
-BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
 
 
 class BlockingPutInAsync(Rule):
@@ -167,7 +165,7 @@ class BlockingPutInAsync(Rule):
             return
         for verdict in blocking_puts(self.context.index, self.context.path):
             send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
-            if send is None or send.awaited is not None or _never_waits(send):
+            if send is None or send.awaited is not None:
                 continue
             fix, reason = None, _no_fix_reason(send.call)
             if reason is None:
@@ -185,26 +183,6 @@ class BlockingPutInAsync(Rule):
             f"`{send.receiver}.{send.end.send}(...)` blocks the event loop while the {verdict.description} "
             f"is full: every task stalls, not just this one"
         )
-
-
-def _argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    return positional[position].value if len(positional) > position else None
-
-
-def _never_waits(send: AnchoredSend) -> bool:
-    """`put(x, block=False)` (the table's try keyword) or `put(x, timeout=0)`: raises
-    `Full` at once instead of waiting."""
-    call, try_keyword = send.call, send.end.try_keyword
-    if try_keyword is not None:
-        flag = _argument(call, try_keyword[0], BLOCK_POSITION)
-        if isinstance(flag, cst.Name) and flag.value == try_keyword[1]:
-            return True
-    timeout = _argument(call, "timeout", TIMEOUT_POSITION)
-    return isinstance(timeout, (cst.Integer, cst.Float)) and timeout.evaluated_value == 0
 
 
 def _no_fix_reason(call: cst.Call) -> Optional[str]:
