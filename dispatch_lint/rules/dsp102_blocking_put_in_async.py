@@ -28,8 +28,11 @@ class BlockingPutInAsync(Rule):
     Finds a blocking `put()` on a **bounded** thread queue (`queue.Queue`,
     `LifoQueue`, `PriorityQueue`, `multiprocessing.Queue`/`JoinableQueue`,
     including context objects, and a janus queue's `sync_q`) called directly
-    inside an `async def`. The queue is followed from its construction as for
-    DSP101; a queue of unknown origin is not reported.
+    inside an `async def`. The queue is followed across the project from its
+    construction as for DSP101 (through references to the object that holds
+    it, registries, imports, constructor arguments); a queue of unknown origin
+    or unknown capacity is not reported. The finding says where the queue was
+    built, also as a related location.
 
     Not reported:
     - `put(x, block=False)` and `put(x, timeout=0)`, which never wait;

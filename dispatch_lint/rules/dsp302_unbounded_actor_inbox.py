@@ -47,11 +47,14 @@ INBOX_CAPACITY = Option(
 
 class UnboundedActorInbox(Rule):
     """## What it does
-    Reports an unbounded channel built in actor-inbox code: a channel whose name,
-    enclosing class, base class or module matches the `actor-inbox` setting, or
-    whose construction carries `# dispatch-lint: actor-inbox`. A justifying
-    comment does not excuse it (only `# noqa` does), and DSP301 stays silent on
-    it, so the construction gets exactly one finding.
+    Reports an unbounded channel that is an actor inbox: a class drains it in a
+    loop and other code sends to it (or try-sends) through a reference to an
+    instance of that class (see DSP101 for how channels are followed across the
+    project); or its name, enclosing class, base class or module matches the
+    `actor-inbox` setting; or its construction carries `# dispatch-lint:
+    actor-inbox`. A justifying comment does not excuse it (only `# noqa` does).
+    The finding names where the inbox is built and, for an inbox by structure,
+    where it is drained and sent to, as related locations.
 
     ## Why is this bad?
     An actor's inbox is fed by producers that serve many other clients (a
