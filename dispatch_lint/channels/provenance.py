@@ -101,9 +101,9 @@ class ChannelModel:
 
     def hook(self, project: object, callee: Value, call: Expr, file: ModuleFacts, scope: int) -> Optional[Value]:
         func = call[1]
-        kind = constructor_of(callee)
+        kind = constructor_of(callee, project)
         if kind is None and func[0] == "s":  # create_memory_object_stream[T](n)
-            kind = constructor_of(self.value(file, scope, func[1]))
+            kind = constructor_of(self.value(file, scope, func[1]), project)
         if kind is None and func[0] == "a":
             receiver = self.value(file, scope, func[1])
             if func[2] == "clone" and isinstance(receiver, Channel) and receiver.end in (SEND, RECEIVE):
