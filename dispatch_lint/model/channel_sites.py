@@ -28,13 +28,15 @@ from typing import Any, Dict, List, Optional, Tuple
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
-from dispatch_lint.model.facts import Expr
+from dispatch_lint.model.facts import AWAIT, Expr
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
 BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
+# Text that may call a channel method or drain with `async for`.
+METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b|\basync\s+for\b")
 ASYNC_FOR = "__aiter__"
 MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
@@ -107,14 +109,21 @@ class ChannelSites:
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+        # Visitors only where the text can hold a fact (the walk stays as fast elsewhere).
+        if self.channel_text:
+            self.visit_ImportFrom, self.visit_Expr = self._import_from, self._expr
+            self.visit_Assign, self.visit_AnnAssign = self._assign, self._ann_assign
+        if self.channel_text or METHOD_TEXT.search(text):
+            self.visit_Call, self.visit_While = self._call, self._while
+            self.visit_For = self.visit_AsyncFor = self._for
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _import_from(self, node: ast.ImportFrom) -> None:
         self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
         super().visit_ImportFrom(node)  # type: ignore[misc]
 
     # -- statements that name what they build, loops --------------------------------
 
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def _assign(self, node: ast.Assign) -> None:
         if type(node.value) in (ast.Name, ast.Attribute) and self._builds(node.value):
             self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
         self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
@@ -122,14 +131,14 @@ class ChannelSites:
         super().visit_Assign(node)  # type: ignore[misc]
         self.statement.pop()
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._naming(node.value, _target_names(node.target))
         self.statement.append(node)
         super().visit_AnnAssign(node)  # type: ignore[misc]
         self.statement.pop()
 
-    def visit_Expr(self, node: ast.Expr) -> None:
+    def _expr(self, node: ast.Expr) -> None:
         self.statement.append(node)
         self.generic_visit(node)  # type: ignore[attr-defined]
         self.statement.pop()
@@ -155,15 +164,13 @@ class ChannelSites:
             elif type(node) is ast.DictComp:
                 inner.append(node.value)
 
-    def visit_While(self, node: ast.While) -> None:
+    def _while(self, node: ast.While) -> None:
         self._in_loop(super().visit_While, node)  # type: ignore[misc]
 
-    def visit_For(self, node: Any) -> None:
+    def _for(self, node: Any) -> None:
         if type(node) is ast.AsyncFor:
             self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=True)
         self._in_loop(super().visit_For, node)  # type: ignore[misc]
-
-    visit_AsyncFor = visit_For
 
     def _in_loop(self, visit: Any, node: ast.AST) -> None:
         scope = self.frame.scope  # type: ignore[attr-defined]
@@ -175,17 +182,20 @@ class ChannelSites:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         func = node.func
-        awaited = self.context.get(id(node)) == 1  # type: ignore[attr-defined]  # facts.AWAIT
-        if self._builds(func):
-            self._build(node)
-        elif type(func) is ast.Attribute and func.attr in METHOD_WORDS:
-            self._method_call(func.value, func.attr, node, awaited, self._looping(), node)
-        if self.channel_text and (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
-            self._passing(node)
-        if any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
-            self._factory_call(node)
+        if type(func) is ast.Attribute and func.attr in METHOD_WORDS:
+            looping = self._looping()
+            if looping or func.attr in SEND_WORDS:  # a receive only matters in a loop (a drain)
+                awaited = self.context.get(id(node)) == AWAIT  # type: ignore[attr-defined]
+                self._method_call(func.value, func.attr, node, awaited, looping, node)
+        if self.channel_text:
+            if self._builds(func):
+                self._build(node)
+            if (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
+                self._passing(node)
+            if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
+                self._factory_call(node)
         super().visit_Call(node)  # type: ignore[misc]
 
     def _builds(self, func: ast.AST) -> bool:
