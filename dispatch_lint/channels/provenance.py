@@ -21,7 +21,7 @@ Everything is computed once per project, on first use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from dispatch_lint.channels.capacity import Numbers, capacities, numbers
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
@@ -468,4 +468,4 @@ def channel_model(project: object) -> ChannelModel:
     return found
 
 
-__all__ = ["ChannelModel", "Drain", "FrozenSet", "Send", "Structure", "channel_model"]
+__all__ = ["ChannelModel", "Drain", "Send", "Structure", "channel_model"]

@@ -97,7 +97,7 @@ class ChannelSites:
     """Mixin over `model.extract.Extractor` (see the module docstring)."""
 
     def __init__(self, text: str, *args: Any, **kwargs: Any) -> None:
-        super().__init__(text, *args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(text, *args, **kwargs)
         self.channel_text = any(word in text for word in BUILD_WORDS)
         self.marked_text = MARKER.search(text) is not None
         self.text_lines: Optional[List[str]] = None
@@ -119,7 +119,7 @@ class ChannelSites:
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
-        super().visit_ImportFrom(node)  # type: ignore[misc]
+        super().visit_ImportFrom(node)
 
     # -- statements that name what they build, loops --------------------------------
 
@@ -128,19 +128,19 @@ class ChannelSites:
             self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
         self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
         self.statement.append(node)
-        super().visit_Assign(node)  # type: ignore[misc]
+        super().visit_Assign(node)
         self.statement.pop()
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._naming(node.value, _target_names(node.target))
         self.statement.append(node)
-        super().visit_AnnAssign(node)  # type: ignore[misc]
+        super().visit_AnnAssign(node)
         self.statement.pop()
 
     def _expr(self, node: ast.Expr) -> None:
         self.statement.append(node)
-        self.generic_visit(node)  # type: ignore[attr-defined]
+        self.generic_visit(node)
         self.statement.pop()
 
     def _naming(self, value: ast.AST, names: List[str]) -> None:
@@ -165,15 +165,15 @@ class ChannelSites:
                 inner.append(node.value)
 
     def _while(self, node: ast.While) -> None:
-        self._in_loop(super().visit_While, node)  # type: ignore[misc]
+        self._in_loop(super().visit_While, node)
 
     def _for(self, node: Any) -> None:
         if type(node) is ast.AsyncFor:
             self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=True)
-        self._in_loop(super().visit_For, node)  # type: ignore[misc]
+        self._in_loop(super().visit_For, node)
 
     def _in_loop(self, visit: Any, node: ast.AST) -> None:
-        scope = self.frame.scope  # type: ignore[attr-defined]
+        scope = self.frame.scope
         self.loops[scope] = self.loops.get(scope, 0) + 1
         try:
             visit(node)
@@ -187,7 +187,7 @@ class ChannelSites:
         if type(func) is ast.Attribute and func.attr in METHOD_WORDS:
             looping = self._looping()
             if looping or func.attr in SEND_WORDS:  # a receive only matters in a loop (a drain)
-                awaited = self.context.get(id(node)) == AWAIT  # type: ignore[attr-defined]
+                awaited = self.context.get(id(node)) == AWAIT
                 self._method_call(func.value, func.attr, node, awaited, looping, node)
         if self.channel_text:
             if self._builds(func):
@@ -196,7 +196,7 @@ class ChannelSites:
                 self._passing(node)
             if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
                 self._factory_call(node)
-        super().visit_Call(node)  # type: ignore[misc]
+        super().visit_Call(node)
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -204,14 +204,14 @@ class ChannelSites:
         return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:
-        return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
+        return self.loops.get(self.frame.scope, 0) > 0
 
     def _build(self, node: ast.Call) -> None:
-        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,  # type: ignore[attr-defined]
+        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,
                                               node.keywords))
 
     def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
-        positions = self.positions  # type: ignore[attr-defined]
+        positions = self.positions
         end_line = node.end_lineno or node.lineno
         return Build(
             scope=scope, expr=expr, line=node.lineno, column=positions.column(node.lineno, node.col_offset),
@@ -219,50 +219,50 @@ class ChannelSites:
             args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
             keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
             starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
-            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),  # type: ignore[attr-defined]
+            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),
         )
 
     def _marked(self, node: ast.AST) -> bool:
         if not self.marked_text:
             return False
         if self.text_lines is None:
-            self.text_lines = self.positions.text.splitlines()  # type: ignore[attr-defined]
+            self.text_lines = self.positions.text.splitlines()
         statement = self.statement[-1] if self.statement else node
         first, last = statement.lineno, max(statement.end_lineno or 0, node.end_lineno or node.lineno)
         return any(MARKER.search(self.text_lines[n - 1]) for n in range(first, min(last, len(self.text_lines)) + 1))
 
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
-        frame = self.frame  # type: ignore[attr-defined]
+        frame = self.frame
         held = channel_holder(receiver)
         own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
                and type(held.value) is ast.Name and held.value.id == frame.first_param)
         self.method_calls.append(MethodCall(
-            scope=frame.scope, receiver=convert(receiver, self.comps), method=method,  # type: ignore[attr-defined]
+            scope=frame.scope, receiver=convert(receiver, self.comps), method=method,
             awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
-            line=node.lineno, column=self.positions.column(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            line=node.lineno, column=self.positions.column(node.lineno, node.col_offset),
             keywords=tuple((k.arg, convert(k.value)) for k in call.keywords if k.arg) if call else (),
             positional=tuple(convert(a) for a in call.args[:MAX_ARGS]) if call else (),
         ))
 
     def _in_async(self) -> bool:
         """Whether the nearest enclosing function (lambdas count) is an `async def`."""
-        for frame in reversed(self.frames):  # type: ignore[attr-defined]
-            kind = self.scopes[frame.scope].kind  # type: ignore[attr-defined]
+        for frame in reversed(self.frames):
+            kind = self.scopes[frame.scope].kind
             if kind == "comprehension":
                 continue
             if kind == "lambda":
                 return False
             if kind == "function":
-                return type(self.defs[frame.definition][0]) is ast.AsyncFunctionDef  # type: ignore[attr-defined]
+                return type(self.defs[frame.definition][0]) is ast.AsyncFunctionDef
             return False
         return False
 
     def _passing(self, node: ast.Call) -> None:
         self.passings.append(Passing(
-            scope=self.frame.scope, func=convert(node.func),  # type: ignore[attr-defined]
-            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
-            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords  # type: ignore[attr-defined]
+            scope=self.frame.scope, func=convert(node.func),
+            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),
+            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords
                            if k.arg),
         ))
 
@@ -272,7 +272,7 @@ class ChannelSites:
         for keyword in node.keywords:
             if keyword.arg in FACTORY_KEYWORD_NAMES:
                 factory = keyword.value
-                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))  # type: ignore[attr-defined]
+                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))
 
     @property
     def _pending_factories(self) -> List[Tuple[int, Expr, ast.AST]]:
@@ -284,7 +284,7 @@ class ChannelSites:
     def channel_facts(self) -> ChannelFacts:
         """The facts noted, once the walk is over."""
         lambdas = {}
-        for number, scope in enumerate(self.scopes):  # type: ignore[attr-defined]
+        for number, scope in enumerate(self.scopes):
             if scope.kind == "lambda":
                 lambdas.setdefault(scope.line, number)
         for scope, expr, factory in self._pending_factories:
@@ -297,7 +297,6 @@ class ChannelSites:
                 self.builds.append(self._build_record(factory, scope, built, ()))
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
                             tuple(self.passings))
-
 
 
 def channel_walker(extractor: type) -> type:
