@@ -109,13 +109,25 @@ class ChannelSites:
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
-        # Visitors only where the text can hold a fact (the walk stays as fast elsewhere).
+        # The walk dispatches by node type: the channel visitors come first for
+        # the types they note, and only where the text can hold a fact (the walk
+        # stays as fast elsewhere).
+        self.hooks: Dict[type, Any] = {}
         if self.channel_text:
-            self.visit_ImportFrom, self.visit_Expr = self._import_from, self._expr
-            self.visit_Assign, self.visit_AnnAssign = self._assign, self._ann_assign
+            self.hooks.update({ast.ImportFrom: self._import_from, ast.Expr: self._expr,
+                               ast.Assign: self._assign, ast.AnnAssign: self._ann_assign})
         if self.channel_text or METHOD_TEXT.search(text):
-            self.visit_Call, self.visit_While = self._call, self._while
-            self.visit_For = self.visit_AsyncFor = self._for
+            self.hooks.update({ast.Call: self._call, ast.While: self._while, ast.For: self._for,
+                               ast.AsyncFor: self._for})
+        if self.hooks:
+            self.visit = self._visit
+
+    def _visit(self, node: ast.AST) -> None:
+        hook = self.hooks.get(node.__class__)
+        if hook is None:
+            super().visit(node)
+        else:
+            hook(node)
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
@@ -140,7 +152,7 @@ class ChannelSites:
 
     def _expr(self, node: ast.Expr) -> None:
         self.statement.append(node)
-        self.generic_visit(node)
+        super().visit(node)
         self.statement.pop()
 
     def _naming(self, value: ast.AST, names: List[str]) -> None:
