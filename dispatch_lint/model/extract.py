@@ -15,6 +15,7 @@ import sys
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from dispatch_lint.model import mocks
+from dispatch_lint.model.channel_sites import channel_walker
 from dispatch_lint.model.expr import UNKNOWN_EXPR, constant, convert, receiver_of, target_of, unpacked
 from dispatch_lint.model.facts import (
     AWAIT,
@@ -741,7 +742,7 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
     """The model facts of one file that `ast` parsed."""
     real = real_path(path)
     module, public = module_name(real, real_folder(root))
-    extractor = Extractor(text, module, os.path.basename(real) in ("__init__.py", "__init__.pyi"))
+    extractor = _WALK(text, module, os.path.basename(real) in ("__init__.py", "__init__.pyi"))
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 12_000))
     try:
@@ -750,4 +751,9 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
         return ModuleFacts(path=real, module=module, public=public, incomplete=True)
     finally:
         sys.setrecursionlimit(limit)
-    return extractor.finish(real, public)
+    facts = extractor.finish(real, public)
+    facts.channels = extractor.channel_facts()
+    return facts
+
+
+_WALK = channel_walker(Extractor)

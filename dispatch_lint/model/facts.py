@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Tuple
 
+from dispatch_lint.model.channel_facts import ChannelFacts
+
 Expr = Tuple[Any, ...]
 
 # How a use refers to its target (a bitmask).
@@ -114,6 +116,7 @@ class ModuleFacts:
     star_imports: Tuple[str, ...] = ()
     async_mocked: Tuple[str, ...] = ()  # names the tests replace with AsyncMock
     incomplete: bool = False  # nested too deeply to follow: treated as a file the model cannot see
+    channels: ChannelFacts = field(default_factory=ChannelFacts)  # see channel_sites.py
     # The project these facts belong to, set when it is joined (never stored).
     index: Any = field(default=None, compare=False, repr=False)
 
@@ -124,4 +127,4 @@ class ModuleFacts:
 
     @property
     def has_candidates(self) -> bool:
-        return any(d.is_async and not d.awaits for d in self.defs)
+        return any(d.is_async and not d.awaits for d in self.defs) or bool(self.channels.calls or self.channels.builds)
