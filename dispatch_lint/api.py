@@ -19,6 +19,7 @@ from dispatch_lint.channels.construction import (
     read_capacity,
     single_assigned_value,
 )
+from dispatch_lint.channels.growth_uses import channel_growth
 from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
 from dispatch_lint.channels.screening import channel_screen
@@ -63,6 +64,7 @@ __all__ = [
     "UNBOUNDED_MARKER",
     "Valid",
     "capacity_edit",
+    "channel_growth",
     "channel_map",
     "channel_screen",
     "constant_edit",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import PurePath
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -23,6 +23,7 @@ from dispatch_lint.api import (
     Rule,
     Valid,
     capacity_edit,
+    channel_growth,
     channel_map,
     channel_screen,
     construction_text,
@@ -185,14 +186,18 @@ class UnjustifiedUnboundedChannel(Rule):
         if not self.options[TESTS.name] and is_test_file(self.context.path):
             return
         settings = self.options[ACTOR_INBOX.name]
-        for binding in channel_map(self, node, self.context.path, self.context.text).bindings:
+        channels = channel_map(self, node, self.context.path, self.context.text)
+        for binding in channels.bindings:
             if not binding.capacity.unbounded or binding.inbox_reason(settings) is not None:
                 continue
             first, last = statement_lines(self, binding.construction)
-            if self.justifier.readable() and self.justifier.reason(first, last) is None:
-                self._report(binding)
+            if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
+                continue
+            shape, bounds = channel_growth(self, channels, binding)
+            if shape is None:
+                self._report(binding, bounds, self.justifier.rejected(first, last))
 
-    def _report(self, binding: ChannelBinding) -> None:
+    def _report(self, binding: ChannelBinding, bounds: Sequence[Any], rejected: Sequence[Any]) -> None:
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
         fix = None
@@ -201,15 +206,22 @@ class UnjustifiedUnboundedChannel(Rule):
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the channel to {capacity}", edit)
         elif reason is None:
             reason = "set `default-capacity` to have the fix bound the channel"
-        self.report(binding.construction, self._message(binding), fix=fix, no_fix_reason=None if fix else reason)
+        message = self._message(binding, bounds, rejected)
+        self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason)
 
-    def _message(self, binding: ChannelBinding) -> str:
+    def _message(self, binding: ChannelBinding, bounds: Sequence[Any], rejected: Sequence[Any]) -> str:
         pattern = self.options[UNBOUNDED_MARKER.name]
         marker = "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
+        head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
+        notes: List[str] = [f"the comment \"{claim.clause}\" does not count ({claim.why})" for claim in rejected[:1]]
+        if bounds:
+            seen = " and ".join(evidence.describe() for evidence in bounds)
+            return (f"{head}; the code bounds it with {seen}: say so next to it with {marker}"
+                    + "".join(f"; {note}" for note in notes))
         return (
-            f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth; "
-            f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
+            f"{head}; name the external limit (an upstream bound, flow control, a finite input, a circular flow "
             f"that would deadlock if bounded) next to it with {marker}, or give it a capacity"
+            + "".join(f"; {note}" for note in notes)
         )
 
 

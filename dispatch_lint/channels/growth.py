@@ -1,0 +1,528 @@
+"""Can an unbounded channel grow? Read from its construction and its uses.
+
+The input, `ChannelUses`, is plain data: the construction, its kind (a row of
+the channel table), whether it is bound to variables local to the function that
+builds it, and every reference to the channel that was found, each with the
+chain of nodes from the module down to it. Whoever finds the references fills it
+in (today growth_uses.py, from the module's channel tracking). A reference that
+is anything but a method call on the channel, an iteration over it, a `with` on
+it or a rebinding (an argument, a return, an alias, a bound method handed out)
+lets the channel escape: then nothing here can prove it does not grow.
+
+`cannot_grow(uses)` names the shape of a channel that cannot grow:
+
+- **capped**: every send is guarded by the channel's own size against a cap
+  (`if q.qsize() < k:`, `if q.empty():`, the `else` of `if q.qsize() >= k:`, or
+  after `if q.qsize() >= k: return`), or is followed in its block by a receive
+  (`q.put(x)` then `q.get_nowait()`), or follows a size check that removes an
+  item (`if q.qsize() >= k: q.get_nowait()`). `full()` is no guard: on an
+  unbounded channel it is always False.
+- **one-shot slot**: built per call into a local variable; every send stands
+  outside any loop, in that function or in a nested function passed as a
+  thread's `target=`; so it holds at most as many items as there are sends.
+- **counter or lock**: every send puts a constant (`put(None)`) and is paired
+  with a receive around a critical section: one before a `try`, the other in its
+  `finally`, or one in `acquire`/`__enter__`/`__aenter__` and the other in
+  `release`/`__exit__`/`__aexit__` of the same class.
+
+`code_bounds(uses)` lists the bounds that live in code, which still need the
+comment: a high-water check that pauses the producer, a semaphore acquired per
+send and released per receive, a finite input (a per-call channel fed only by
+`for` loops over something other than a channel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from dispatch_lint.channels.table import ChannelKind, SendEnd
+
+# The receiving and size methods of the table's channels (asyncio, queue,
+# multiprocessing, janus views: get/qsize; anyio and trio: receive/statistics).
+RECEIVE_METHODS = frozenset({"get", "get_nowait", "receive", "receive_nowait"})
+SIZE_METHODS = frozenset({"qsize", "empty", "statistics"})
+BUFFER_FIELD = "current_buffer_used"  # anyio/trio `statistics()`
+NEUTRAL_ATTRIBUTES = frozenset({"maxsize", "_maxsize", "async_q", "sync_q"})
+LOOPS = (cst.For, cst.While, cst.CompFor)
+FUNCTIONS = (cst.FunctionDef, cst.Lambda)
+EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+PAIRED_METHODS = (("acquire", "release"), ("__enter__", "__exit__"), ("__aenter__", "__aexit__"))
+PAUSE_WORDS = ("pause", "throttle", "wait", "sleep", "stop_reading", "block")
+
+SEND, RECEIVE, SIZE, NEUTRAL, ESCAPE = "send", "receive", "size", "neutral", "escape"
+
+
+@dataclass(frozen=True)
+class ChannelUse:
+    """One reference to the channel: `node` (`self.q`, `tx`), and the nodes from
+    the module down to its parent, outermost first."""
+
+    node: cst.CSTNode
+    ancestors: Tuple[cst.CSTNode, ...]
+    container: bool = False  # `node` holds a collection of such channels, not the channel
+
+
+@dataclass(frozen=True)
+class ChannelUses:
+    construction: cst.BaseExpression
+    kind: ChannelKind
+    construction_ancestors: Tuple[cst.CSTNode, ...]
+    local: bool  # bound only to variables local to the function that builds it
+    uses: Tuple[ChannelUse, ...]
+    line: Callable[[cst.CSTNode], int]  # a node's first line, for messages
+    code: Callable[[cst.CSTNode], str]  # a node's source text, for messages
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Why a channel cannot grow (`kind`: capped, one-shot slot, counter or lock)."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A bound that lives in code, with the line it was seen on."""
+
+    what: str
+    line: int
+    code: str
+
+    def describe(self) -> str:
+        return f"{self.what} at line {self.line} (`{self.code}`)"
+
+
+# -- reading one use -------------------------------------------------------------
+
+
+def send_methods(kind: ChannelKind) -> frozenset:
+    ends: Sequence[SendEnd] = tuple(e for e in (kind.end, *(kind.views or {}).values()) if e is not None)
+    return frozenset(name for end in ends for name in (end.send, end.try_send))
+
+
+def method_call(use: ChannelUse) -> Optional[cst.Call]:
+    """`q.put(x)` when `use` is the receiver of a method call."""
+    if len(use.ancestors) < 2:
+        return None
+    attribute, call = use.ancestors[-1], use.ancestors[-2]
+    if isinstance(attribute, cst.Attribute) and attribute.value is use.node and isinstance(call, cst.Call) \
+            and call.func is attribute:
+        return call
+    return None
+
+
+def role(use: ChannelUse, sends: frozenset) -> str:
+    if use.container:
+        return NEUTRAL if _is_target(use) else ESCAPE
+    call = method_call(use)
+    parent = use.ancestors[-1] if use.ancestors else None
+    if call is not None:
+        method = call.func.attr.value  # type: ignore[attr-defined]
+        if method in sends:
+            return SEND
+        if method in RECEIVE_METHODS:
+            return RECEIVE
+        return SIZE if method in SIZE_METHODS else NEUTRAL
+    if isinstance(parent, cst.Attribute) and parent.value is use.node:
+        return NEUTRAL if parent.attr.value in NEUTRAL_ATTRIBUTES else ESCAPE
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is use.node:
+        return RECEIVE
+    if isinstance(parent, (cst.WithItem, cst.Comparison, cst.ComparisonTarget, cst.If, cst.While, cst.Del)):
+        return NEUTRAL
+    if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+        return NEUTRAL
+    return NEUTRAL if _is_target(use) else ESCAPE
+
+
+def _is_target(use: ChannelUse) -> bool:
+    """`use` is (part of) an assignment target: a rebinding, not a use."""
+    child = use.node
+    for parent in reversed(use.ancestors):
+        if isinstance(parent, (cst.AssignTarget, cst.AnnAssign)) and getattr(parent, "target", None) is child:
+            return True
+        if not isinstance(parent, (cst.Element, cst.Tuple, cst.List)):
+            return False
+        child = parent
+    return False
+
+
+def _roles(channel: ChannelUses) -> List[Tuple[str, ChannelUse]]:
+    sends = send_methods(channel.kind)
+    return [(role(use, sends), use) for use in channel.uses]
+
+
+def _uses(channel: ChannelUses, wanted: str) -> List[ChannelUse]:
+    return [use for found, use in _roles(channel) if found == wanted]
+
+
+def escapes(channel: ChannelUses) -> bool:
+    return any(found == ESCAPE for found, _ in _roles(channel))
+
+
+# -- cannot grow -------------------------------------------------------------------
+
+
+def cannot_grow(channel: ChannelUses) -> Optional[Shape]:
+    """The shape that keeps the channel from growing, or None when none is proven."""
+    roles = _roles(channel)
+    sends = [use for found, use in roles if found == SEND]
+    if not sends or any(found == ESCAPE for found, _ in roles):
+        return None
+    for check in (_counter, _capped, _one_shot):
+        shape = check(channel, sends)
+        if shape is not None:
+            return shape
+    return None
+
+
+def _capped(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
+    details = []
+    for send in sends:
+        guard = _size_guard(channel, send) or _drained_after(channel, send)
+        if guard is None:
+            return None
+        details.append(guard)
+    return Shape("capped", "; ".join(details))
+
+
+def _one_shot(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
+    builder = _function(channel.construction_ancestors)
+    if builder is None or not channel.local:
+        return None
+    for send in sends:
+        below = _below(send.ancestors, builder)
+        if below is None or any(isinstance(node, LOOPS) for node in below):
+            return None
+        nested = [node for node in below if isinstance(node, FUNCTIONS)]
+        if nested and not all(_thread_target(builder, node, below) for node in nested):
+            return None
+    lines = ", ".join(str(channel.line(send.node)) for send in sends)
+    count = "one send" if len(sends) == 1 else f"{len(sends)} sends"
+    return Shape("one-shot slot", f"built per call, {count} outside any loop (line {lines})")
+
+
+def _counter(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
+    receives = _uses(channel, RECEIVE)
+    for send in sends:
+        call = method_call(send)
+        if call is None or len(call.args) != 1 or not _is_constant(call.args[0].value):
+            return None
+        if not any(_paired(send, receive) for receive in receives):
+            return None
+    return Shape("counter or lock", "every send puts a constant and is undone by a receive around a critical "
+                                    f"section (line {channel.line(sends[0].node)})")
+
+
+# -- guards ------------------------------------------------------------------------
+
+
+def _size_guard(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
+    """A size check that keeps the channel under a cap where `send` runs."""
+    for index, node in enumerate(send.ancestors):
+        if not isinstance(node, cst.If):
+            continue
+        inside = send.ancestors[index + 1] if index + 1 < len(send.ancestors) else send.node
+        if inside is node.body and _caps(channel, node.test, True):
+            return f"guarded by `{channel.code(node.test)}` (line {channel.line(node)})"
+        if inside is node.orelse and _caps(channel, node.test, False):
+            return f"guarded by the `else` of `{channel.code(node.test)}` (line {channel.line(node)})"
+    for statement in _preceding(send):
+        if isinstance(statement, cst.If) and statement.orelse is None and _exits(statement.body) \
+                and _caps(channel, statement.test, False):
+            return f"after `{channel.code(statement.test)}` leaves (line {channel.line(statement)})"
+        if isinstance(statement, cst.If) and _removes(channel, statement.body) \
+                and _over_cap(channel, statement.test):
+            return f"after `{channel.code(statement.test)}` removes an item (line {channel.line(statement)})"
+    return None
+
+
+def _drained_after(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
+    """A later statement of the send's block that receives: unconditionally, in
+    a `finally`, or under a size check over a cap."""
+    for statement in _following(send):
+        if isinstance(statement, cst.SimpleStatementLine) and _removes(channel, statement):
+            return f"followed by a receive (line {channel.line(statement)})"
+        if isinstance(statement, cst.Try) and statement.finalbody is not None \
+                and _removes(channel, statement.finalbody):
+            return f"followed by a receive in `finally` (line {channel.line(statement.finalbody)})"
+        if isinstance(statement, (cst.If, cst.While)) and _over_cap(channel, statement.test) \
+                and _removes(channel, statement.body):
+            return f"followed by `{channel.code(statement.test)}` removing an item (line {channel.line(statement)})"
+    return None
+
+
+def _caps(channel: ChannelUses, test: cst.BaseExpression, when: bool) -> bool:
+    """Whether `test` evaluating to `when` means the channel is under a cap."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _caps(channel, test.expression, not when)
+    if isinstance(test, cst.BooleanOperation):
+        parts = (_caps(channel, test.left, when), _caps(channel, test.right, when))
+        conjunction = isinstance(test.operator, cst.And) == when  # `a and b` true, `a or b` false
+        return any(parts) if conjunction else all(parts)
+    if isinstance(test, cst.Call) and _size_call(channel, test) == "empty":
+        return when
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        direction = _size_direction(channel, test)
+        if direction is None:
+            return False
+        return direction in ("below", "equal") if when else direction == "above"
+    return False
+
+
+def _over_cap(channel: ChannelUses, test: cst.BaseExpression) -> bool:
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+        and _size_direction(channel, test) in ("above", "equal")
+
+
+def _size_direction(channel: ChannelUses, test: cst.Comparison) -> Optional[str]:
+    """`size < x` is "below", `size >= x` "above", `size == x` "equal" (either side)."""
+    target = test.comparisons[0]
+    operator = type(target.operator)
+    if _is_size(channel, test.left):
+        flipped = False
+    elif _is_size(channel, target.comparator):
+        flipped = True
+    else:
+        return None
+    if operator is cst.Equal:
+        return "equal"
+    below = operator in (cst.LessThan, cst.LessThanEqual)
+    above = operator in (cst.GreaterThan, cst.GreaterThanEqual)
+    if not (below or above):
+        return None
+    return ("above" if below else "below") if flipped else ("below" if below else "above")
+
+
+def _is_size(channel: ChannelUses, node: cst.BaseExpression) -> bool:
+    """`q.qsize()`, `len(q)`-free: `tx.statistics().current_buffer_used`."""
+    if isinstance(node, cst.Attribute) and node.attr.value == BUFFER_FIELD and isinstance(node.value, cst.Call):
+        return _size_call(channel, node.value) == "statistics"
+    return isinstance(node, cst.Call) and _size_call(channel, node) == "qsize"
+
+
+def _size_call(channel: ChannelUses, call: cst.Call) -> Optional[str]:
+    for use in _uses(channel, SIZE):
+        if method_call(use) is call:
+            return call.func.attr.value  # type: ignore[attr-defined]
+    return None
+
+
+def _removes(channel: ChannelUses, node: cst.CSTNode) -> bool:
+    """Whether a receive on the channel stands inside `node`."""
+    return any(node in use.ancestors for use in _uses(channel, RECEIVE))
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    last = statements[-1] if statements else None
+    small = last.body if isinstance(last, cst.SimpleStatementLine) else [last]
+    return bool(small) and isinstance(small[-1], EXITS)
+
+
+# -- blocks and functions ----------------------------------------------------------
+
+
+def _statement_in_block(ancestors: Sequence[cst.CSTNode], node: cst.CSTNode
+                        ) -> Iterator[Tuple[Sequence[cst.CSTNode], int]]:
+    """For each block around `node` (innermost first): its statements and the
+    index of the one holding `node`."""
+    chain = [*ancestors, node]
+    for index in range(len(chain) - 2, -1, -1):
+        block = chain[index]
+        if isinstance(block, FUNCTIONS):
+            return
+        if isinstance(block, (cst.IndentedBlock, cst.Module)):
+            statement = chain[index + 1]
+            body = list(block.body)
+            if statement in body:
+                yield body, body.index(statement)
+
+
+def _preceding(send: ChannelUse) -> Iterator[cst.CSTNode]:
+    for body, index in _statement_in_block(send.ancestors, send.node):
+        yield from reversed(body[:index])
+
+
+def _following(send: ChannelUse) -> Iterator[cst.CSTNode]:
+    for body, index in _statement_in_block(send.ancestors, send.node):
+        yield from body[index + 1:]
+        return
+
+
+def _function(ancestors: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    for node in reversed(ancestors):
+        if isinstance(node, cst.FunctionDef):
+            return node
+    return None
+
+
+def _below(ancestors: Sequence[cst.CSTNode], node: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
+    """The ancestors under `node`, or None when `node` is not among them."""
+    for index, ancestor in enumerate(ancestors):
+        if ancestor is node:
+            return ancestors[index + 1:]
+    return None
+
+
+def _thread_target(builder: cst.CSTNode, function: cst.CSTNode, below: Sequence[cst.CSTNode]) -> bool:
+    """A lambda given as `target=`, or a nested def that `builder` uses only as a
+    `target=` argument (a thread runs its target once)."""
+    if isinstance(function, cst.Lambda):
+        index = list(below).index(function)
+        parent = below[index - 1] if index else None
+        return isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "target"
+    return isinstance(function, cst.FunctionDef) and _only_targets(builder, function.name.value)
+
+
+def _only_targets(root: cst.CSTNode, name: str) -> bool:
+    """Whether `name` is used under `root` only as `target=name` (besides its def), at least once."""
+    names: List[cst.Name] = []
+    targets: List[cst.Name] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                names.append(node)
+
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None and node.keyword.value == "target" and isinstance(node.value, cst.Name) \
+                    and node.value.value == name:
+                targets.append(node.value)
+
+    root.visit(Visitor())
+    return bool(targets) and len(names) == len(targets) + 1  # + the def's own name
+
+
+def _paired(send: ChannelUse, receive: ChannelUse) -> bool:
+    """A send and a receive around a critical section: one before a `try`
+    (or in its body), the other in its `finally`; or one in acquire/__enter__
+    and the other in release/__exit__ of the same class."""
+    for first, second in ((send, receive), (receive, send)):
+        for index, node in enumerate(second.ancestors):
+            if isinstance(node, cst.Try) and node.finalbody is not None and node.finalbody in second.ancestors:
+                if node in first.ancestors or any(s is node for s in _following(first)):
+                    return True
+    one, other = _function(send.ancestors), _function(receive.ancestors)
+    if not isinstance(one, cst.FunctionDef) or not isinstance(other, cst.FunctionDef):
+        return False
+    names = {one.name.value, other.name.value}
+    same_class = _class(send.ancestors) is not None and _class(send.ancestors) is _class(receive.ancestors)
+    return same_class and any(names == set(pair) for pair in PAIRED_METHODS)
+
+
+def _class(ancestors: Sequence[cst.CSTNode]) -> Optional[cst.ClassDef]:
+    for node in reversed(ancestors):
+        if isinstance(node, cst.ClassDef):
+            return node
+    return None
+
+
+def _is_constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString))
+
+
+# -- bounds in code ----------------------------------------------------------------
+
+
+def code_bounds(channel: ChannelUses) -> List[Evidence]:
+    """Bounds the code keeps that a reader should still be told about."""
+    found: List[Evidence] = []
+    found.extend(_high_water(channel))
+    found.extend(_semaphore(channel))
+    found.extend(_finite_input(channel))
+    return found
+
+
+def _high_water(channel: ChannelUses) -> Iterator[Evidence]:
+    seen = set()
+    for use in _uses(channel, SIZE):
+        for node in reversed(use.ancestors):
+            if isinstance(node, (cst.If, cst.While)) and id(node) not in seen and _over_cap(channel, node.test) \
+                    and _pauses(node.body):
+                seen.add(id(node))
+                yield Evidence("a high-water check pausing the producer", channel.line(node),
+                               channel.code(node.test))
+                break
+
+
+def _pauses(body: cst.CSTNode) -> bool:
+    found = [False]
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if isinstance(name, str) and any(word in name.lower() for word in PAUSE_WORDS):
+                found[0] = True
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            target = node.target
+            name = target.attr.value if isinstance(target, cst.Attribute) else getattr(target, "value", "")
+            if isinstance(name, str) and "pause" in name.lower():
+                found[0] = True
+
+    body.visit(Visitor())
+    return found[0]
+
+
+def _semaphore(channel: ChannelUses) -> Iterator[Evidence]:
+    """A semaphore acquired before every send and released after some receive."""
+    sends, receives = _uses(channel, SEND), _uses(channel, RECEIVE)
+    acquired = [_call_nearby(_preceding(send), "acquire") for send in sends]
+    if not sends or any(name is None for name in acquired):
+        return
+    names = {name for name, _ in acquired}  # type: ignore[misc]
+    if len(names) != 1:
+        return
+    for receive in receives:
+        released = _call_nearby(_following(receive), "release")
+        if released is not None and released[0] in names:
+            yield Evidence(f"a semaphore `{released[0]}` acquired per send and released per receive",
+                           channel.line(acquired[0][1]), f"{released[0]}.acquire()")  # type: ignore[index]
+            return
+
+
+def _call_nearby(statements: Iterator[cst.CSTNode], method: str) -> Optional[Tuple[str, cst.CSTNode]]:
+    """`(receiver text, statement)` of the first `x.<method>()` among a few statements."""
+    for count, statement in enumerate(statements):
+        if count >= 3:
+            return None
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = small.value if isinstance(small, cst.Expr) else None
+                value = value.expression if isinstance(value, cst.Await) else value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                        and value.func.attr.value == method:
+                    return cst.Module([]).code_for_node(value.func.value), statement
+    return None
+
+
+def _finite_input(channel: ChannelUses) -> Iterator[Evidence]:
+    builder = _function(channel.construction_ancestors)
+    sends = _uses(channel, SEND)
+    if builder is None or not channel.local or not sends or escapes(channel):
+        return
+    loops: List[cst.For] = []
+    for send in sends:
+        below = _below(send.ancestors, builder)
+        if below is None or any(isinstance(node, (cst.While, cst.Lambda, cst.FunctionDef)) for node in below):
+            return
+        for node in below:
+            if isinstance(node, (cst.For, cst.CompFor)):
+                if node.asynchronous is not None or _iterates_channel(channel, node):
+                    return
+                if isinstance(node, cst.For) and node not in loops:
+                    loops.append(node)
+    for loop in loops[:1]:
+        yield Evidence("a finite input: the `for` loop feeding it", channel.line(loop),
+                       f"for {channel.code(loop.target)} in {channel.code(loop.iter)}")
+
+
+def _iterates_channel(channel: ChannelUses, loop: cst.CSTNode) -> bool:
+    return any(use.ancestors and use.ancestors[-1] is loop for use in channel.uses)
