@@ -46,11 +46,12 @@ RECEIVE_METHODS = frozenset({"get", "get_nowait", "receive", "receive_nowait"})
 SIZE_METHODS = frozenset({"qsize", "empty", "statistics"})
 BUFFER_FIELD = "current_buffer_used"  # anyio/trio `statistics()`
 NEUTRAL_ATTRIBUTES = frozenset({"maxsize", "_maxsize", "async_q", "sync_q"})
+STORE_ATTRIBUTES = frozenset({"queue", "_queue"})  # the list or deque a queue keeps its items in
 LOOPS = (cst.For, cst.While, cst.CompFor)
 FUNCTIONS = (cst.FunctionDef, cst.Lambda)
 EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 PAIRED_METHODS = (("acquire", "release"), ("__enter__", "__exit__"), ("__aenter__", "__aexit__"))
-PAUSE_WORDS = ("pause", "throttle", "wait", "sleep", "stop_reading", "block")
+PAUSE_WORDS = frozenset({"pause", "throttle", "wait", "sleep"})  # words of a call's name: `pause_reading`
 
 SEND, RECEIVE, SIZE, NEUTRAL, ESCAPE = "send", "receive", "size", "neutral", "escape"
 
@@ -128,7 +129,7 @@ def role(use: ChannelUse, sends: frozenset) -> str:
             return RECEIVE
         return SIZE if method in SIZE_METHODS else NEUTRAL
     if isinstance(parent, cst.Attribute) and parent.value is use.node:
-        return NEUTRAL if parent.attr.value in NEUTRAL_ATTRIBUTES else ESCAPE
+        return NEUTRAL if parent.attr.value in NEUTRAL_ATTRIBUTES or _peeks(use) else ESCAPE
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is use.node:
         return RECEIVE
     if isinstance(parent, (cst.WithItem, cst.Comparison, cst.ComparisonTarget, cst.If, cst.While, cst.Del)):
@@ -136,6 +137,16 @@ def role(use: ChannelUse, sends: frozenset) -> str:
     if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
         return NEUTRAL
     return NEUTRAL if _is_target(use) else ESCAPE
+
+
+def _peeks(use: ChannelUse) -> bool:
+    """`q.queue[0]`: an item of the underlying store read, not changed."""
+    attribute = use.ancestors[-1]
+    outer = use.ancestors[-2] if len(use.ancestors) > 1 else None
+    holder = use.ancestors[-3] if len(use.ancestors) > 2 else None
+    return (isinstance(attribute, cst.Attribute) and attribute.attr.value in STORE_ATTRIBUTES
+            and isinstance(outer, cst.Subscript) and outer.value is attribute
+            and not (isinstance(holder, (cst.AssignTarget, cst.Del)) or isinstance(holder, cst.Attribute)))
 
 
 def _is_target(use: ChannelUse) -> bool:
@@ -157,10 +168,6 @@ def _roles(channel: ChannelUses) -> List[Tuple[str, ChannelUse]]:
 
 def _uses(channel: ChannelUses, wanted: str) -> List[ChannelUse]:
     return [use for found, use in _roles(channel) if found == wanted]
-
-
-def escapes(channel: ChannelUses) -> bool:
-    return any(found == ESCAPE for found, _ in _roles(channel))
 
 
 # -- cannot grow -------------------------------------------------------------------
@@ -221,37 +228,42 @@ def _counter(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
 
 
 def _size_guard(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
-    """A size check that keeps the channel under a cap where `send` runs."""
-    for index, node in enumerate(send.ancestors):
-        if not isinstance(node, cst.If):
-            continue
-        inside = send.ancestors[index + 1] if index + 1 < len(send.ancestors) else send.node
-        if inside is node.body and _caps(channel, node.test, True):
+    """A size check that keeps the channel under a cap where `send` runs: an `if`
+    around it, or an early exit before it, with no loop or function in between;
+    or a removal right before it."""
+    chain = [*send.ancestors, send.node]
+    for index in range(len(chain) - 2, -1, -1):
+        node, inside = chain[index], chain[index + 1]
+        if isinstance(node, (*LOOPS, *FUNCTIONS)):
+            break
+        if isinstance(node, cst.If) and inside is node.body and _caps(channel, node.test, True):
             return f"guarded by `{channel.code(node.test)}` (line {channel.line(node)})"
-        if inside is node.orelse and _caps(channel, node.test, False):
+        if isinstance(node, cst.If) and inside is node.orelse and _caps(channel, node.test, False):
             return f"guarded by the `else` of `{channel.code(node.test)}` (line {channel.line(node)})"
     for statement in _preceding(send):
         if isinstance(statement, cst.If) and statement.orelse is None and _exits(statement.body) \
                 and _caps(channel, statement.test, False):
             return f"after `{channel.code(statement.test)}` leaves (line {channel.line(statement)})"
-        if isinstance(statement, cst.If) and _removes(channel, statement.body) \
-                and _over_cap(channel, statement.test):
-            return f"after `{channel.code(statement.test)}` removes an item (line {channel.line(statement)})"
+    before = _adjacent(send, -1)
+    if isinstance(before, cst.If) and _removes(channel, before.body) and _over_cap(channel, before.test):
+        return f"after `{channel.code(before.test)}` removes an item (line {channel.line(before)})"
+    if isinstance(before, cst.SimpleStatementLine) and _removes(channel, before):
+        return f"right after a receive (line {channel.line(before)})"
     return None
 
 
 def _drained_after(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
-    """A later statement of the send's block that receives: unconditionally, in
-    a `finally`, or under a size check over a cap."""
-    for statement in _following(send):
-        if isinstance(statement, cst.SimpleStatementLine) and _removes(channel, statement):
-            return f"followed by a receive (line {channel.line(statement)})"
-        if isinstance(statement, cst.Try) and statement.finalbody is not None \
-                and _removes(channel, statement.finalbody):
-            return f"followed by a receive in `finally` (line {channel.line(statement.finalbody)})"
-        if isinstance(statement, (cst.If, cst.While)) and _over_cap(channel, statement.test) \
-                and _removes(channel, statement.body):
-            return f"followed by `{channel.code(statement.test)}` removing an item (line {channel.line(statement)})"
+    """The statement right after the send receives: unconditionally, in a
+    `finally`, or under a size check over a cap."""
+    statement = _adjacent(send, 1)
+    if isinstance(statement, cst.SimpleStatementLine) and _removes(channel, statement):
+        return f"followed by a receive (line {channel.line(statement)})"
+    if isinstance(statement, cst.Try) and statement.finalbody is not None \
+            and _removes(channel, statement.finalbody):
+        return f"followed by a receive in `finally` (line {channel.line(statement.finalbody)})"
+    if isinstance(statement, (cst.If, cst.While)) and _over_cap(channel, statement.test) \
+            and _removes(channel, statement.body):
+        return f"followed by `{channel.code(statement.test)}` removing an item (line {channel.line(statement)})"
     return None
 
 
@@ -328,12 +340,12 @@ def _exits(body: cst.BaseSuite) -> bool:
 
 def _statement_in_block(ancestors: Sequence[cst.CSTNode], node: cst.CSTNode
                         ) -> Iterator[Tuple[Sequence[cst.CSTNode], int]]:
-    """For each block around `node` (innermost first): its statements and the
-    index of the one holding `node`."""
+    """For each block around `node` (innermost first, up to the nearest loop or
+    function): its statements and the index of the one holding `node`."""
     chain = [*ancestors, node]
     for index in range(len(chain) - 2, -1, -1):
         block = chain[index]
-        if isinstance(block, FUNCTIONS):
+        if isinstance(block, (*FUNCTIONS, *LOOPS)):
             return
         if isinstance(block, (cst.IndentedBlock, cst.Module)):
             statement = chain[index + 1]
@@ -342,15 +354,23 @@ def _statement_in_block(ancestors: Sequence[cst.CSTNode], node: cst.CSTNode
                 yield body, body.index(statement)
 
 
-def _preceding(send: ChannelUse) -> Iterator[cst.CSTNode]:
-    for body, index in _statement_in_block(send.ancestors, send.node):
+def _preceding(use: ChannelUse) -> Iterator[cst.CSTNode]:
+    for body, index in _statement_in_block(use.ancestors, use.node):
         yield from reversed(body[:index])
 
 
-def _following(send: ChannelUse) -> Iterator[cst.CSTNode]:
-    for body, index in _statement_in_block(send.ancestors, send.node):
+def _following(use: ChannelUse) -> Iterator[cst.CSTNode]:
+    """The statements after the use's own, in its innermost block."""
+    for body, index in _statement_in_block(use.ancestors, use.node):
         yield from body[index + 1:]
         return
+
+
+def _adjacent(use: ChannelUse, step: int) -> Optional[cst.CSTNode]:
+    """The statement just before (`step` -1) or after (1) the use's own, in its block."""
+    for body, index in _statement_in_block(use.ancestors, use.node):
+        return body[index + step] if 0 <= index + step < len(body) else None
+    return None
 
 
 def _function(ancestors: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
@@ -433,42 +453,52 @@ def _is_constant(node: cst.BaseExpression) -> bool:
 def code_bounds(channel: ChannelUses) -> List[Evidence]:
     """Bounds the code keeps that a reader should still be told about."""
     found: List[Evidence] = []
-    found.extend(_high_water(channel))
+    found.extend(_high_water(channel) or _paused_after(channel))
     found.extend(_semaphore(channel))
     found.extend(_finite_input(channel))
     return found
 
 
-def _high_water(channel: ChannelUses) -> Iterator[Evidence]:
+def _paused_after(channel: ChannelUses) -> List[Evidence]:
+    """The producer paused right after a send (`transport.pause_reading()`)."""
+    for send in _uses(channel, SEND):
+        for body, index in _statement_in_block(send.ancestors, send.node):
+            for statement in body[index + 1:index + 4]:
+                call = _pause_call(statement)
+                if call is not None:
+                    return [Evidence("the producer paused after the send", channel.line(call), channel.code(call))]
+    return []
+
+
+def _high_water(channel: ChannelUses) -> List[Evidence]:
+    return list(_high_water_checks(channel))
+
+
+def _high_water_checks(channel: ChannelUses) -> Iterator[Evidence]:
     seen = set()
     for use in _uses(channel, SIZE):
         for node in reversed(use.ancestors):
             if isinstance(node, (cst.If, cst.While)) and id(node) not in seen and _over_cap(channel, node.test) \
-                    and _pauses(node.body):
+                    and _pause_call(node.body) is not None:
                 seen.add(id(node))
                 yield Evidence("a high-water check pausing the producer", channel.line(node),
                                channel.code(node.test))
                 break
 
 
-def _pauses(body: cst.CSTNode) -> bool:
-    found = [False]
+def _pause_call(node: cst.CSTNode) -> Optional[cst.Call]:
+    """A call under `node` whose name says it pauses or waits (`pause_reading()`, `wait()`)."""
+    found: List[cst.Call] = []
 
     class Visitor(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
+        def visit_Call(self, call: cst.Call) -> None:
+            func = call.func
             name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-            if isinstance(name, str) and any(word in name.lower() for word in PAUSE_WORDS):
-                found[0] = True
+            if not found and isinstance(name, str) and PAUSE_WORDS & set(name.lower().split("_")):
+                found.append(call)
 
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            target = node.target
-            name = target.attr.value if isinstance(target, cst.Attribute) else getattr(target, "value", "")
-            if isinstance(name, str) and "pause" in name.lower():
-                found[0] = True
-
-    body.visit(Visitor())
-    return found[0]
+    node.visit(Visitor())
+    return found[0] if found else None
 
 
 def _semaphore(channel: ChannelUses) -> Iterator[Evidence]:
@@ -506,7 +536,7 @@ def _call_nearby(statements: Iterator[cst.CSTNode], method: str) -> Optional[Tup
 def _finite_input(channel: ChannelUses) -> Iterator[Evidence]:
     builder = _function(channel.construction_ancestors)
     sends = _uses(channel, SEND)
-    if builder is None or not channel.local or not sends or escapes(channel):
+    if builder is None or not channel.local or not sends:
         return
     loops: List[cst.For] = []
     for send in sends:
@@ -520,7 +550,7 @@ def _finite_input(channel: ChannelUses) -> Iterator[Evidence]:
                 if isinstance(node, cst.For) and node not in loops:
                     loops.append(node)
     for loop in loops[:1]:
-        yield Evidence("a finite input: the `for` loop feeding it", channel.line(loop),
+        yield Evidence("a finite input: it is fed here by the `for` loop", channel.line(loop),
                        f"for {channel.code(loop.target)} in {channel.code(loop.iter)}")
 
 

@@ -25,7 +25,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, Iterator, List, Mapping, Optional, Pattern, Sequence, Set
+from typing import Dict, Iterator, List, Mapping, Optional, Pattern, Sequence
 
 from dispatch_lint.channels.bound_claims import Claim, judge, limit_words
 from dispatch_lint.config import Option

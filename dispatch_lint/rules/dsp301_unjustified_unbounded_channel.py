@@ -216,7 +216,7 @@ class UnjustifiedUnboundedChannel(Rule):
         notes: List[str] = [f"the comment \"{claim.clause}\" does not count ({claim.why})" for claim in rejected[:1]]
         if bounds:
             seen = " and ".join(evidence.describe() for evidence in bounds)
-            return (f"{head}; the code bounds it with {seen}: say so next to it with {marker}"
+            return (f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {marker}"
                     + "".join(f"; {note}" for note in notes))
         return (
             f"{head}; name the external limit (an upstream bound, flow control, a finite input, a circular flow "
