@@ -9,10 +9,11 @@ A small rule-based reader, not a word list. The text is cut into sentences (at
 - **not hedged**: no hedge (`someday`, `should`, `maybe`, `might`, `perhaps`,
   `later`, `eventually`, `ideally`, `TODO`, `FIXME`, `XXX`, `for now`, a
   question) anywhere in its sentence;
-- **a statement, not a pointer**: the clause does not start with `see`, `cf`,
-  `refer to`;
+- **a statement, not a pointer or a condition**: the clause does not start
+  with `see`, `cf`, `refer to`, nor with `if`, `unless`;
 - **about growth**: the cue is used in its limiting sense: `bound to` and
-  `bound method` are binding, not limits. `upstream` alone is where code came
+  `bound method` are binding, not limits; `bounded queue` alone describes
+  the channel without naming what bounds it. `upstream` alone is where code came
   from ("ported from upstream"), so it is no cue; "bounded upstream" counts
   for its `bounded`.
 
@@ -21,7 +22,7 @@ backpressure, flow control, high-water, pause, finite, circular, deadlock,
 ...; a user may add words) and the fixed quantity claims: `at most`, `no more
 than`, `never more than`, `up to N`, `a single result` (or item, message, ...),
 `filled once`, `exactly once`, `exactly N`, `fixed size`, `only holds`,
-`only receives`, `<=`.
+`only keeps`, `only receives`, `<= N` (not `<= 0`).
 
 `judge(text, words)` returns a `Claim`: whether the text counts, the cue it
 rests on, and why it was rejected otherwise (for messages and tests).
@@ -36,7 +37,7 @@ from typing import Iterator, List, Optional, Pattern, Sequence
 NEGATIONS = frozenset({
     "no", "not", "never", "without", "nothing", "none", "ignore", "ignores", "ignored", "ignoring",
     "disable", "disabled", "skip", "skipped", "cannot", "isn't", "aren't", "don't", "doesn't",
-    "didn't", "won't", "can't", "nor",
+    "didn't", "won't", "can't", "nor", "lack", "lacks", "lacking",
 })
 NEGATION_REACH = 3  # a negation up to this many words before a cue cancels it
 HEDGE = re.compile(
@@ -45,6 +46,7 @@ HEDGE = re.compile(
     r"one day|at some point|not sure|unclear)\b|\?",
     re.IGNORECASE,
 )
+CONDITIONAL = re.compile(r"^\W*(?:if|unless|whether|in case)\b", re.IGNORECASE)
 POINTER = re.compile(r"^\W*(?:see|cf|refer(?:s|red)? to|compare|as in)\b", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"[.;!?]+(?:\s|$)")
 CLAUSE_BREAK = re.compile(r"[:,]+(?:\s|$)|\s(?:but|and|so|because|though|although|--|\u2014)\s|\s-\s",
@@ -57,11 +59,14 @@ QUANTITY = re.compile(
     rf"(?:a |one )?single {ITEMS}|only one {ITEMS}|one {ITEMS} at a time|"
     r"(?:exactly|only|just) once|(?:filled|put|puts|set|written|sent|called|populated|fed|used)"
     r" (?:exactly |only |just )?once|exactly (?:one|two|three|\d+)|fixed (?:number|size)|"
-    r"only (?:ever )?(?:holds?|contains?|receives?|gets?|carries|carry|stores?|has))\b|<=|\u2264",
+    r"only (?:ever )?(?:holds?|contains?|receives?|gets?|carries|carry|stores?|has|keeps?))\b|"
+    r"(?:<=|\u2264)\s*(?!0\b)[\w.(]",
     re.IGNORECASE,
 )
-# A limit word that is not a limit: binding (`bound to a port`, `a bound method`).
+# A limit word that is not a limit: binding (`bound to a port`, `a bound method`),
+# or a bare description of the channel (`Bounded queue for predictions`) naming nothing.
 BINDING_SENSE = re.compile(r"\s+(?:to|method|methods|variable|name|names)\b", re.IGNORECASE)
+DESCRIPTION = re.compile(r"\s+(?:queues?|channels?|buffers?|streams?|deques?|lists?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def _cues(clause: str, words: Optional[Pattern[str]]) -> Iterator[re.Match]:
     for pattern in patterns:
         for match in pattern.finditer(clause):
             cue = match.group().lower()
-            if cue.startswith("bound") and BINDING_SENSE.match(clause, match.end()):
+            if cue.startswith("bound") and (BINDING_SENSE.match(clause, match.end())
+                                            or DESCRIPTION.match(clause, match.end())):
                 continue
             yield match
 
@@ -109,6 +115,8 @@ def judge_clause(clause: str, sentence: str, words: Optional[Pattern[str]]) -> C
     cue = found[0].group()
     if POINTER.match(clause) or POINTER.match(sentence):
         return Claim(False, cue, "a pointer elsewhere, not a statement", clause)
+    if CONDITIONAL.match(clause):
+        return Claim(False, cue, "conditional", clause)
     hedge = HEDGE.search(sentence)
     if hedge is not None:
         return Claim(False, cue, f"hedged ({hedge.group().strip() or '?'})", clause)
