@@ -53,17 +53,51 @@ class UnjustifiedUnboundedChannel(Rule):
     `anyio.create_memory_object_stream(math.inf)`, `trio.open_memory_channel(math.inf)`,
     `queue.Queue()`, `queue.SimpleQueue()`, `multiprocessing.Queue()`, `janus.Queue()`,
     also subscripted, aliased, or with `maxsize=0`, a negative size or `float("inf")`)
-    that has no comment next to it saying what bounds its growth.
+    that can grow and has no comment next to it saying what bounds its growth.
 
-    A comment counts when it stands on the statement's lines, in the comment
-    block directly above it, or in the comment block directly after it (one
-    blank line may separate the block from the statement; two may not), and it
-    either is the marker `# unbounded: <reason>` with a reason, or names the
-    limit in plain words: bound, limit, cap, at most, backpressure, flow
-    control, high-water, pause, throttle, upstream, finite, circular, deadlock
-    and the other `justification-words`. A bare marker, an empty reason, a
-    reason or comment that starts with TODO/FIXME/XXX, and a negated limit word
-    (`no limit`, `not bounded`) do not count.
+    **Where the comment may stand.** On the statement's own lines; in the
+    comment block that directly precedes it (on the line above, or one blank
+    line above at the statement's indentation); or in the block just after it
+    (at most one blank line between), but only when no statement follows that
+    block directly: a block belongs to the statement it precedes.
+
+    **What it must say.** The marker `# unbounded: <reason>` with a reason
+    always counts (an empty reason or a to-do such as `TODO` does not). Free
+    text counts when it states a bound affirmatively: a limit word (bound,
+    limit, cap, backpressure, flow control, high-water, pause, throttle,
+    finite, circular, deadlock, ... and the `justification-words`) or a
+    quantity (at most, no more than, a single result, filled once, only holds,
+    `<= N`). It does not count when hedged (someday, should, maybe, later,
+    TODO), negated (no limit, ignore the limit, lacks flow control),
+    conditional (if ...), a pointer (see ...), or when the word means
+    something else (`bound to a port`, `ported from upstream`, a bare
+    "bounded queue"). When a nearby comment names a limit but does not count,
+    the message says why.
+
+    **Channels that cannot grow are not reported**, comment or not, when every
+    reference to the channel in the module is a method call, an iteration, a
+    `with` or a rebinding (it is not handed to other code) and one of these holds:
+
+    - *a capped heap or cache*: every send is guarded by the channel's own
+      size against a cap (`if q.qsize() < k:`, `if q.empty():`, the `else` of
+      `if q.qsize() >= k:`, after `if q.qsize() >= k: return`, or
+      `statistics().current_buffer_used` for anyio/trio), or is directly
+      followed by a receive (`q.put(x)` then `if q.qsize() > k: q.get_nowait()`),
+      or directly preceded by one. No loop may stand between the guard and the
+      send. `full()` is no guard: on an unbounded channel it is always False;
+    - *a one-shot slot*: the channel is built per call into a local variable
+      and every send stands outside any loop, in that function or in a nested
+      function given as a thread's `target=`;
+    - *a counter or lock*: every send puts a constant (`put(None)`) and is
+      undone by a receive around a critical section (one before a `try`, the
+      other in its `finally`; or one in `acquire`/`__enter__`/`__aenter__`, the
+      other in `release`/`__exit__`/`__aexit__` of the same class).
+
+    **Bounds that live in code still need the comment**, but the message names
+    what the tool saw and where: a high-water check that pauses the producer
+    (`if q.qsize() > HIGH: transport.pause_reading()`), the producer paused
+    right after a send, a semaphore acquired per send and released per
+    receive, or a finite input (a per-call channel fed by a `for` loop).
 
     Channels in actor-inbox code are reported by DSP302 instead, comment or not,
     so a construction gets one finding (ignoring DSP302 does not bring DSP301
@@ -104,7 +138,8 @@ class UnjustifiedUnboundedChannel(Rule):
     ## Options
     - `default-capacity` (default `0`: no fix): the capacity the fix sets.
     - `unbounded-marker` (default `unbounded\\s*:`): the marker's regular expression.
-    - `justification-words`: the plain-words vocabulary of limits.
+    - `justification-words`: the limit words free text may use (quantity
+      phrases count without being listed).
     - `unbounded-in-tests` (default `false`): check test code too.
     - `actor-inbox`: which channels are actor inboxes (left to DSP302).
     """
@@ -142,6 +177,17 @@ class UnjustifiedUnboundedChannel(Rule):
         # Actor inboxes are DSP302's, comment or not.
         Valid("import asyncio\nclass Actor:\n    def __init__(self):\n        self.inbox = asyncio.Queue()\n"),
         Valid("import asyncio\nasync def f(n):\n    q = asyncio.Queue(n)\n"),
+        Valid("import queue\nq = queue.Queue()  # holds a single result: run() puts exactly once\n"),
+        # Cannot grow: a capped heap, a one-shot slot.
+        Valid(
+            "import queue\nclass TopK:\n    def __init__(self, k):\n        self.k = k\n"
+            "        self.heap = queue.PriorityQueue()\n\n    def offer(self, item):\n"
+            "        if self.heap.qsize() < self.k:\n            self.heap.put(item)\n"
+        ),
+        Valid(
+            "import queue, threading\ndef call(fn):\n    slot = queue.Queue()\n"
+            "    threading.Thread(target=lambda: slot.put(fn())).start()\n    return slot.get()\n"
+        ),
     ]
     INVALID = [
         Invalid(
@@ -154,6 +200,15 @@ class UnjustifiedUnboundedChannel(Rule):
         Invalid("import asyncio\nq = asyncio.Queue()  # there is no limit here\n"),
         Invalid("import asyncio\n# Limit on retries.\n\n\nq = asyncio.Queue()\n"),
         Invalid("import asyncio\nq = asyncio.Queue()  # queue of outgoing messages\n"),
+        Invalid("import asyncio\nq = asyncio.Queue()  # we should bound this someday\n",
+                expected_message="does not count (hedged (should))"),
+        Invalid("import asyncio\nq = asyncio.Queue()\n\n# unbounded: one finite file\nr = asyncio.Queue()\n"),
+        Invalid(
+            "import asyncio\nclass P:\n    def __init__(self):\n        self.q = asyncio.Queue()\n\n"
+            "    def data_received(self, data):\n        self.q.put_nowait(data)\n"
+            "        if self.q.qsize() > 64:\n            self.transport.pause_reading()\n",
+            expected_message="a high-water check pausing the producer at line 8",
+        ),
         Invalid(
             "import math\nimport anyio\ntx, rx = anyio.create_memory_object_stream[int](math.inf)\n",
             expected_replacement="import math\nimport anyio\ntx, rx = anyio.create_memory_object_stream[int](100)\n",
