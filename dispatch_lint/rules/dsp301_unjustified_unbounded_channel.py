@@ -29,6 +29,8 @@ from dispatch_lint.api import (
     construction_text,
     no_bound_reason,
     statement_lines,
+    may_be_unbounded_on_a_path,
+    unbounded_on_a_path,
 )
 
 DEFAULT_CAPACITY = Option(
@@ -235,39 +237,55 @@ class UnjustifiedUnboundedChannel(Rule):
         if not options[TESTS.name] and is_test_file(path):
             return False
         settings = options[ACTOR_INBOX.name]
-        return channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
+        return (channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
+                or may_be_unbounded_on_a_path(tree))
 
     def visit_Module(self, node: cst.Module) -> None:
         if not self.options[TESTS.name] and is_test_file(self.context.path):
             return
-        settings = self.options[ACTOR_INBOX.name]
         channels = channel_map(self, node, self.context.path, self.context.text)
         for binding in channels.bindings:
-            if not binding.capacity.unbounded or binding.inbox_reason(settings) is not None:
-                continue
-            first, last = statement_lines(self, binding.construction)
-            if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
-                continue
-            shape, bounds = channel_growth(self, channels, binding)
-            if shape is None:
-                self._report(binding, bounds, self.justifier.rejected(first, last))
+            if binding.capacity.unbounded:
+                self._check(channels, binding, None)
+        for binding, path in unbounded_on_a_path(self, channels):
+            self._check(channels, binding, path)
 
-    def _report(self, binding: ChannelBinding, bounds: Sequence[Any], rejected: Sequence[Any]) -> None:
+    def _check(self, channels: Any, binding: ChannelBinding, path: Optional[str]) -> None:
+        """Report `binding` (unbounded always, or on `path`) unless it is an actor
+        inbox, a comment justifies it, or it cannot grow."""
+        if binding.inbox_reason(self.options[ACTOR_INBOX.name]) is not None:
+            return
+        first, last = statement_lines(self, binding.construction)
+        if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
+            return
+        shape, bounds = channel_growth(self, channels, binding)
+        if shape is None:
+            self._report(binding, path, bounds, self.justifier.rejected(first, last))
+
+    def _report(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+                rejected: Sequence[Any]) -> None:
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
+        if path is not None:
+            reason = "the capacity comes from the code's values; bound it on the path named"
         fix = None
         if reason is None and capacity:
             edit = capacity_edit(self, binding, str(capacity))
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the channel to {capacity}", edit)
         elif reason is None:
             reason = "set `default-capacity` to have the fix bound the channel"
-        message = self._message(binding, bounds, rejected)
+        message = self._message(binding, path, bounds, rejected)
         self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason)
 
-    def _message(self, binding: ChannelBinding, bounds: Sequence[Any], rejected: Sequence[Any]) -> str:
+    def _message(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+                 rejected: Sequence[Any]) -> str:
         pattern = self.options[UNBOUNDED_MARKER.name]
         marker = "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
         head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
+        if path is not None:
+            built = self.context.module.code_for_node(binding.construction)
+            head = (f"`{built}` builds an unbounded `{binding.kind.display}` when {path}, "
+                    f"and no comment says what bounds its growth")
         notes: List[str] = [f"the comment \"{claim.clause}\" does not count ({claim.why})" for claim in rejected[:1]]
         if bounds:
             seen = " and ".join(evidence.describe() for evidence in bounds)
