@@ -34,7 +34,7 @@ send and released per receive, a finite input (a per-call channel fed only by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -50,6 +50,9 @@ STORE_ATTRIBUTES = frozenset({"queue", "_queue"})  # the list or deque a queue k
 LOOPS = (cst.For, cst.While, cst.CompFor)
 FUNCTIONS = (cst.FunctionDef, cst.Lambda)
 EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+# Methods that run once per object: the constructor, and `run` of a thread or process.
+ONCE_METHODS = frozenset({"__init__", "__post_init__"})
+RUN_ONCE_BASES = frozenset({"threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process"})
 PAIRED_METHODS = (("acquire", "release"), ("__enter__", "__exit__"), ("__aenter__", "__aexit__"))
 PAUSE_WORDS = frozenset({"pause", "throttle", "wait", "sleep"})  # words of a call's name: `pause_reading`
 
@@ -75,6 +78,7 @@ class ChannelUses:
     uses: Tuple[ChannelUse, ...]
     line: Callable[[cst.CSTNode], int]  # a node's first line, for messages
     code: Callable[[cst.CSTNode], str]  # a node's source text, for messages
+    qualified: Callable[[cst.CSTNode], FrozenSet[str]]  # qualified names of an expression (class bases)
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,9 @@ def _capped(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
 
 def _one_shot(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
     builder = _function(channel.construction_ancestors)
-    if builder is None or not channel.local:
+    if not channel.local:
+        return _per_object(channel, sends)
+    if builder is None:
         return None
     for send in sends:
         below = _below(send.ancestors, builder)
@@ -210,6 +216,29 @@ def _one_shot(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
     lines = ", ".join(str(channel.line(send.node)) for send in sends)
     count = "one send" if len(sends) == 1 else f"{len(sends)} sends"
     return Shape("one-shot slot", f"built per call, {count} outside any loop (line {lines})")
+
+
+def _per_object(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
+    """A slot built per object (in its class body or constructor) whose sends all
+    stand outside loops in methods that run once per object."""
+    owner = _class(channel.construction_ancestors)
+    builder = _function(channel.construction_ancestors)
+    if owner is None or (builder is not None and builder.name.value not in ONCE_METHODS):  # type: ignore[attr-defined]
+        return None
+    runs_once = any(channel.qualified(base.value) & RUN_ONCE_BASES for base in owner.bases)
+    for send in sends:
+        method = _function(send.ancestors)
+        below = _below(send.ancestors, method) if method is not None else None
+        if method is None or below is None or _class(send.ancestors) is not owner:
+            return None
+        if any(isinstance(node, (*LOOPS, *FUNCTIONS, cst.ClassDef)) for node in below):
+            return None
+        name = method.name.value  # type: ignore[attr-defined]
+        if name not in ONCE_METHODS and not (runs_once and name == "run"):
+            return None
+    lines = ", ".join(str(channel.line(send.node)) for send in sends)
+    return Shape("one-shot slot", f"built per object, sent to only from methods that run once per object "
+                                  f"(line {lines})")
 
 
 def _counter(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
@@ -244,11 +273,22 @@ def _size_guard(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
         if isinstance(statement, cst.If) and statement.orelse is None and _exits(statement.body) \
                 and _caps(channel, statement.test, False):
             return f"after `{channel.code(statement.test)}` leaves (line {channel.line(statement)})"
-    before = _adjacent(send, -1)
-    if isinstance(before, cst.If) and _removes(channel, before.body) and _over_cap(channel, before.test):
-        return f"after `{channel.code(before.test)}` removes an item (line {channel.line(before)})"
-    if isinstance(before, cst.SimpleStatementLine) and _removes(channel, before):
-        return f"right after a receive (line {channel.line(before)})"
+    return _replaces(channel, send)
+
+
+def _replaces(channel: ChannelUses, send: ChannelUse) -> Optional[str]:
+    """A receive earlier in the send's block with no other send in between (a
+    replacement), unconditional or under a size check over a cap."""
+    sends = _uses(channel, SEND)
+    for body, index in _statement_in_block(send.ancestors, send.node):
+        for before in reversed(body[:index]):
+            if any(before in other.ancestors for other in sends):
+                return None
+            if isinstance(before, cst.If) and _removes(channel, before.body) and _over_cap(channel, before.test):
+                return f"after `{channel.code(before.test)}` removes an item (line {channel.line(before)})"
+            if isinstance(before, cst.SimpleStatementLine) and _removes(channel, before):
+                return f"after a receive (line {channel.line(before)})"
+        return None
     return None
 
 

@@ -48,6 +48,7 @@ def channel_uses(rule: Any, channels: ChannelMap, binding: ChannelBinding) -> Op
         uses=tuple(uses),
         line=lambda node: tree.position(node).start.line,
         code=lambda node: tree.module.code_for_node(node).strip(),
+        qualified=tree.qualified_names,
     )
 
 
