@@ -253,13 +253,19 @@ def unbounded_on_a_path(rule: Any, channels: ChannelMap) -> List[Tuple[ChannelBi
 def may_be_unbounded_on_a_path(tree: ast.Module) -> bool:
     """The `ast` screen for `unbounded_on_a_path` (a superset): a function that
     calls a parameter whose default, annotation or assigned value names a channel
-    constructor, or builds a channel whose capacity holds a name, `or` or `if`."""
+    constructor, or builds a channel whose capacity argument is what `values`
+    follows: an `or`, an `if` expression, a `cast`, or a name the function gives
+    a value (a parameter default, an assignment)."""
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         arguments = function.args
         params = {a.arg: a for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-        mentions = _constructor_mentions(function, arguments, params)
+        defaults = _defaults(arguments)
+        valued = {a.arg for a in defaults} | {t.id for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AnnAssign))
+                                               for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                                               if isinstance(t, ast.Name)}
+        mentions = _constructor_mentions(function, defaults, params)
         for node in ast.walk(function):
             if not isinstance(node, ast.Call):
                 continue
@@ -267,17 +273,29 @@ def may_be_unbounded_on_a_path(tree: ast.Module) -> bool:
             if isinstance(func, ast.Name) and func.id in mentions:
                 return True
             word = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if word in CONSTRUCTOR_WORDS and any(
-                    isinstance(part, (ast.BoolOp, ast.IfExp, ast.Name))
-                    for arg in (*node.args, *(k.value for k in node.keywords)) for part in ast.walk(arg)):
+            if word in CONSTRUCTOR_WORDS and any(_followed(arg, valued)
+                                                 for arg in (*node.args, *(k.value for k in node.keywords))):
                 return True
     return False
 
 
-def _constructor_mentions(function: ast.AST, arguments: ast.arguments, params: dict) -> set:
-    """The parameters whose default, annotation or value assigned in `function` names a constructor."""
+def _followed(arg: ast.expr, valued: set) -> bool:
+    if isinstance(arg, (ast.BoolOp, ast.IfExp)):
+        return True
+    if isinstance(arg, ast.Call):
+        return getattr(arg.func, "id", getattr(arg.func, "attr", None)) == "cast"
+    return isinstance(arg, ast.Name) and arg.id in valued
+
+
+def _defaults(arguments: ast.arguments) -> dict:
+    """Each parameter with a default, to its default."""
     defaults = dict(zip([*arguments.posonlyargs, *arguments.args][::-1], arguments.defaults[::-1]))
     defaults.update((a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)
+    return defaults
+
+
+def _constructor_mentions(function: ast.AST, defaults: dict, params: dict) -> set:
+    """The parameters whose default, annotation or value assigned in `function` names a constructor."""
     found = set()
     for name, arg in params.items():
         parts = [defaults.get(arg), arg.annotation]
