@@ -34,6 +34,7 @@ send and released per receive, a finite input (a per-call channel fed only by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -79,6 +80,12 @@ class ChannelUses:
     line: Callable[[cst.CSTNode], int]  # a node's first line, for messages
     code: Callable[[cst.CSTNode], str]  # a node's source text, for messages
     qualified: Callable[[cst.CSTNode], FrozenSet[str]]  # qualified names of an expression (class bases)
+
+    @cached_property
+    def roles(self) -> List[Tuple[str, "ChannelUse"]]:
+        """Each use with its role: SEND, RECEIVE, SIZE, NEUTRAL or ESCAPE."""
+        sends = send_methods(self.kind)
+        return [(role(use, sends), use) for use in self.uses]
 
 
 @dataclass(frozen=True)
@@ -166,8 +173,7 @@ def _is_target(use: ChannelUse) -> bool:
 
 
 def _roles(channel: ChannelUses) -> List[Tuple[str, ChannelUse]]:
-    sends = send_methods(channel.kind)
-    return [(role(use, sends), use) for use in channel.uses]
+    return channel.roles
 
 
 def _uses(channel: ChannelUses, wanted: str) -> List[ChannelUse]:

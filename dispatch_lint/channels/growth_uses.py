@@ -53,12 +53,12 @@ def channel_uses(rule: Any, channels: ChannelMap, binding: ChannelBinding) -> Op
 
 
 def ancestors(tree: ModuleTree, node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
+    """The nodes from the module down to `node`'s parent."""
     chain: List[cst.CSTNode] = []
     parent = tree.parent(node)
     while parent is not None:
         chain.append(parent)
         parent = tree.parent(parent)
-    chain.append(tree.module) if not chain or chain[-1] is not tree.module else None
     return tuple(reversed(chain))
 
 
@@ -93,13 +93,11 @@ def _is_clone(call: cst.Call) -> bool:
 
 def _key(tree: ModuleTree, binding: ChannelBinding) -> Key:
     """Constructions bound to the same names in the same class (attributes) or function."""
-    owner: Optional[cst.CSTNode] = None
     wanted = (cst.ClassDef,) if any("." in name for name in binding.names) else (cst.FunctionDef, cst.ClassDef)
     parent = tree.parent(binding.construction)
     while parent is not None and not isinstance(parent, wanted):
         parent = tree.parent(parent)
-    owner = parent
-    return binding.names, owner
+    return binding.names, parent
 
 
 def _local(tree: ModuleTree, binding: ChannelBinding) -> bool:
