@@ -29,6 +29,8 @@ def reason(text, options=None):
     "q = Queue()  # unbounded: the producer reads a finite file\n",
     "# unbounded: the producer reads a finite file\nq = Queue()\n",
     "# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    "def f():\n    # unbounded: the producer reads a finite file\n\n    q = Queue()\n",
+    "if a:\n    pass\nelse:\n    # unbounded: the producer reads a finite file\n\n    q = Queue()\n",
     "q = Queue()\n# unbounded: the producer reads a finite file\n",
     "q = Queue()\n\n# unbounded: the producer reads a finite file\n",
     "# The crawler's flow is circular:\n# a bounded buffer could deadlock.\nq = Queue()\n",
@@ -45,6 +47,9 @@ def test_each_placement_counts(text):
     "class A:\n    def f(self):\n        q = Queue()\n        # unbounded: one finite file\n\n    def g(self):\n        pass\n",
     # A block followed by a clause header (`else:`), which starts no statement.
     "if x:\n    q = Queue()\n    # unbounded: one finite file\nelse:\n    q = None\n",
+    # A blank line between the block and the next statement: the block comes after `q`.
+    "q = Queue()\n# unbounded: the producer reads a finite file\n\nx = 1\n",
+    "q = Queue()\n\n# unbounded: the producer reads a finite file\n\nx = 1\n",
     # The example: the second statement's own block.
     "events = Queue()\n\n# unbounded: the three worker threads are the only producers\nq = Queue()\n",
 ])
@@ -64,9 +69,11 @@ def test_block_after_counts_when_no_statement_follows_it_directly(text):
     # A block after the statement belongs to the statement that directly follows it.
     "q = Queue()\n# unbounded: the producer reads a finite file\nx = 1\n",
     "q = Queue()\n\n# unbounded: the three worker threads are the only producers\nlog_records = Queue()\n",
-    "q = Queue()\n# unbounded: the producer reads a finite file\n\nx = 1\n",
-    # One blank line above counts only at the statement's own indentation.
+    # One blank line above counts only at the statement's own indentation,
+    # and not when the block comes after another statement.
     "if x:\n    y = 1\n    # unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    "x = 1\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    "x = 1\n\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
 ])
 def test_misplaced_or_unrelated_comment_does_not_count(text):
     assert reason(text) is None

@@ -5,12 +5,15 @@ no blank line inside, belongs to one statement at most):
 
 - on the construction statement's own lines (a trailing comment, or a comment
   line inside a call that spans several lines);
-- in the comment block that directly precedes the statement: on the line just
-  above it, or one blank line above it at the statement's own indentation;
+- in the comment block that directly precedes the statement (on the line just
+  above it);
 - in the comment block just after it (at most one blank line between), at the
   statement's indentation or deeper, but only when no statement follows that
-  block directly (on the next line, or one blank line further at the block's
-  indentation): such a block belongs to the statement it precedes.
+  block directly (on the next line): such a block belongs to the statement it
+  precedes;
+- in a block one blank line above the statement, at its indentation, when that
+  block does not come after another statement (within one blank line, at the
+  block's indentation): a heading over a blank line.
 
 What it must say: the marker (`# unbounded: <reason>` by default, the pattern is
 the `unbounded-marker` setting) with a reason that is neither empty nor a to-do
@@ -166,10 +169,11 @@ class Justifier:
         yield [comments[n] for n in range(first, last + 1) if n in comments]
         indent = self._indent(first)
         above = self._block(first - 1, -1)
-        if above and (above[-1].line == first - 1 or above[0].column == indent):
+        if above and (above[-1].line == first - 1
+                      or (above[0].column == indent and not self._follows_a_statement(above))):
             yield above
         below = self._block(last + 1, 1)
-        if below and below[0].column >= indent and self._owner(below) is None:
+        if below and below[0].column >= indent and not self._precedes_a_statement(below):
             yield below
 
     def _indent(self, line: int) -> int:
@@ -192,16 +196,27 @@ class Justifier:
             line += step
         return found if step > 0 else found[::-1]
 
-    def _owner(self, block: Sequence[Comment]) -> Optional[int]:
-        """The line of the statement `block` directly precedes, if any."""
+    def _precedes_a_statement(self, block: Sequence[Comment]) -> bool:
+        """A statement starts on the line right after `block`: the block is its own."""
         statements = self._layout.statements if self._layout else {}
-        after = block[-1].line + 1
-        if after in statements:
-            return after
-        blank = after <= len(self._lines) and not self._lines[after - 1].strip()
-        if blank and statements.get(after + 1) == block[0].column:
-            return after + 1
-        return None
+        return block[-1].line + 1 in statements
+
+    def _follows_a_statement(self, block: Sequence[Comment]) -> bool:
+        """A statement at the block's indentation ends at most one blank line above
+        it (not a header such as `else:`): the block comes after that statement."""
+        statements = self._layout.statements if self._layout else {}
+        comments = self._layout.comments if self._layout else {}
+        line = block[0].line - 1
+        if line >= 1 and not self._lines[line - 1].strip():
+            line -= 1
+        if line < 1 or not self._lines[line - 1].strip() or (line in comments and comments[line].own_line):
+            return False
+        code = self._lines[line - 1]
+        if line in comments:
+            code = code[:code.rfind("#")]
+        starts = [start for start in statements if start <= line]
+        return (not code.rstrip().endswith(":") and bool(starts)
+                and statements[max(starts)] == block[0].column)
 
     def _explains(self, group: Sequence[Comment]) -> Optional[str]:
         pieces = list(_pieces(group))

@@ -58,10 +58,11 @@ class UnjustifiedUnboundedChannel(Rule):
     that can grow and has no comment next to it saying what bounds its growth.
 
     **Where the comment may stand.** On the statement's own lines; in the
-    comment block that directly precedes it (on the line above, or one blank
-    line above at the statement's indentation); or in the block just after it
-    (at most one blank line between), but only when no statement follows that
-    block directly: a block belongs to the statement it precedes.
+    comment block that directly precedes it (on the line above); or in the
+    block just after it (at most one blank line between), but only when no
+    statement follows that block directly: a block belongs to the statement it
+    precedes. A block one blank line above, at the statement's indentation,
+    counts when it does not come after another statement (a heading).
 
     **What it must say.** The marker `# unbounded: <reason>` with a reason
     always counts (an empty reason or a to-do such as `TODO` does not). Free
