@@ -128,3 +128,20 @@ def test_a_nowait_call_is_not_a_pause():
     body = ("class P:\n    def __init__(self):\n        self.q = asyncio.Queue()\n"
             "    def data_received(self, data):\n        self.q.put_nowait(data)\n        self.other.put_nowait(1)\n")
     assert code_bounds(uses_of(body, "self.q")) == []
+
+
+def test_a_thread_target_started_in_a_loop_is_not_one_shot():
+    body = ("def call(fn, n):\n    slot = queue.Queue()\n    def runner():\n        slot.put(fn())\n"
+            "    for _ in range(n):\n        threading.Thread(target=runner).start()\n    return slot.get()\n")
+    assert cannot_grow(uses_of(body, "slot")) is None
+
+
+def test_a_thread_target_started_in_a_comprehension_is_not_one_shot():
+    body = ("def call(fn, n):\n    slot = queue.Queue()\n    def runner():\n        slot.put(fn())\n"
+            "    threads = [threading.Thread(target=runner) for _ in range(n)]\n    return slot.get(), threads\n")
+    assert cannot_grow(uses_of(body, "slot")) is None
+
+
+def test_a_send_in_a_comprehension_is_in_a_loop():
+    body = "def call(xs):\n    slot = queue.Queue()\n    [slot.put(x) for x in xs]\n    return slot.get()\n"
+    assert cannot_grow(uses_of(body, "slot")) is None

@@ -48,7 +48,8 @@ SIZE_METHODS = frozenset({"qsize", "empty", "statistics"})
 BUFFER_FIELD = "current_buffer_used"  # anyio/trio `statistics()`
 NEUTRAL_ATTRIBUTES = frozenset({"maxsize", "_maxsize", "async_q", "sync_q"})
 STORE_ATTRIBUTES = frozenset({"queue", "_queue"})  # the list or deque a queue keeps its items in
-LOOPS = (cst.For, cst.While, cst.CompFor)
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+LOOPS = (cst.For, cst.While, cst.CompFor, *COMPREHENSIONS)
 FUNCTIONS = (cst.FunctionDef, cst.Lambda)
 EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 # Methods that run once per object: the constructor, and `run` of a thread or process.
@@ -445,9 +446,11 @@ def _thread_target(builder: cst.CSTNode, function: cst.CSTNode, below: Sequence[
 
 
 def _only_targets(root: cst.CSTNode, name: str) -> bool:
-    """Whether `name` is used under `root` only as `target=name` (besides its def), at least once."""
+    """Whether `name` is used under `root` only as `target=name` outside any loop
+    (besides its def), at least once."""
     names: List[cst.Name] = []
     targets: List[cst.Name] = []
+    loops = [0]
 
     class Visitor(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:
@@ -456,8 +459,30 @@ def _only_targets(root: cst.CSTNode, name: str) -> bool:
 
         def visit_Arg(self, node: cst.Arg) -> None:
             if node.keyword is not None and node.keyword.value == "target" and isinstance(node.value, cst.Name) \
-                    and node.value.value == name:
+                    and node.value.value == name and not loops[0]:
                 targets.append(node.value)
+
+        def visit_For(self, node: cst.For) -> None:
+            loops[0] += 1
+
+        def leave_For(self, original_node: cst.For) -> None:
+            loops[0] -= 1
+
+        def visit_While(self, node: cst.While) -> None:
+            loops[0] += 1
+
+        def leave_While(self, original_node: cst.While) -> None:
+            loops[0] -= 1
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, COMPREHENSIONS):
+                loops[0] += 1
+            return super().on_visit(node)
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if isinstance(original_node, COMPREHENSIONS):
+                loops[0] -= 1
+            super().on_leave(original_node)
 
     root.visit(Visitor())
     return bool(targets) and len(names) == len(targets) + 1  # + the def's own name
