@@ -13,6 +13,7 @@ from dispatch_lint.channels.bounding import (
 )
 from dispatch_lint.channels.construction import (
     ChannelCapacity,
+    capacity_argument,
     constructor_kind,
     evaluate,
     qualified_names,
@@ -27,12 +28,41 @@ from dispatch_lint.channels.screening import channel_screen
 from dispatch_lint.channels.site import statement_lines
 from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
-from dispatch_lint.channels.table import CHANNEL_KINDS, TRIGGER_WORDS, ChannelKind, SendEnd
+from dispatch_lint.channels.anchors import AnchoredSend, anchored_send, construction_at
+from dispatch_lint.channels.table import (
+    AWAITED_SEND_TEXT,
+    BLOCKING_SEND_TEXT,
+    CHANNEL_KINDS,
+    TRIGGER_WORDS,
+    ChannelKind,
+    SendEnd,
+)
+from dispatch_lint.channels.verdicts import (
+    Verdict,
+    channel_sends,
+    awaited_bounded_sends,
+    blocking_puts,
+    note_channel_reads,
+    unbounded_inboxes,
+)
+from dispatch_lint.channels.table_docs import capacity_table, send_table
 from dispatch_lint.config import Option
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
-from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 __all__ = [
+    "AWAITED_SEND_TEXT",
+    "BLOCKING_SEND_TEXT",
+    "AnchoredSend",
+    "capacity_argument",
+    "channel_sends",
+    "Verdict",
+    "anchored_send",
+    "awaited_bounded_sends",
+    "blocking_puts",
+    "construction_at",
+    "note_channel_reads",
+    "unbounded_inboxes",
     "DeadAsyncVerdict",
     "may_report",
     "dead_async_findings",
@@ -56,6 +86,7 @@ __all__ = [
     "OVERLOADED_ERROR",
     "Option",
     "Position",
+    "Related",
     "Rule",
     "RuleContext",
     "SendEnd",
@@ -65,7 +96,9 @@ __all__ = [
     "UNBOUNDED_MARKER",
     "Valid",
     "capacity_edit",
+    "capacity_table",
     "channel_growth",
+    "send_table",
     "channel_map",
     "channel_screen",
     "constant_edit",

@@ -25,10 +25,10 @@ from libcst.metadata import CodeRange, MetadataWrapper
 from dispatch_lint.config import Option
 from dispatch_lint.engine.cst_tree import node_positions
 from dispatch_lint.engine.sources import line_starts
-from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dispatch_lint.engine.index import ProjectIndex
+    from dispatch_lint.model.project import Project as ProjectIndex
 
 DOCS_URL = "https://github.com/dispatch-lint/dispatch-lint/blob/main/docs/rules/{code}.md"
 
@@ -134,11 +134,23 @@ class Rule(cst.BatchableCSTVisitor):
         return any(_triggered(trigger, text) for trigger in cls.TRIGGERS)
 
     @classmethod
+    def read_project(cls, facts: Any) -> object:
+        """Ask the project model everything this rule's verdicts on the file
+        ask (the cache key of the file's result is derived from those reads)."""
+        return cls.could_report("", facts)
+
+    @classmethod
     def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
         """A second conservative pre-filter, on the `ast` tree of a file whose text
         passed `could_report`: False only when no finding is possible. It runs in
         the engine's `ast` pass, so LibCST never parses a file every rule screens out."""
         return True
+
+    @classmethod
+    def generated_docs(cls) -> str:
+        """Markdown generated from the program's own data (a library list from the
+        channel table), added at the end of the docs' "What it does"."""
+        return ""
 
     @classmethod
     def docs_url(cls) -> str:
@@ -159,11 +171,12 @@ class Rule(cst.BatchableCSTVisitor):
         fix: Optional[Fix] = None,
         no_fix_reason: Optional[str] = None,
         position: Optional[CodeRange] = None,
+        related: Sequence[Related] = (),
     ) -> None:
         where = position or self.node_range(node)
         self.report_span(Position(where.start.line, where.start.column + 1),
                          Position(where.end.line, where.end.column + 1),
-                         message, fix=fix, no_fix_reason=no_fix_reason)
+                         message, fix=fix, no_fix_reason=no_fix_reason, related=related)
 
     def report_span(
         self,
@@ -173,8 +186,10 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         fix: Optional[Fix] = None,
         no_fix_reason: Optional[str] = None,
+        related: Sequence[Related] = (),
     ) -> None:
-        """Report the text between two positions (1-based lines and character columns)."""
+        """Report the text between two positions (1-based lines and character columns);
+        `related` are other places the finding points at (where its channel was built)."""
         self.context.reports.append(
             Diagnostic(
                 path=self.context.path,
@@ -187,6 +202,7 @@ class Rule(cst.BatchableCSTVisitor):
                 message=message or self.MESSAGE,
                 fix=fix,
                 no_fix_reason=no_fix_reason,
+                related=tuple(related),
             )
         )
 

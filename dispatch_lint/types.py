@@ -75,6 +75,23 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding points at, such as where its channel was built."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Related":
+        return cls(data["path"], data["line"], data["column"], data["message"])
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     path: str
     line: int
@@ -88,6 +105,7 @@ class Diagnostic:
     # Why no fix is offered, when the rule knows (shown by `fix`).
     no_fix_reason: Optional[str] = None
     extra: Tuple[Tuple[str, Any], ...] = field(default=(), compare=False)
+    related: Tuple[Related, ...] = ()
 
     @property
     def sort_key(self) -> tuple:
@@ -105,6 +123,7 @@ class Diagnostic:
             "message": self.message,
             "fix": self.fix.to_dict() if self.fix else None,
             "no_fix_reason": self.no_fix_reason,
+            "related": [r.to_dict() for r in self.related],
         }
 
     @classmethod
@@ -120,6 +139,7 @@ class Diagnostic:
             data["message"],
             Fix.from_dict(data["fix"]) if data.get("fix") else None,
             data.get("no_fix_reason"),
+            related=tuple(Related.from_dict(r) for r in data.get("related", ())),
         )
 
 

@@ -1,4 +1,4 @@
-"""Regenerate docs/rules/*.md and the README's configuration reference.
+"""Regenerate docs/rules/*.md and the README's generated blocks (configuration, channel libraries).
 
     python scripts/gen_docs.py           # write what is out of date
     python scripts/gen_docs.py --check   # exit 1 and name what is out of date
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from dispatch_lint.frontends.docs import rule_pages, stale, with_config_reference
+from dispatch_lint.frontends.docs import rule_pages, stale, with_generated_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "docs" / "rules"
@@ -25,7 +25,7 @@ def out_of_date() -> List[str]:
     existing = [(p.name, p.read_text(encoding="utf-8")) for p in RULES_DIR.glob("*.md")]
     names = [f"docs/rules/{name}" for name in stale(rule_pages(), existing)]
     readme = README.read_text(encoding="utf-8")
-    if with_config_reference(readme) != readme:
+    if with_generated_readme(readme) != readme:
         names.append("README.md")
     return names
 
@@ -42,7 +42,7 @@ def write() -> List[str]:
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8", newline="\n")
     readme = README.read_text(encoding="utf-8")
-    README.write_text(with_config_reference(readme), encoding="utf-8", newline="\n")
+    README.write_text(with_generated_readme(readme), encoding="utf-8", newline="\n")
     return changed
 
 

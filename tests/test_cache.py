@@ -173,7 +173,7 @@ def _bad_findings(data):
 @pytest.mark.parametrize("damage", [
     _truncate, _flip_body, _wrong_shapes, _bad_findings,
     lambda data: b"", lambda data: b"\xff\xfe garbage \x00" * 50, lambda data: b"[]\n{}",
-    lambda data: data.replace(b'"format": 1', b'"format": 99'),
+    lambda data: data.replace(f'"format": {cache_module.FORMAT}'.encode(), b'"format": 99'),
 ], ids=["truncated", "altered-body", "wrong-shapes", "bad-findings", "empty", "binary", "other-json", "version"])
 def test_damaged_cache_gives_cold_results(project, damage):
     make_tree(project)

@@ -146,7 +146,7 @@ def test_a_call_without_await_is_named_and_blocks_the_fix(tmp_path):
             await _ping()
 
         def b():
-            return _ping()
+            _ping()
     """})
     [finding] = run(tmp_path, [str(tmp_path)])
     assert finding.fix is None
@@ -203,6 +203,7 @@ def test_a_public_module_function_gets_an_unsafe_fix_and_a_private_module_a_safe
         "lib/__init__.py": "",
         "lib/api.py": "async def fetch():\n    return 1\n",
         "lib/_impl.py": "async def fetch():\n    return 1\n",
+        "lib/_use.py": "from lib import api, _impl\n\nasync def go():\n    await api.fetch()\n    await _impl.fetch()\n",
     })
     found = {os.path.basename(d.path): d.fix.applicability for d in run(tmp_path, [str(tmp_path)])}
     assert found == {"api.py": Applicability.UNSAFE, "_impl.py": Applicability.SAFE}

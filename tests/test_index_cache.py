@@ -13,8 +13,8 @@ import pytest
 from dispatch_lint import registry
 from dispatch_lint.engine import facts_cache as facts_module
 from dispatch_lint.engine.facts_cache import FactsCache, encode, facts_from
-from dispatch_lint.engine import index_facts
-from dispatch_lint.engine.index_facts import extract_facts
+from dispatch_lint.model import modules as model_modules
+from dispatch_lint.model.extract import extract as extract_facts
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.engine.warm import warm_check
 from dispatch_lint.rules import ALL_RULES
@@ -113,5 +113,5 @@ def test_a_new_package_marker_renames_modules_so_facts_are_extracted_again(proje
     hit, facts = cache.lookup(util, os.stat(util))
     assert hit and facts.module == "util"  # a loose script
     write(project / "lib" / "__init__.py", "")
-    index_facts._package_parts.cache_clear()  # a new run would not have seen the folder yet
+    model_modules._package_parts.cache_clear()  # a new run would not have seen the folder yet
     assert cache.lookup(util, os.stat(util)) == (False, None)

@@ -1,27 +1,46 @@
 """DSP201's project-wide verdict on an `async def` that never awaits.
 
-Given the project index, it decides whether the definition is an interface
-(it overrides, or is overridden by, an awaiting coroutine; its class is a
-Protocol or ABC or has a base outside the project), whether something other
-than a direct `await` refers to it (a callback, a task, a plain call), which
-call sites dropping `async` must rewrite, and what blocks the rewrite.
+Decided from the semantic model: whether the definition is an interface (it
+overrides, or is overridden by, a coroutine; its class is a Protocol or ABC or
+has a base outside the project; a base class calls it by name through
+`getattr`), how every use that reaches it by scope uses it (a plain `await`, a
+call whose coroutine is kept, a callback, an `isawaitable` test, a lookup by
+name, monkeypatching), which call sites dropping `async` must rewrite, and
+what makes the rewrite unsafe.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Optional, Tuple
 
-from dispatch_lint.engine.index import ProjectIndex
-from dispatch_lint.engine.index_facts import CALL, SPAWN, VALUE, AsyncDefFact, AwaitSite, FileFacts
+from dispatch_lint.analysis.reach import MAYBE, MIXED, YES, Target
+from dispatch_lint.model.evaluate import binding_value
+from dispatch_lint.model.evaluate import value as value_of
+from dispatch_lint.model.facts import (
+    AWAIT,
+    AWAITABLE_CHECK,
+    CALL,
+    DYNAMIC,
+    GENEXP,
+    NO_EDIT,
+    PATCH,
+    SPAWN,
+    VALUE,
+    Definition,
+    ModuleFacts,
+    Use,
+)
+from dispatch_lint.model.project import Project
+from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
 # Decorators that do not make a function an interface or a registered callback.
 PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
 INTERFACE_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"})
 # Bases outside the project known to declare no coroutine methods.
-PLAIN_BASES = frozenset({"typing.Generic", "typing_extensions.Generic", "typing.NamedTuple",
-                         "enum.Enum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
+PLAIN_BASES = frozenset({"builtins.object", "typing.Generic", "typing_extensions.Generic", "typing.NamedTuple",
+                         "enum.Enum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "builtins.Exception",
+                         "builtins.dict", "builtins.list", "builtins.str", "builtins.int"})
 
 
 @dataclass(frozen=True)
@@ -42,198 +61,220 @@ class Verdict:
     run_blocker: Optional[str] = None  # the same, for this run only (not in the message)
     public: bool = True
     unsafe_because: Optional[str] = None
-
-
-_PROTOCOL_METHODS: "weakref.WeakKeyDictionary[ProjectIndex, Dict[str, str]]" = weakref.WeakKeyDictionary()
-
-
-def _is_interface_base(base: str) -> bool:
-    return base in INTERFACE_BASES or base.startswith("metaclass=") and base.endswith("ABCMeta")
-
-
-def _protocol_methods(index: ProjectIndex) -> Dict[str, str]:
-    """Coroutine method names declared by the project's Protocol and ABC
-    classes: a class may implement them structurally, without inheriting."""
-    found = _PROTOCOL_METHODS.get(index)
-    if found is None:
-        found = {}
-        for key, (cls, _) in sorted(index.classes.items()):
-            if any(_is_interface_base(base) for base, _ in index.ancestors(key)):
-                for name, kind in cls.methods:
-                    if kind != "sync":
-                        found.setdefault(name, key)
-        _PROTOCOL_METHODS[index] = found
-    return found
+    # `async` of the alternatives and `.pyi` stubs fixed together with it
+    also: Tuple[CallSite, ...] = ()
 
 
 def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def _plain_base(base: str) -> bool:
-    return "." not in base and not base.startswith("metaclass=") or base in PLAIN_BASES
+def qualified(project: Project, file: ModuleFacts, scope: int, expr: tuple) -> str:
+    """A decorator's or base's qualified name (`?` when the code does not show)."""
+    if expr[0] == "c":
+        expr = expr[1]
+    found = value_of(project, file, scope, expr)
+    if isinstance(found, External):
+        return found.name
+    if isinstance(found, ClassObject):
+        return found.cls
+    if isinstance(found, Function):
+        return project.qualified(project.files[found.path], found.index)
+    return "?"
+
+
+def _is_interface_base(base: str) -> bool:
+    return base in INTERFACE_BASES or base.endswith("ABCMeta")
 
 
 class _Assessor:
-    def __init__(self, index: ProjectIndex, file: FileFacts, fact: AsyncDefFact) -> None:
-        self.index = index
+    def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
+        self.project = project
         self.file = file
-        self.fact = fact
-        self.name = fact.name
-        self.class_key = index.class_key(file, fact.class_qualname) if fact.class_qualname else None
-        self.qualified = f"{file.module}.{fact.name}" if file.module else fact.name
+        self.target = Target(project, file, number)
+        self.fact: Definition = file.defs[number]
+        self.name = self.fact.name
+        self.class_key = self.target.class_key
 
     def where(self, real: str, line: int) -> str:
-        return f"{self.index.display(real)}:{line}"
+        return f"{self.project.display(real)}:{line}"
 
-    # -- interfaces ------------------------------------------------------------
+    # -- interfaces ----------------------------------------------------------------
+
+    def alternatives(self) -> Optional[str]:
+        """Other definitions of the name in the same scope: fixed together, or
+        an exemption when one of them awaits or is not a definition here."""
+        for number in sorted(self.target.group):
+            other = self.file.defs[number]
+            if number != self.target.number and other.branch == self.fact.branch and (other.awaits or not other.is_async):
+                return "an alternative to a coroutine that awaits" if other.is_async else "an alternative to a plain function"
+        for binding in self.target.others:
+            if binding.kind == "import" and binding.branch == self.fact.branch >= 0:
+                return f"an alternative to the imported `{binding.value[1]}`"
+        return self.imported_alternative()
 
     def imported_alternative(self) -> Optional[str]:
-        """`if win32: from .a import f` / `else: from .b import f`, where the
-        other `f` is a coroutine that awaits: `async` is the shared interface."""
-        for other in self.index.alternatives.get(self.qualified, ()):
-            module, _, name = self.index.resolve(other).rpartition(".")
-            holder = self.index.modules.get(module)
-            if holder and any(d.name == name and d.awaits and d.class_qualname is None for d in holder.defs):
-                return f"an alternative to `{other}`, a coroutine that awaits"
+        """`if win32: from ._win import f` / `else: from ._unix import f`: where
+        another alternative awaits or is not known, `async` is the shared interface."""
+        if self.class_key is not None or self.target.nested:
+            return None
+        project = self.project
+        for file, binding in project.imports_named(self.name):
+            if not self.target.is_mine(project.resolve_dotted(binding.value[1])):
+                continue
+            for other in project.bindings_in(file, binding.scope, binding.name):
+                value = binding_value(project, file, other)
+                if self.target.is_mine(value):
+                    continue
+                ref = project.def_of(value)
+                if ref is None or ref[0].defs[ref[1]].awaits or not ref[0].defs[ref[1]].is_async:
+                    where = self.where(file.path, other.line)
+                    return f"an alternative to another definition of `{binding.name}` ({where})"
         return None
 
     def interface(self) -> Optional[str]:
         if self.class_key is None:
-            return self.imported_alternative()
-        protocol = _protocol_methods(self.index).get(self.name)
-        if protocol is not None and protocol != self.class_key:
-            return f"implements `{protocol}.{self.name}`, a coroutine of a Protocol or ABC"
-        for base, cls in self.index.ancestors(self.class_key):
-            if _is_interface_base(base):
-                return f"a method of a Protocol or ABC class (`{base}`)"
-            if cls is None:
-                if not _plain_base(base):
-                    return f"may override a method of `{base}`, which is outside the project"
-            elif dict(cls.methods).get(self.name) in ("await", "dead"):
-                return f"overrides the coroutine `{base}.{self.name}`"
-        for sub, cls in self.index.descendants(self.class_key):
-            if dict(cls.methods).get(self.name) in ("await", "dead"):
+            return None
+        for base in self.project.ancestors(self.class_key):
+            if isinstance(base, External):
+                if _is_interface_base(base.name):
+                    return f"a method of a Protocol or ABC class (`{base.name}`)"
+                if base.name not in PLAIN_BASES:
+                    return f"may override a method of `{base.name}`, which is outside the project"
+            elif base is UNKNOWN or not isinstance(base, ClassObject):
+                return "may override a method of a base class the project does not show"
+            else:
+                found = self.project.own_method(base.cls, self.name)
+                if found is not None and found[0].defs[found[1]].is_async:
+                    return f"overrides the coroutine `{base.cls}.{self.name}`"
+        meta = self.project.class_info(self.class_key).metaclass
+        if meta[0] != "?" and _is_interface_base(qualified(self.project, self.file, 0, meta)):
+            return "a method of an ABC class"
+        for sub in self.project.descendants(self.class_key):
+            found = self.project.own_method(sub, self.name)
+            if found is not None and found[0].defs[found[1]].is_async:
                 return f"`{sub}.{self.name}` overrides it with a coroutine"
+        return self.dispatched_by_name()
+
+    def dispatched_by_name(self) -> Optional[str]:
+        """A base (or the class itself) calls `getattr(self, "on_" + event)`:
+        its subclasses' matching methods are hooks."""
+        keys = [self.class_key] + [b.cls for b in self.project.ancestors(self.class_key) if isinstance(b, ClassObject)]
+        for key in keys:
+            info = self.project.class_info(key)
+            for prefix in info.dispatch_prefixes if info else ():
+                if self.name.startswith(prefix) and (prefix or not self.name.startswith("_")):
+                    return f"`{key}` calls its methods by name (`getattr(self, ...)`)"
         return None
 
-    def extension_point(self, sites: List[Tuple[FileFacts, AwaitSite]]) -> Optional[str]:
-        """A public method of public API whose role users define: nothing in
-        the project calls it (a framework or an event dispatcher calls it by
-        name), or its class is a base class (subclassed in the project, or
-        declaring stub methods) whose subclasses may override it with
-        coroutines of their own."""
+    def extension_point(self, sites: list) -> Optional[str]:
         if self.class_key is None or not self.public_api():
             return None
         if not sites:
             return "a public method that nothing in the project calls: frameworks and users call it by name"
-        if self.class_key in self.index.subclasses:
+        if self.project.subclasses().get(self.class_key):
             return "a public method of a base class, which subclasses may override with coroutines"
-        entry = self.index.classes.get(self.class_key)
-        if entry is not None and entry[0].has_stubs:
+        info = self.project.class_info(self.class_key)
+        if info is not None and info.has_stubs:
             return "a public method of a class with stub methods (an abstract base), for subclasses to override"
         return None
 
-    # -- references other than `await f(...)` ---------------------------------
+    # -- uses ----------------------------------------------------------------------------
 
-    def references(self) -> Iterator[Tuple[FileFacts, Tuple[int, int, int], bool]]:
-        """(file, (kinds, line, column), through an attribute of any receiver)."""
-        index, file, name = self.index, self.file, self.name
-        own = file.name_refs.get(name)
-        if own is not None:
-            yield file, own, False
-        if self.fact.nested:
-            return
-        if self.class_key is not None:
-            for other, entry in index.attr_refs.get(name, ()):
-                yield other, entry, True
-            return
-        for other, alias, origin in index.imports.get(name, ()):
-            entry = other.name_refs.get(alias)
-            if entry is not None and index.resolve(origin) == self.qualified:
-                yield other, entry, False
-        for other in index.files.values():
-            if file.module and file.module in other.star_imports and name in other.name_refs:
-                yield other, other.name_refs[name], False
-        for other, module, kinds in index.module_attr_refs.get(name, ()):
-            if index.resolve(module) == file.module:
-                _, line, column = other.attr_refs.get(name, (0, 1, 1))
-                yield other, (kinds, line, column), False
-
-    def referenced(self) -> Tuple[Optional[str], Optional[str]]:
-        """(an exemption, a blocker) from the references that are not direct awaits."""
-        blocker = None
-        for other, (kinds, line, _), any_receiver in sorted(self.references(), key=lambda r: (r[0].path, r[1][1])):
-            if kinds & SPAWN:
-                return f"its coroutine is handed to a task spawner at {self.where(other.path, line)}", None
-            if kinds & VALUE:
-                return f"referenced as a value at {self.where(other.path, line)}", None
-            if kinds & CALL and blocker is None:
-                if any_receiver and self.name in self.index.sync_methods:
-                    continue  # presumably the project's synchronous method of that name
-                blocker = f"called without `await` at {self.where(other.path, line)}"
-        return None, blocker
-
-    # -- call sites ------------------------------------------------------------
-
-    def reaches(self, other: FileFacts, site: AwaitSite) -> Optional[bool]:
-        """Whether `site` calls this definition: True, False, or None when its
-        receiver is not known statically (it may)."""
-        index, receiver = self.index, site.receiver
-        if self.class_key is None:
-            if receiver == "":
-                if site.target is not None:
-                    return index.resolve(site.target) == self.qualified
-                return other is self.file or bool(self.file.module) and self.file.module in other.star_imports
-            if self.fact.nested:
-                return False
-            return receiver.startswith("mod:") and index.resolve(receiver[4:]) == self.file.module
-        if receiver in ("self", "cls", "super"):
-            if site.enclosing_class is None:
-                return False
-            enclosing = index.class_key(other, site.enclosing_class)
-            up = {base for base, _ in index.ancestors(enclosing)}
-            if receiver == "super":
-                return self.class_key in up
-            return enclosing == self.class_key or self.class_key in up or \
-                enclosing in {base for base, _ in index.ancestors(self.class_key)}
-        if receiver.startswith("mod:"):
-            return index.resolve(receiver[4:]) == self.class_key
-        return None if receiver == "?" else False
-
-    def call_sites(self) -> Tuple[List[Tuple[FileFacts, AwaitSite]], Optional[str], bool]:
-        """(sites, a shared interface (an exemption), some receiver is unknown)."""
-        sites: List[Tuple[FileFacts, AwaitSite]] = []
+    def judge_uses(self) -> Tuple[Optional[str], Optional[str], list, bool]:
+        """(an exemption, a blocker, the call sites, some receiver is unknown)."""
+        blocker: Optional[str] = None
+        sites: List[Tuple[ModuleFacts, Use]] = []
         unknown = False
-        awaiting = [(f, d) for f, d in self.index.async_defs.get(self.name, ()) if d.awaits]
-        candidates = list(self.index.await_sites.get(self.name, ()))
-        if self.class_key is None:  # `from m import f as alias`: `await alias()`
-            for other, alias, _ in self.index.imports.get(self.name, ()):
-                if alias != self.name:
-                    candidates += [(f, s) for f, s in self.index.await_sites.get(alias, ()) if f is other]
-        for other, site in sorted(candidates, key=lambda s: (s[0].path, s[1].line)):
-            reached = self.reaches(other, site)
-            if reached is False:
-                continue
-            if reached is None:
-                if self.class_key is None:
-                    continue
+        for file, use, reached in sorted(self.target.uses(), key=lambda u: (u[0].path, u[1].line, u[1].column)):
+            how, at = use.how, self.where(file.path, use.line)
+            if reached == MAYBE and not how & AWAIT and self.name in self.sync_method_names():
+                continue  # presumably the project's synchronous method of that name
+            exemption = self.use_exemption(how, at)
+            if exemption:
+                return exemption, None, [], False
+            if reached == MIXED:
+                other = self.awaiting_other(file, use)
+                if other:
+                    return other, None, [], False
+                blocker = blocker or f"the call at {at} may also reach another binding of `{self.name}`"
+            if reached == MAYBE and how & AWAIT:
+                shared = self.awaiting_method()
+                if shared:
+                    return f"an interface shared with a coroutine that awaits: `await ….{self.name}()` at {at} may also reach {shared}", None, [], True
                 unknown = True
-                if awaiting:
-                    f, d = awaiting[0]
-                    return sites, (f"`await ….{self.name}()` at {self.where(other.path, site.line)} may also "
-                                   f"reach `{d.qualname}` ({self.where(f.path, d.line)}), which awaits"), True
-            sites.append((other, site))
-        return sites, None, unknown
+            blocker = blocker or self.use_blocker(how, at)
+            if how & AWAIT:
+                sites.append((file, use))
+        return None, blocker, sites, unknown
+
+    @staticmethod
+    def use_exemption(how: int, at: str) -> Optional[str]:
+        if how & AWAITABLE_CHECK:
+            return f"its result is tested for an awaitable at {at}: it may be sync or async by design"
+        if how & VALUE:
+            return f"referenced as a value at {at}"
+        if how & SPAWN:
+            return f"its coroutine object is used as a value at {at} (kept, passed on or spawned)"
+        return None
+
+    @staticmethod
+    def use_blocker(how: int, at: str) -> Optional[str]:
+        if how & GENEXP:
+            return f"awaited inside a generator expression at {at}, which the `await` makes asynchronous"
+        if how & DYNAMIC:
+            return f"looked up by name at {at}"
+        if how & PATCH:
+            return f"replaced as a module attribute at {at}"
+        if how & CALL and not how & AWAIT:
+            return f"called without `await` at {at}"
+        if how & NO_EDIT:
+            return f"a line break follows `await` at {at}"
+        return None
+
+    def awaiting_other(self, file: ModuleFacts, use: Use) -> Optional[str]:
+        """A name that may read this definition or a coroutine that awaits."""
+        _, bindings = self.project.lookup(file, use.scope, use.target[1]) if use.target[0] == "n" else (0, [])
+        for binding in bindings:
+            value = binding_value(self.project, file, binding)
+            ref = self.project.def_of(value)
+            if ref is not None and not self.target.is_mine(value) and ref[0].defs[ref[1]].awaits:
+                return f"an alternative to `{self.project.qualified(*ref)}`, a coroutine that awaits"
+        return None
+
+    def awaiting_method(self) -> Optional[str]:
+        for file, number in self.project.defs_named(self.name):
+            definition = file.defs[number]
+            if definition.awaits and definition.method_of >= 0 and definition.is_async:
+                return f"`{definition.qualname}` ({self.where(file.path, definition.line)}), which awaits"
+        return None
+
+    def sync_method_names(self) -> frozenset:
+        return self.project.sync_method_names()
 
     def public_api(self) -> bool:
         fact = self.fact
-        if fact.nested or _private(fact.name) or not self.file.public:
+        if self.target.nested or _private(fact.name) or not self.file.public:
             return False
-        return not any(_private(part) for part in (fact.class_qualname or "").split("."))
+        return not any(_private(part) for part in fact.qualname.split(".")[:-1])
+
+    def together(self) -> Tuple[CallSite, ...]:
+        """The `async` of the other alternatives and of the `.pyi` stub."""
+        project, found = self.project, []
+        for number in sorted(self.target.group - {self.target.number}):
+            other = self.file.defs[number]
+            found.append(CallSite(self.file.path, project.runner_path(self.file.path), other.line,
+                                  other.column, other.keyword_end))
+        stub = project.stubs.get(self.file.module) if self.file.module else None
+        for other in stub.defs if stub is not None else ():
+            if other.qualname == self.fact.qualname and other.is_async:
+                found.append(CallSite(stub.path, project.runner_path(stub.path), other.line, other.column,
+                                      other.keyword_end))
+        return tuple(found)
 
 
-def local_exemption(fact: AsyncDefFact, allowed_decorators: Iterable[str], check_tests: bool) -> Optional[str]:
+def local_exemption(project: Project, file: ModuleFacts, fact: Definition, allowed_decorators: Iterable[str],
+                    check_tests: bool) -> Optional[str]:
     """Why the file alone shows that `async` is wanted, if it does."""
     name = fact.name
     if len(name) > 4 and name.startswith("__") and name.endswith("__"):
@@ -243,73 +284,77 @@ def local_exemption(fact: AsyncDefFact, allowed_decorators: Iterable[str], check
     if name.startswith("test") and not check_tests:
         return "a pytest test"
     allowed = PLAIN_DECORATORS.union(allowed_decorators)
-    if any(decorator not in allowed for decorator in fact.decorators):
+    if any(qualified(project, file, fact.scope, d) not in allowed for d in fact.decorators):
         return "a decorator that may need a coroutine"
-    if fact.awaiting_alternative:
-        return "an alternative to a coroutine that awaits"
     return None
 
 
-def assess(index: ProjectIndex, file: FileFacts, fact: AsyncDefFact,
-           allowed_decorators: Iterable[str] = (), check_tests: bool = False) -> Verdict:
-    """The verdict on `fact`, an `async def` of `file` that never awaits."""
-    name = fact.name
-    exemption = local_exemption(fact, allowed_decorators, check_tests)
+def assess(project: Project, file: ModuleFacts, number: int, allowed_decorators: Iterable[str] = (),
+           check_tests: bool = False) -> Verdict:
+    """The verdict on definition `number` of `file`, an `async def` that never awaits."""
+    fact = file.defs[number]
+    exemption = local_exemption(project, file, fact, allowed_decorators, check_tests)
     if exemption:
         return Verdict(exemption)
-    judge = _Assessor(index, file, fact)
-    exemption = judge.interface()
+    judge = _Assessor(project, file, number)
+    exemption = judge.alternatives() or judge.interface()
     if exemption:
         return Verdict(exemption)
-    exemption, blocker = judge.referenced()
+    exemption, blocker, sites, unknown = judge.judge_uses()
     if exemption:
         return Verdict(exemption)
-    sites, shared, unknown = judge.call_sites()
-    if shared:  # a polymorphic `await x.name()` also reaches a coroutine that awaits
-        return Verdict(f"an interface shared with a coroutine that awaits: {shared}")
-    site_blocker = next((f"a line break follows `await` at {judge.where(o.path, s.line)}"
-                         for o, s in sites if s.end_column == s.column), None)
     exemption = judge.extension_point(sites)
     if exemption:
         return Verdict(exemption)
     if fact.needs_loop and not sites:
         return Verdict("it needs a running event loop and no call site awaits it")
-    blocker = blocker or site_blocker
+    return _verdict(project, judge, sites, blocker, unknown)
+
+
+def _verdict(project: Project, judge: _Assessor, sites: list, blocker: Optional[str], unknown: bool) -> Verdict:
+    file, fact = judge.file, judge.fact
     run_blocker = blocker
     if run_blocker is None:
-        outside = next((o for o, s in sites if index.runner_path(o.path) is None and o is not file), None)
+        outside = next((o for o, s in sites if project.runner_path(o.path) is None and o is not file), None)
         if outside is not None:
-            run_blocker = f"a call site is outside the analysed paths ({index.display(outside.path)})"
-    mocked = index.mocked(name, fact.class_qualname.rsplit(".", 1)[-1] if fact.class_qualname else None)
+            run_blocker = f"a call site is outside the analysed paths ({project.display(outside.path)})"
+    class_name = fact.qualname.split(".")[-2] if fact.method_of >= 0 else None
+    mocked = project.mocked(fact.name, class_name)
+    hidden = project.hidden.mention(fact.name)
     unsafe = None
     if mocked:
-        unsafe = f"the tests replace it with an AsyncMock ({index.display(mocked)})"
+        unsafe = f"the tests replace it with an AsyncMock ({project.display(mocked)})"
     elif unknown:
         unsafe = "a call site's receiver is not known statically"
-    calls = tuple(
-        CallSite(o.path, index.runner_path(o.path), s.line, s.column, s.end_column) for o, s in sites
-    )
-    return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public_api(), unsafe)
+    elif hidden:
+        unsafe = f"a file the index cannot read may call it ({project.display(hidden)})"
+    elif not sites:
+        unsafe = "nothing in the checked tree calls it: its callers may not be written yet"
+    calls = tuple(CallSite(o.path, project.runner_path(o.path), s.line, s.column, s.end_column) for o, s in sites)
+    return Verdict(None, calls, len({c.real_path for c in calls}), blocker, run_blocker, judge.public_api(), unsafe,
+                   judge.together())
 
 
-def findings(index: ProjectIndex, path: str, allowed_decorators: Iterable[str] = (),
-             check_tests: bool = False) -> Iterator[Tuple[AsyncDefFact, Verdict]]:
+def findings(project: Project, path: str, allowed_decorators: Iterable[str] = (),
+             check_tests: bool = False) -> Iterator[Tuple[Definition, Verdict]]:
     """The `async def`s of `path` that never await and are not exempt, with their verdicts."""
-    file = index.file(path)
-    for fact in file.defs if file is not None else ():
-        if not fact.awaits:
-            verdict = assess(index, file, fact, allowed_decorators, check_tests)
+    file = project.file(path)
+    if file is None or file.stub_file:
+        return
+    for number, fact in enumerate(file.defs):
+        if fact.is_async and not fact.awaits:
+            verdict = assess(project, file, number, allowed_decorators, check_tests)
             if verdict.exemption is None:
                 yield fact, verdict
 
 
-def may_report(facts: FileFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
+def may_report(facts: ModuleFacts, allowed_decorators: Iterable[str], check_tests: bool) -> bool:
     """The pre-filter: whether some `async def` of the file gets a finding.
     It asks the same `findings` as the rule, so it is exact."""
-    index = facts.index
-    if index is None:
+    project = facts.index
+    if project is None:
         return facts.has_candidates
-    return next(findings(index, facts.path, allowed_decorators, check_tests), None) is not None
+    return next(findings(project, facts.path, allowed_decorators, check_tests), None) is not None
 
 
 def describe(name: str, verdict: Verdict) -> str:

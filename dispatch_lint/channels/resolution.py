@@ -16,21 +16,11 @@ from typing import Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from dispatch_lint.channels.construction import class_of_receiver, constructor_kind, qualified_names
-from dispatch_lint.channels.table import ChannelKind
+from dispatch_lint.channels.table import FACTORY_KEYWORDS, ChannelKind
 from dispatch_lint.channels.tree import ModuleTree
 
 MAX_DEPTH = 12
 
-# Field helpers whose keyword names a factory: `field(default_factory=lambda: Queue(10))`.
-FACTORY_KEYWORDS: Dict[str, str] = {
-    "dataclasses.field": "default_factory",
-    "pydantic.Field": "default_factory",
-    "pydantic.fields.Field": "default_factory",
-    "attr.ib": "factory",
-    "attr.attrib": "factory",
-    "attr.field": "factory",
-    "attrs.field": "factory",
-}
 
 # Parts of a tracked value: the whole channel ("object" shape), a (send, receive)
 # pair, one end of a pair, a janus queue, or one of its views.

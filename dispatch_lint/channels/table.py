@@ -3,6 +3,12 @@
 Each row says which qualified names build the channel, where its capacity goes
 and what it means, and how its sending end is used: the blocking or awaited send,
 the non-blocking try-send, and the exception the try-send raises when full.
+
+An end may have several send methods (aioprocessing's queue has an awaited
+`coro_put` and a blocking `put`): each is a `SendEnd` of its own. A try-send may
+be a method (`put_nowait`) or the send itself with a keyword (`put(x,
+block=False)`): the rewrite then adds the keyword, and gives no fix when the
+call already passes it or hides arguments behind `*`/`**`.
 """
 
 from __future__ import annotations
@@ -23,6 +29,21 @@ class SendEnd:
     awaited: bool  # True: `await ch.send(x)`; False: a blocking thread call
     try_send: str  # the non-blocking variant
     full_error: str  # qualified name of what the try-send raises when full
+    # The send's own keyword that makes it fail at once instead of waiting
+    # (`block=False`): a call passing it never waits, and when `try_send` is
+    # `send` itself the rewrite adds it.
+    try_keyword: Optional[Tuple[str, str]] = None
+
+    @property
+    def keyword_try_send(self) -> bool:
+        """The try-send is this send with `try_keyword` added, not another method."""
+        return self.try_send == self.send and self.try_keyword is not None
+
+    def try_text(self, receiver: str) -> str:
+        """The try-send as a message shows it: `q.put_nowait(...)`, `q.put(..., block=False)`."""
+        if self.keyword_try_send:
+            return f"{receiver}.{self.send}(..., {self.try_keyword[0]}={self.try_keyword[1]})"
+        return f"{receiver}.{self.try_send}(...)"
 
 
 @dataclass(frozen=True)
@@ -46,14 +67,28 @@ class ChannelKind:
     shape: str
     end: Optional[SendEnd] = None
     views: Mapping[str, SendEnd] = None  # type: ignore[assignment]
+    more_ends: Tuple[SendEnd, ...] = ()  # other send methods of the same end
+    # Methods that wait for an item on the receiving end (or on a janus view);
+    # anyio and trio receive ends are also drained by `async for`.
+    receives: Tuple[str, ...] = ("get",)
 
     @property
     def display(self) -> str:
         return self.names[0]
 
+    def sends(self, view: Optional[str] = None) -> Tuple[SendEnd, ...]:
+        """The send methods of the channel's sending end, or of one janus view."""
+        if view is not None:
+            found = (self.views or {}).get(view)
+            return (found,) if found is not None else ()
+        return tuple(end for end in (self.end, *self.more_ends) if end is not None)
+
+    def all_sends(self) -> Tuple[SendEnd, ...]:
+        return (*self.sends(), *(self.views or {}).values())
+
 
 ASYNCIO_END = SendEnd("put", True, "put_nowait", "asyncio.QueueFull")
-THREAD_END = SendEnd("put", False, "put_nowait", "queue.Full")
+THREAD_END = SendEnd("put", False, "put_nowait", "queue.Full", try_keyword=("block", "False"))
 MAXSIZE = Capacity("maxsize", 0, 0, zero_is_unbounded=True)
 
 
@@ -76,6 +111,7 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
         Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
         "pair",
         SendEnd("send", True, "send_nowait", "anyio.WouldBlock"),
+        receives=("receive",),
     ),
     ChannelKind(
         "trio",
@@ -83,6 +119,7 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
         Capacity("max_buffer_size", 0, 0, zero_is_unbounded=False),
         "pair",
         SendEnd("send", True, "send_nowait", "trio.WouldBlock"),
+        receives=("receive",),
     ),
     _queue("Queue"),
     _queue("LifoQueue"),
@@ -98,7 +135,26 @@ CHANNEL_KINDS: Tuple[ChannelKind, ...] = (
                 SendEnd("put", False, "put", "queue.Full")),
     ChannelKind("janus", ("janus.Queue",), MAXSIZE, "views",
                 views={"async_q": ASYNCIO_END, "sync_q": THREAD_END}),
+    ChannelKind("aioprocessing", ("aioprocessing.AioQueue", "aioprocessing.queues.AioQueue"), MAXSIZE, "object",
+                SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,),
+                receives=("get", "coro_get")),
+    ChannelKind("aioprocessing", ("aioprocessing.AioJoinableQueue", "aioprocessing.queues.AioJoinableQueue"),
+                MAXSIZE, "object", SendEnd("coro_put", True, "put_nowait", "queue.Full"), more_ends=(THREAD_END,),
+                receives=("get", "coro_get")),
 )
+
+# Field helpers whose keyword names a factory: `field(default_factory=lambda: Queue(10))`.
+FACTORY_KEYWORDS: Dict[str, str] = {
+    "dataclasses.field": "default_factory",
+    "pydantic.Field": "default_factory",
+    "pydantic.fields.Field": "default_factory",
+    "attr.ib": "factory",
+    "attr.attrib": "factory",
+    "attr.field": "factory",
+    "attrs.field": "factory",
+}
+FACTORY_KEYWORD_NAMES = frozenset(FACTORY_KEYWORDS.values())
+VIEW_NAMES = frozenset(view for kind in CHANNEL_KINDS for view in (kind.views or {}))
 
 # multiprocessing context objects (`get_context("spawn").Queue(...)`, a Manager)
 # build the same channels as the module functions of the same name.
@@ -148,3 +204,14 @@ class WordPattern:
 
 
 TRIGGER_WORDS: Tuple[WordPattern, ...] = (WordPattern(CONSTRUCTOR_WORDS, CONSTRUCTION_TEXT),)
+
+
+def _method_pattern(methods: Tuple[str, ...]) -> WordPattern:
+    """Text that may call one of `methods` as a method: `.put(`, `. send (` and
+    line continuations; a file without it makes no such call."""
+    words = tuple(sorted(set(methods), key=len, reverse=True))
+    return WordPattern(words, re.compile(r"\.[\s\\]*(?:" + "|".join(words) + r")\b"))
+
+
+AWAITED_SEND_TEXT = _method_pattern(tuple(e.send for k in CHANNEL_KINDS for e in k.all_sends() if e.awaited))
+BLOCKING_SEND_TEXT = _method_pattern(tuple(e.send for k in CHANNEL_KINDS for e in k.all_sends() if not e.awaited))

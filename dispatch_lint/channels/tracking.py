@@ -29,9 +29,7 @@ from dispatch_lint.channels.tree import ModuleTree, module_tree
 # The LibCST metadata the channel rules declare: none, the module's
 # `ModuleTree` answers parents, scopes, qualified names and positions.
 TRACKING_METADATA: Tuple[type, ...] = ()
-SEND_METHODS = frozenset(
-    end.send for kind in CHANNEL_KINDS for end in (kind.end, *(kind.views or {}).values()) if end is not None
-)
+SEND_METHODS = frozenset(end.send for kind in CHANNEL_KINDS for end in kind.all_sends())
 # Node classes (none has subclasses: compared by type, as isinstance against
 # LibCST's ABC-based classes is slow over every node).
 RECORDED = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.AsName, cst.Del})
@@ -206,8 +204,8 @@ class _Tracker:
         if not isinstance(func, cst.Attribute) or func.attr.value not in SEND_METHODS:
             return []
         ref = self.resolver.resolve(func.value)
-        end = _send_end(ref)
-        if ref is None or end is None or end.send != func.attr.value:
+        end = _send_end(ref, func.attr.value)
+        if ref is None or end is None:
             return []
         binding = self.binding(ref.construction, ref.kind)
         parent = self._parent(call)
@@ -240,11 +238,14 @@ class _Tracker:
         return self.module.code_for_node(node).strip()
 
 
-def _send_end(ref: Optional[Ref]) -> Optional[SendEnd]:
+def _send_end(ref: Optional[Ref], method: str) -> Optional[SendEnd]:
+    """The send `method` of the channel end `ref` stands for, if it has one."""
     if ref is None or ref.container:
         return None
     if ref.part in (OBJECT, SEND):
-        return ref.kind.end
-    if ref.part != JANUS and ref.kind.views and ref.part in ref.kind.views:
-        return ref.kind.views[ref.part]
-    return None
+        ends = ref.kind.sends()
+    elif ref.part != JANUS and ref.kind.views and ref.part in ref.kind.views:
+        ends = ref.kind.sends(ref.part)
+    else:
+        return None
+    return next((end for end in ends if end.send == method), None)

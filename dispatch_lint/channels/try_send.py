@@ -47,13 +47,33 @@ def try_send(rule: Any, send: ChannelSend, overloaded_error: str = "", capacity:
     call = send.call
     if call.lpar or (send.awaited is not None and send.awaited.lpar and overloaded_error):
         return TrySend(no_fix_reason="the send is parenthesised; rewrite it by hand")
-    rename = rule.replace(call.func.attr, send.end.try_send)
-    edits: List[Edit] = [rename]
+    if send.end.keyword_try_send and not _keyword_addable(call, send.end.try_keyword[0]):
+        return TrySend(no_fix_reason=f"the call passes `{send.end.try_keyword[0]}` or hides its arguments; "
+                                     "choose the non-blocking form by hand")
+    if send.end.keyword_try_send:
+        edits: List[Edit] = [rule.replace(call, try_call(send))]
+    else:
+        edits = [rule.replace(call.func.attr, send.end.try_send)]
     if send.awaited is not None:
         edits.append(_delete_between(rule, send.awaited, call))
     if not overloaded_error:
         return TrySend(tuple(edits))
     return _wrapped(rule, send, overloaded_error, capacity)
+
+
+def try_call(send: ChannelSend) -> cst.Call:
+    """The try-send call: the method renamed, or the keyword added."""
+    call, end = send.call, send.end
+    if not end.keyword_try_send:
+        return call.with_changes(func=call.func.with_changes(attr=cst.Name(end.try_send)))
+    keyword, value = end.try_keyword  # type: ignore[misc]
+    added = cst.Arg(value=cst.parse_expression(value), keyword=cst.Name(keyword),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    return call.with_changes(args=[*call.args, added])
+
+
+def _keyword_addable(call: cst.Call, keyword: str) -> bool:
+    return not any(arg.star or (arg.keyword is not None and arg.keyword.value == keyword) for arg in call.args)
 
 
 def _delete_between(rule: Any, outer: cst.CSTNode, inner: cst.CSTNode) -> Edit:
@@ -84,7 +104,7 @@ def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Opti
     step = module_code.default_indent
     binding = send.binding
     size = capacity if capacity is not None else _capacity_literal(binding.capacity)
-    renamed = send.call.with_changes(func=send.call.func.with_changes(attr=cst.Name(send.end.try_send)))
+    renamed = try_call(send)
     text = (
         f"try:\n{indent}{step}{module_code.code_for_node(renamed)}\n"
         f"{indent}except {full_module}.{full_name}:\n"

@@ -26,9 +26,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint import __version__
 from dispatch_lint.atomic import write_atomic
-from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position
+from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
-FORMAT = 1
+FORMAT = 2
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A file modified this close to the moment its entry is written could change
 # again within the same mtime tick unnoticed ("racy git"): its stat is not trusted.
@@ -115,21 +115,30 @@ def _diagnostic_data(d: Diagnostic) -> list:
     if d.fix is not None:
         fix = [d.fix.applicability.value, d.fix.description, [_edit_data(e, d.path) for e in d.fix.edits]]
     return [d.line, d.column, d.end_line, d.end_column, d.code, d.name, d.message, fix,
-            d.no_fix_reason, [list(pair) for pair in d.extra]]
+            d.no_fix_reason, [list(pair) for pair in d.extra],
+            [[_relative(r.path, d.path) if r.path != d.path else None, r.line, r.column, r.message]
+             for r in d.related]]
 
 
 def _diagnostic(data: list, path: str) -> Diagnostic:
-    line, column, end_line, end_column, code, name, message, fix, no_fix_reason, extra = data
+    line, column, end_line, end_column, code, name, message, fix, no_fix_reason, extra, related = data
     if fix is not None:
         applicability, description, edits = fix
         fix = Fix(Applicability(applicability), tuple(_edit(e, path) for e in edits), description)
     return Diagnostic(path, line, column, end_line, end_column, code, name, message, fix,
-                      no_fix_reason, tuple((key, value) for key, value in extra))
+                      no_fix_reason, tuple((key, value) for key, value in extra),
+                      tuple(Related(_owned(where, path), r_line, r_column, r_message)
+                            for where, r_line, r_column, r_message in related))
+
+
+def _owned(where: Optional[str], owner: str) -> str:
+    """A path stored relative to `owner`'s folder (None: `owner` itself)."""
+    return owner if where is None else os.path.normpath(os.path.join(os.path.dirname(owner), where))
 
 
 def _edit(data: list, owner: str) -> Edit:
     start_line, start_column, end_line, end_column, content, where = data
-    path = owner if where is None else os.path.normpath(os.path.join(os.path.dirname(owner), where))
+    path = _owned(where, owner)
     return Edit(path, Position(start_line, start_column), Position(end_line, end_column), content)
 
 

@@ -102,3 +102,35 @@ def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
             elif name.endswith(".py") and (os.path.isfile(entry.path) if linked else True):
                 if not ignorer.ignored(os.path.join(absolute, name), False):
                     yield entry.path
+
+
+def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str], List[str]]:
+    """What the project model reads under `root`: (every Python file that is
+    not gitignored, `exclude`d ones included; the gitignored ones, whose text
+    is only searched; folders that could not be listed). Virtual environments
+    are never the project."""
+    ignorer = _Ignorer(settings)
+    ignorer.exclude = pathspec.GitIgnoreSpec.from_lines([])
+    seen: List[str] = []
+    hidden: List[str] = []
+    unlisted: List[str] = []
+    pending = [(root, os.path.abspath(root), False)]
+    while pending:
+        folder, absolute, ignored = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            unlisted.append(folder)
+            continue
+        if any(entry.name == "pyvenv.cfg" for entry in entries):
+            continue
+        for entry in entries:
+            full = os.path.join(absolute, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in ALWAYS_SKIPPED:
+                    pending.append((entry.path, full, ignored or ignorer.ignored(full, True)))
+            elif entry.name.endswith((".py", ".pyi")) and entry.is_file():
+                hide = ignored or ignorer.ignored(full, False)
+                (hidden if hide else seen).append(os.path.normpath(entry.path))
+    return sorted(seen), sorted(hidden), sorted(unlisted)

@@ -20,9 +20,10 @@ import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
-from dispatch_lint.engine.index_facts import FileFacts, module_name
+from dispatch_lint.model.facts import ModuleFacts as FileFacts
+from dispatch_lint.model.modules import module_name
 
-FORMAT = 1
+FORMAT = 2
 
 
 class BadFacts(ValueError):
@@ -64,7 +65,18 @@ def _checked(kind: Any, data: Any, length: Optional[int] = None) -> Any:
     return data
 
 
+def _plain(data: Any) -> Any:
+    """A symbolic expression: nested lists read back as tuples of plain values."""
+    if type(data) is list:
+        return tuple(_plain(item) for item in data)
+    if data is None or type(data) in (str, int, float, bool):
+        return data
+    raise BadFacts("expression")
+
+
 def _build(kind: Any) -> Callable[[Any], Any]:
+    if kind is Any:
+        return _plain
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)

@@ -220,7 +220,7 @@ class Engine:
                     _store_facts(facts_cache, states, index, stats, overlay)
                     cache.set_index_universe(None if overlay else universe_digest(files, stats))
                 todo = [i for i, state in enumerate(states)
-                        if state.findings is None or self._index_changed(state, index)]
+                        if state.findings is None or self._index_changed(state, index, self.rules)]
                 self._read_missing(states, todo)
                 outcomes = self._run_pass(_phase_b, todo, "checking")
             else:
@@ -232,7 +232,7 @@ class Engine:
             state.findings = found
             state.cacheable = state.cacheable and uses_index is not None
             # The key only matters to the cache (it costs a walk over the index).
-            state.index_key = index.dependency_key(state.path) if uses_index and cache is not None else None
+            state.index_key = self._dependency_key(state, index) if uses_index and cache is not None else None
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
@@ -258,9 +258,13 @@ class Engine:
         state = _STATE["files"][i]
         state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = result
 
+    def _dependency_key(self, state: _FileState, index: Any) -> str:
+        """The key of the file's result: the digest of what its verdicts read."""
+        return _dependency_key(state, index, self.rules)
+
     @staticmethod
-    def _index_changed(state: _FileState, index: Any) -> bool:
-        return state.index_key is not None and state.index_key != index.dependency_key(state.path)
+    def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:
+        return state.index_key is not None and state.index_key != _dependency_key(state, index, rules)
 
     @staticmethod
     def _read_missing(states: Sequence[_FileState], todo: Sequence[int]) -> None:
@@ -371,6 +375,12 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
         if real not in checked and real in stats:
             facts_cache.put(real, stats[real], "", facts)
     facts_cache.save()
+
+
+def _dependency_key(state: _FileState, index: Any, rules: Sequence[Any]) -> str:
+    facts = index.file(state.path)
+    readers = [rule for rule in rules if rule.NEEDS_INDEX]
+    return index.dependency_key(state.path, lambda: [rule.read_project(facts) for rule in readers if facts])
 
 
 def _no_facts(i: int) -> PhaseA:

@@ -28,7 +28,7 @@ def doc_url(entry: Type) -> str:
 
 def rule_doc(rule: Type) -> str:
     """The Markdown page of one rule, generated from its class."""
-    body = inspect.cleandoc(rule.__doc__ or "")
+    body = _with_generated(inspect.cleandoc(rule.__doc__ or ""), rule)
     lines = [f"# {rule.CODE} {rule.NAME}", ""]
     fixable = getattr(rule, "FIX_APPLICABILITY", None)
     if fixable:
@@ -41,6 +41,17 @@ def rule_doc(rule: Type) -> str:
             lines.append(f"- `{option.name}` (default `{toml_value(option.default)}`): {option.doc}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _with_generated(body: str, rule: Type) -> str:
+    """`body` with the rule's generated text (`generated_docs()`, such as the
+    library list from the channel table) at the end of "What it does"."""
+    generated = getattr(rule, "generated_docs", lambda: "")()
+    if not generated:
+        return body
+    at = body.find("\n## ", body.find("## What it does") + 1)
+    at = len(body) if at < 0 else at
+    return body[:at].rstrip("\n") + "\n\n" + generated.strip("\n") + "\n" + body[at:]
 
 
 def section(entry: Type, title: str) -> str:
@@ -121,6 +132,19 @@ def with_config_reference(readme: str) -> str:
     if not pattern.search(readme):
         raise ValueError("README.md has no configuration reference markers")
     return pattern.sub(lambda _: config_reference(), readme, count=1)
+
+
+def with_channel_libraries(readme: str) -> str:
+    """`readme` with its channel library block (when it has one) generated anew."""
+    from dispatch_lint.channels.table_docs import LIBRARIES_BEGIN, LIBRARIES_END, readme_block
+
+    pattern = re.compile(re.escape(LIBRARIES_BEGIN) + r".*?" + re.escape(LIBRARIES_END), re.DOTALL)
+    return pattern.sub(lambda _: readme_block(), readme, count=1)
+
+
+def with_generated_readme(readme: str) -> str:
+    """`readme` with every generated block up to date."""
+    return with_channel_libraries(with_config_reference(readme))
 
 
 def _cell(text: str) -> str:

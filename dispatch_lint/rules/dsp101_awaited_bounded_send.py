@@ -2,42 +2,58 @@
 
 from __future__ import annotations
 
-import ast
-from typing import Any, Mapping
+from typing import Any
 
 import libcst as cst
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
+    AWAITED_SEND_TEXT,
     OVERLOADED_ERROR,
-    TRACKING_METADATA,
-    TRIGGER_WORDS,
+    AnchoredSend,
     Applicability,
-    ChannelSend,
     Invalid,
     Rule,
     Valid,
-    channel_map,
-    channel_screen,
+    Verdict,
+    anchored_send,
+    awaited_bounded_sends,
+    note_channel_reads,
+    send_table,
     try_send,
 )
 
 
 class AwaitedBoundedSend(Rule):
     """## What it does
-    Finds `await ch.put(x)` and `await tx.send(x)` on a **bounded** channel in
-    actor-inbox code: an asyncio queue with `maxsize > 0`, an anyio or trio
-    memory channel of any finite size (0 is a bounded rendezvous), a janus
-    `async_q`. The channel is followed from its construction (local variables,
-    `tx, rx = ...` unpacking, `self.x` attributes set in any method, class-level
-    and dataclass fields with a `default_factory`, module globals, janus views,
-    `tx.clone()`, comprehension-built containers). A send on a channel of
-    unknown origin is not reported.
+    Finds `await ch.put(x)` and `await tx.send(x)` on a **bounded** channel that
+    is an actor inbox. The channel is followed across the project, on the
+    semantic model, from where it was built to the send: local variables and
+    module globals (imported elsewhere too), `tx, rx = ...` unpacking,
+    attributes set in any method or the class body, dataclass and attrs fields
+    with a factory, constructor arguments kept as `self.x`, returns of
+    functions and methods, containers (`d[k] = ...`, `setdefault`, `.get`,
+    `.values()`, lists, comprehensions), janus views and `tx.clone()`. A
+    capacity is read from literals, arithmetic, constants and the values every
+    call site passes (`maxsize=size or 0`). A channel of unknown origin or a
+    capacity the code does not show is never reported. The finding says where
+    the channel was built ("built at svc/worker.py:9"), also as a related
+    location (`related` in JSON, `relatedLocations` in SARIF).
 
-    Actor-inbox code is decided by the `actor-inbox` setting: by default a
-    channel whose name contains `inbox`, `mailbox` or `dispatch`, a channel
-    built in a class named `*Actor`, or one whose construction carries the
-    comment `# dispatch-lint: actor-inbox`.
+    A channel is an actor inbox when:
+    - **by structure**, a class drains it in a loop (`while ...: await
+      self.q.get()`, `async for m in self.rx`) and this send reaches it through
+      a reference to an instance of that class (`actor.inbox.put(...)`,
+      `self.workers[k].mail.put(...)`, `consumer.source.put(...)`): the
+      producer stalls whenever the owner falls behind. A destination chosen
+      per message (a registry lookup, a loop over `.values()`) is head-of-line
+      blocking by construction, and the message says so. Not inboxes by
+      structure: an object sending into its own queue, and a local pipeline (a
+      queue a function builds and drains with tasks it starts);
+    - or the `actor-inbox` setting says so: by default a channel whose name
+      contains `inbox`, `mailbox` or `dispatch`, or built in a class named
+      `*Actor`;
+    - or its construction carries the comment `# dispatch-lint: actor-inbox`.
 
     ## Why is this bad?
     When the actor falls behind, its inbox fills and every producer that awaits
@@ -91,9 +107,9 @@ class AwaitedBoundedSend(Rule):
     CODE = "DSP101"
     NAME = "awaited-bounded-send"
     MESSAGE = "awaited send on a bounded actor inbox stalls its producer when the inbox is full"
-    TRIGGERS = TRIGGER_WORDS
+    TRIGGERS = (AWAITED_SEND_TEXT,)
     OPTIONS = (ACTOR_INBOX, OVERLOADED_ERROR)
-    METADATA_DEPENDENCIES = TRACKING_METADATA
+    NEEDS_INDEX = True
 
     VALID = [
         Valid("""
@@ -214,32 +230,40 @@ class AwaitedBoundedSend(Rule):
     ]
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        settings = options[ACTOR_INBOX.name]
-        return channel_screen(tree, text, path, lambda facts: facts.awaited_send_on_bounded_inbox(settings))
+    def generated_docs(cls) -> str:
+        return "The channels whose awaited send waits for room:\n\n" + send_table(awaited=True)
+
+    @classmethod
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        note_channel_reads(facts.index, facts.path)
+        return awaited_bounded_sends(facts.index, facts.path, settings)
 
     def visit_Module(self, node: cst.Module) -> None:
-        settings = self.options["actor-inbox"]
-        overloaded = self.options["overloaded-error"]
-        for send in channel_map(self, node, self.context.path, self.context.text).sends:
-            if send.awaited is None or not send.end.awaited or send.binding.capacity.unbounded:
-                continue
-            reason = send.binding.inbox_reason(settings)
-            if reason is None:
+        if self.context.index is None:
+            return
+        overloaded = self.options[OVERLOADED_ERROR.name]
+        for verdict in awaited_bounded_sends(self.context.index, self.context.path, self.options[ACTOR_INBOX.name]):
+            send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
+            if send is None or send.awaited is None:
                 continue
             rewrite = try_send(self, send, overloaded)
             fix = None
             if rewrite.edits:
-                fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_send}` (fails fast when full)",
+                fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (fails fast when full)",
                                     *rewrite.edits)
-            self.report(send.awaited, self._message(send, reason), fix=fix, no_fix_reason=rewrite.no_fix_reason)
+            self.report(send.awaited, self._message(send, verdict), fix=fix, no_fix_reason=rewrite.no_fix_reason,
+                        related=verdict.related)
 
     @staticmethod
-    def _message(send: ChannelSend, reason: str) -> str:
-        binding = send.binding
+    def _message(send: AnchoredSend, verdict: Verdict) -> str:
         return (
-            f"`await {send.receiver}.{send.end.send}(...)` waits while the bounded "
-            f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full; "
-            f"it is actor-inbox code ({reason}), so one slow consumer stalls every producer: "
-            f"use `{send.receiver}.{send.end.try_send}(...)` and fail fast with an overloaded error"
+            f"`await {send.receiver}.{send.end.send}(...)` waits while the {verdict.description} is full; "
+            f"it is actor-inbox code ({verdict.reason}), so one slow consumer stalls every producer"
         )

@@ -313,15 +313,13 @@ class AsyncNeverAwaits(Rule):
         ),
         Invalid(
             """
-            import asyncio
-
             async def _compute():
                 return 42
 
             def main():
-                asyncio.run(_compute())
+                _compute()
             """,
-            expected_message="called without `await` at case.py:8",
+            expected_message="called without `await` at case.py:6",
         ),
         Invalid(
             """
@@ -367,6 +365,12 @@ class AsyncNeverAwaits(Rule):
         options = facts.index.options if facts.index is not None else {}
         return may_report(facts, options.get(ALLOWED_DECORATORS.name, ()), options.get(TESTS_CHECKED.name, False))
 
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        options = facts.index.options
+        return list(dead_async_findings(facts.index, facts.path, options.get(ALLOWED_DECORATORS.name, ()),
+                                        options.get(TESTS_CHECKED.name, False)))
+
     def check_facts(self) -> None:
         """The index facts decide; the text places the finding and its fix."""
         index = self.context.index
@@ -398,7 +402,7 @@ class AsyncNeverAwaits(Rule):
             return None
         edits: List[Edit] = [self.delete_text(start, keyword)]
         own = self.context.index.file(self.context.path)
-        for site in verdict.sites:
+        for site in verdict.sites + verdict.also:
             path = site.runner_path or (self.context.path if own and site.real_path == own.path else None)
             if path is None:
                 return None

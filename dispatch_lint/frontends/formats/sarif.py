@@ -88,6 +88,18 @@ def _result(d: Diagnostic, index: Dict[str, int], base: Path) -> dict:
             }
         ],
     }
+    if d.related:
+        result["relatedLocations"] = [
+            {
+                "id": n,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(r.path, base),
+                    "region": {"startLine": r.line, "startColumn": r.column},
+                },
+                "message": {"text": r.message},
+            }
+            for n, r in enumerate(d.related)
+        ]
     if d.code in index:
         result["ruleIndex"] = index[d.code]
     if d.fix is not None:

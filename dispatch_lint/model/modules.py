@@ -1,27 +1,10 @@
-"""Per-file facts for the project index, extracted from the stdlib `ast` tree.
-
-One pass over a tree that phase A has already parsed. It records what the
-project-wide questions need and nothing more: async definitions, classes with
-their bases and methods, imports, direct `await f(...)` call sites (with the
-exact span of `await `), and every other reference to a name, sorted into
-*value* (passed, stored), *call* (called without await) and *spawn* (a call
-handed to `create_task`, `gather` and the like). Plain-name references are only
-kept for names the file imports or defines as async, so the facts stay small.
-"""
+"""Module names of paths, and whether a module is public API."""
 
 from __future__ import annotations
 
-import ast
 import os
 from functools import lru_cache
 from typing import Tuple
-
-from dispatch_lint.engine.facts_data import CALL, SPAWN, VALUE, AsyncDefFact, AwaitSite, ClassFact, FileFacts
-from dispatch_lint.engine.facts_finish import finish_facts
-from dispatch_lint.engine.facts_walk import FactsWalk
-
-__all__ = ["CALL", "SPAWN", "VALUE", "AsyncDefFact", "AwaitSite", "ClassFact", "FileFacts", "extract_facts",
-           "module_name"]
 
 
 @lru_cache(maxsize=4096)
@@ -66,12 +49,3 @@ def module_name(path: str, root: str) -> Tuple[str, bool]:
         n.startswith("_") and n != "__init__" or n in NON_API_PARTS or n.startswith("test_") for n in names
     )
     return ".".join(names), public
-
-
-def extract_facts(path: str, text: str, tree: ast.Module, root: str) -> FileFacts:
-    """The index facts of one file that `ast` parsed."""
-    real = real_path(path)
-    module, public = module_name(real, real_folder(root))
-    extractor = FactsWalk(text, module, os.path.basename(real) == "__init__.py")
-    extractor.walk(tree.body, None, "", None, False)
-    return finish_facts(extractor, real, public)

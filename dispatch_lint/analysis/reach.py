@@ -1,0 +1,121 @@
+"""Whether a use of a name reaches a definition, decided from the model.
+
+A plain name is looked up by scope, so a parameter, a loop variable or a
+nested function of the same name is a different thing; an attribute goes
+through the value of its receiver (`self`, an instance, a module). The answer
+is one of YES (every binding it may read is the definition or one of its
+alternatives), NO, MIXED (some bindings are, some are not) and MAYBE (the
+receiver is not known).
+"""
+
+from __future__ import annotations
+
+from typing import FrozenSet, List, Optional, Tuple
+
+from dispatch_lint.model.evaluate import binding_value
+from dispatch_lint.model.facts import ModuleFacts, Use
+from dispatch_lint.model.project import DefRef, Project
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Function, Instance, ModuleObject, Value
+
+YES, NO, MIXED, MAYBE = "yes", "no", "mixed", "maybe"
+SUPER_CALL = ("c", ("n", "super"), (), ())
+
+
+class Target:
+    """A definition and its alternatives: the defs binding its name in its scope."""
+
+    def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
+        self.project = project
+        self.file = file
+        self.number = number
+        self.definition = file.defs[number]
+        name, scope = self.definition.name, self.definition.scope
+        bindings = project.bindings_in(file, scope, name)
+        self.group: FrozenSet[int] = frozenset(b.value[1] for b in bindings if b.kind == "def")
+        self.others = [b for b in bindings if b.kind != "def"]  # imports, assignments of the same name
+        info = file.scopes[scope]
+        self.class_key = project.class_key(file, self.definition.method_of) if self.definition.method_of >= 0 else None
+        self.nested = info.kind not in ("module", "class")
+
+    def is_mine(self, value: Value) -> bool:
+        return isinstance(value, Function) and value.path == self.file.path and value.index in self.group
+
+    def reach(self, file: ModuleFacts, use: Use) -> str:
+        target = use.target
+        if target[0] == "n":
+            return self.reach_name(file, use.scope, target[1])
+        if target[0] == "dotted":
+            return YES if self.is_mine(self.project.resolve_dotted(target[1])) else NO
+        if target[2] != self.definition.name:
+            return NO
+        if target[1] == SUPER_CALL:
+            return self.reach_super(file, use.scope)
+        return self.reach_attribute(self.project.value(file, use.scope, target[1]))
+
+    def reach_name(self, file: ModuleFacts, scope: int, name: str) -> str:
+        _, bindings = self.project.lookup(file, scope, name)
+        if not bindings:
+            if file.star_imports:
+                value = self.project.value(file, scope, ("n", name))
+                return YES if self.is_mine(value) else NO
+            return NO
+        values = [binding_value(self.project, file, b) for b in bindings]
+        hits = sum(1 for v in values if self.is_mine(v))
+        return NO if not hits else YES if hits == len(values) else MIXED
+
+    def reach_attribute(self, receiver: Value) -> str:
+        project = self.project
+        if isinstance(receiver, ModuleObject):
+            return YES if self.is_mine(project.resolve_dotted(f"{receiver.name}.{self.definition.name}")) else NO
+        if self.class_key is None:
+            return NO
+        if isinstance(receiver, (Instance, ClassObject)):
+            return self.reach_class(receiver.cls)
+        return MAYBE if receiver is UNKNOWN else NO
+
+    def reach_class(self, key: str) -> str:
+        found, certain = self.project.method(key, self.definition.name)
+        if found is not None and self.is_mine(Function(found[0].path, found[1])):
+            return YES
+        if self.class_key in set(self.project.descendants(key)):
+            return YES  # dispatched to the override in a subclass
+        return NO if certain else MAYBE
+
+    def reach_super(self, file: ModuleFacts, scope: int) -> str:
+        key = enclosing_class(self.project, file, scope)
+        if key is None:
+            return MAYBE
+        for base in self.project.ancestors(key):
+            if not isinstance(base, ClassObject):
+                return MAYBE
+            found = self.project.own_method(base.cls, self.definition.name)
+            if found is not None:
+                return YES if self.is_mine(Function(found[0].path, found[1])) else NO
+        return NO
+
+    def uses(self) -> List[Tuple[ModuleFacts, Use, str]]:
+        """Every use in the project that may reach the definition, with how."""
+        found = []
+        for file, use in self.project.uses_named(self.definition.name):
+            if self.nested and file is not self.file:
+                continue
+            reached = self.reach(file, use)
+            if reached != NO:
+                found.append((file, use, reached))
+        return found
+
+
+def enclosing_class(project: Project, file: ModuleFacts, scope: int) -> Optional[str]:
+    """The class whose method (or a function inside it) holds `scope`."""
+    current = scope
+    while current >= 0:
+        parent = file.scopes[current].parent
+        if parent >= 0 and file.scopes[parent].kind == "class" and file.scopes[current].kind == "function":
+            number = next(i for i, c in enumerate(file.classes) if c.body == parent)
+            return project.class_key(file, number)
+        current = parent
+    return None
+
+
+def group_refs(target: Target) -> List[DefRef]:
+    return [(target.file, number) for number in sorted(target.group)]

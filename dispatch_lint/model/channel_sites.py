@@ -1,0 +1,295 @@
+"""The channel facts of one file, gathered in the model's own walk.
+
+`ChannelSites` is a mixin over the model's `Extractor`: while the walk goes, it
+notes, with the walk's scope ids and as symbolic expressions (`expr.Expr`):
+
+- every call that may build a channel (its last name part is a constructor of
+  the channel table), with its capacity arguments, the names it is bound to,
+  its class, and whether the `# dispatch-lint: actor-inbox` marker is on its
+  statement;
+- every call of a channel method (send, try-send, receive) on a receiver, with
+  whether it is awaited, inside an `async def`, inside a loop, and whether the
+  receiver is the method's own `self`;
+- `async for` loops (a receive end drained in a loop);
+- field factories (`field(default_factory=lambda: Queue(8))`);
+- in files that build a channel, the calls that pass arguments (a channel handed
+  to a constructor or function; the parameter's value joins them).
+
+Which call builds which channel, and what a receiver holds, is decided later,
+when the project is joined (channels/provenance.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
+from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
+from dispatch_lint.model.facts import Expr
+
+MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
+BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
+SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
+RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
+METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
+ASYNC_FOR = "__aiter__"
+MAX_ARGS = 6
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
+
+
+def capacity_expr(node: Optional[ast.AST], comps: Any = None, depth: int = 0) -> Expr:
+    """What `convert` gives, plus arithmetic and `x or y`, for reading capacities."""
+    if node is None or depth > 8:
+        return UNKNOWN_EXPR
+    kind = type(node)
+    if kind is ast.BinOp and type(node.op) in _OPERATORS:
+        return ("op", _OPERATORS[type(node.op)], capacity_expr(node.left, comps, depth + 1),
+                capacity_expr(node.right, comps, depth + 1))
+    if kind is ast.BoolOp and type(node.op) is ast.Or:
+        return ("or", tuple(capacity_expr(v, comps, depth + 1) for v in node.values[:4]))
+    if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
+        inner = capacity_expr(node.operand, comps, depth + 1)
+        return ("op", "-", ("k", 0), inner) if type(node.op) is ast.USub else inner
+    return convert(node, comps)
+
+
+def channel_holder(receiver: ast.AST) -> ast.AST:
+    """The attribute a channel end is kept in: `self.pair` for `self.pair[0]`,
+    `self.q` for the janus view `self.q.async_q`."""
+    while True:
+        if type(receiver) is ast.Subscript and type(receiver.slice) is ast.Constant:
+            receiver = receiver.value
+        elif type(receiver) is ast.Attribute and receiver.attr in VIEW_NAMES:
+            receiver = receiver.value
+        else:
+            return receiver
+
+
+def _word(func: ast.AST) -> str:
+    if type(func) is ast.Subscript:  # create_memory_object_stream[T](n)
+        func = func.value
+    if type(func) is ast.Name:
+        return func.id
+    if type(func) is ast.Attribute:
+        return func.attr
+    return ""
+
+
+def _target_names(target: ast.AST) -> List[str]:
+    if type(target) is ast.Name:
+        return [target.id]
+    if type(target) is ast.Attribute:  # as written: `self.inbox`
+        inner = _target_names(target.value) if type(target.value) in (ast.Name, ast.Attribute) else []
+        return [f"{inner[0]}.{target.attr}" if inner else target.attr]
+    if type(target) in (ast.Tuple, ast.List):
+        return [n for element in target.elts for n in _target_names(element)]
+    if type(target) is ast.Subscript:  # `self.inboxes[key] = Queue()`: one of `self.inboxes`
+        return _target_names(target.value)
+    return []
+
+
+class ChannelSites:
+    """Mixin over `model.extract.Extractor` (see the module docstring)."""
+
+    def __init__(self, text: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(text, *args, **kwargs)  # type: ignore[call-arg]
+        self.channel_text = any(word in text for word in BUILD_WORDS)
+        self.marked_text = MARKER.search(text) is not None
+        self.text_lines: Optional[List[str]] = None
+        self.builds: List[Build] = []
+        self.method_calls: List[MethodCall] = []
+        self.factories: List[Factory] = []
+        self.passings: List[Passing] = []
+        self.loops: Dict[int, int] = {}  # scope -> loop bodies open in it
+        self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
+        self.statement: List[ast.stmt] = []
+        self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
+        super().visit_ImportFrom(node)  # type: ignore[misc]
+
+    # -- statements that name what they build, loops --------------------------------
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if type(node.value) in (ast.Name, ast.Attribute) and self._builds(node.value):
+            self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
+        self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
+        self.statement.append(node)
+        super().visit_Assign(node)  # type: ignore[misc]
+        self.statement.pop()
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._naming(node.value, _target_names(node.target))
+        self.statement.append(node)
+        super().visit_AnnAssign(node)  # type: ignore[misc]
+        self.statement.pop()
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.statement.append(node)
+        self.generic_visit(node)  # type: ignore[attr-defined]
+        self.statement.pop()
+
+    def _naming(self, value: ast.AST, names: List[str]) -> None:
+        if not names:
+            return
+        inner = [value]
+        if type(value) in (ast.Tuple, ast.List):  # `a, b = Queue(1), Queue(2)`
+            targets = names if len(names) == len(value.elts) else []
+            for element, name in zip(value.elts, targets):
+                self.bound_to[id(element)] = (name,)
+            return
+        while inner:
+            node = inner.pop()
+            self.bound_to[id(node)] = tuple(names)
+            if type(node) is ast.Call:  # a factory: field(default_factory=lambda: Queue())
+                inner.extend(k.value for k in node.keywords if k.arg in FACTORY_KEYWORD_NAMES)
+            elif type(node) is ast.Lambda:
+                inner.append(node.body)
+            elif type(node) in (ast.ListComp, ast.SetComp, ast.GeneratorExp):
+                inner.append(node.elt)
+            elif type(node) is ast.DictComp:
+                inner.append(node.value)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._in_loop(super().visit_While, node)  # type: ignore[misc]
+
+    def visit_For(self, node: Any) -> None:
+        if type(node) is ast.AsyncFor:
+            self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=True)
+        self._in_loop(super().visit_For, node)  # type: ignore[misc]
+
+    visit_AsyncFor = visit_For
+
+    def _in_loop(self, visit: Any, node: ast.AST) -> None:
+        scope = self.frame.scope  # type: ignore[attr-defined]
+        self.loops[scope] = self.loops.get(scope, 0) + 1
+        try:
+            visit(node)
+        finally:
+            self.loops[scope] -= 1
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        awaited = self.context.get(id(node)) == 1  # type: ignore[attr-defined]  # facts.AWAIT
+        if self._builds(func):
+            self._build(node)
+        elif type(func) is ast.Attribute and func.attr in METHOD_WORDS:
+            self._method_call(func.value, func.attr, node, awaited, self._looping(), node)
+        if self.channel_text and (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
+            self._passing(node)
+        if any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
+            self._factory_call(node)
+        super().visit_Call(node)  # type: ignore[misc]
+
+    def _builds(self, func: ast.AST) -> bool:
+        """Whether calling `func` may build a channel (by the name it is called by)."""
+        word = _word(func)
+        return word in BUILD_WORDS or word in self.build_aliases
+
+    def _looping(self) -> bool:
+        return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
+
+    def _build(self, node: ast.Call) -> None:
+        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,  # type: ignore[attr-defined]
+                                              node.keywords))
+
+    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
+        positions = self.positions  # type: ignore[attr-defined]
+        end_line = node.end_lineno or node.lineno
+        return Build(
+            scope=scope, expr=expr, line=node.lineno, column=positions.column(node.lineno, node.col_offset),
+            end_line=end_line, end_column=positions.column(end_line, node.end_col_offset or 0),
+            args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
+            keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
+            starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
+            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),  # type: ignore[attr-defined]
+        )
+
+    def _marked(self, node: ast.AST) -> bool:
+        if not self.marked_text:
+            return False
+        if self.text_lines is None:
+            self.text_lines = self.positions.text.splitlines()  # type: ignore[attr-defined]
+        statement = self.statement[-1] if self.statement else node
+        first, last = statement.lineno, max(statement.end_lineno or 0, node.end_lineno or node.lineno)
+        return any(MARKER.search(self.text_lines[n - 1]) for n in range(first, min(last, len(self.text_lines)) + 1))
+
+    def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
+                     call: Optional[ast.Call] = None) -> None:
+        frame = self.frame  # type: ignore[attr-defined]
+        held = channel_holder(receiver)
+        own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
+               and type(held.value) is ast.Name and held.value.id == frame.first_param)
+        self.method_calls.append(MethodCall(
+            scope=frame.scope, receiver=convert(receiver, self.comps), method=method,  # type: ignore[attr-defined]
+            awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
+            line=node.lineno, column=self.positions.column(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            keywords=tuple((k.arg, convert(k.value)) for k in call.keywords if k.arg) if call else (),
+            positional=tuple(convert(a) for a in call.args[:MAX_ARGS]) if call else (),
+        ))
+
+    def _in_async(self) -> bool:
+        """Whether the nearest enclosing function (lambdas count) is an `async def`."""
+        for frame in reversed(self.frames):  # type: ignore[attr-defined]
+            kind = self.scopes[frame.scope].kind  # type: ignore[attr-defined]
+            if kind == "comprehension":
+                continue
+            if kind == "lambda":
+                return False
+            if kind == "function":
+                return type(self.defs[frame.definition][0]) is ast.AsyncFunctionDef  # type: ignore[attr-defined]
+            return False
+        return False
+
+    def _passing(self, node: ast.Call) -> None:
+        self.passings.append(Passing(
+            scope=self.frame.scope, func=convert(node.func),  # type: ignore[attr-defined]
+            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
+            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords  # type: ignore[attr-defined]
+                           if k.arg),
+        ))
+
+    def _factory_call(self, node: ast.Call) -> None:
+        """`field(default_factory=F)`: remember what calling F builds, once the
+        lambda's scope exists (after the walk enters it), in `finish_channels`."""
+        for keyword in node.keywords:
+            if keyword.arg in FACTORY_KEYWORD_NAMES:
+                factory = keyword.value
+                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))  # type: ignore[attr-defined]
+
+    @property
+    def _pending_factories(self) -> List[Tuple[int, Expr, ast.AST]]:
+        pending = self.__dict__.get("_pending")
+        if pending is None:
+            pending = self.__dict__["_pending"] = []
+        return pending
+
+    def channel_facts(self) -> ChannelFacts:
+        """The facts noted, once the walk is over."""
+        lambdas = {}
+        for number, scope in enumerate(self.scopes):  # type: ignore[attr-defined]
+            if scope.kind == "lambda":
+                lambdas.setdefault(scope.line, number)
+        for scope, expr, factory in self._pending_factories:
+            if type(factory) is ast.Lambda and not factory.args.args:
+                built_scope = lambdas.get(factory.lineno, -1)
+                self.factories.append(Factory(scope, expr, convert(factory.body), built_scope))
+            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and self._builds(factory):
+                built = ("c", convert(factory), (), ())
+                self.factories.append(Factory(scope, expr, built, scope))
+                self.builds.append(self._build_record(factory, scope, built, ()))
+        return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
+                            tuple(self.passings))
+
+
+
+def channel_walker(extractor: type) -> type:
+    """The model's walker class with the channel facts noted as it goes."""
+    return type("ChannelWalk", (ChannelSites, extractor), {})

@@ -1,0 +1,36 @@
+"""Character columns from the byte offsets `ast` gives."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+# The tokenizer's line breaks only (not str.splitlines' \f, \v...).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Positions:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        self.lines: Optional[List[str]] = None  # split only when a column needs a line's text
+
+    def line_text(self, line: int) -> str:
+        if self.lines is None:
+            self.lines = self.text.split("\n") if "\r" not in self.text else _LINE_BREAK.split(self.text)
+        return self.lines[line - 1] if line <= len(self.lines) else ""
+
+    def column(self, line: int, byte_col: int) -> int:
+        """The 1-based character column of a byte offset on `line`."""
+        if self.ascii:
+            return byte_col + 1
+        text = self.line_text(line)
+        if text.isascii():
+            return byte_col + 1
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+
+    def after_keyword(self, line: int, column: int, keyword: str) -> int:
+        """The column after `keyword` at `column` and the blanks that follow it."""
+        text = self.line_text(line)
+        after = column - 1 + len(keyword)
+        return len(text) - len(text[after:].lstrip(" \t")) + 1

@@ -1,0 +1,377 @@
+"""The project: every file's model facts joined, and the lookups over them.
+
+Names resolve by Python's scope rules (`lookup`), imports through the
+project's modules and their re-exports (`resolve_dotted`), expressions to
+abstract values (`value`, in `evaluate`), classes through their
+project-resolved bases (`ancestors`, `descendants`, `method`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from dispatch_lint.model import evaluate
+from dispatch_lint.model.facts import Binding, ClassInfo, Definition, Expr, ModuleFacts, Use
+from dispatch_lint.model.values import (
+    UNKNOWN,
+    ClassObject,
+    External,
+    Function,
+    ModuleObject,
+    Value,
+    join_all,
+)
+
+# Bindings that say nothing about what a name is (`d[k] = v` adds to `d`).
+NOT_A_BINDING = frozenset({"item"})
+ClassRef = Tuple[ModuleFacts, int]
+DefRef = Tuple[ModuleFacts, int]
+# hook(project, callee value, call expression, file, scope) -> a value, or None
+CallHook = Callable[["Project", Value, Expr, ModuleFacts, int], Optional[Value]]
+
+
+class Hidden:
+    """Python files the project model could not read: gitignored folders,
+    folders that could not be listed, other projects in the same run. Only
+    their text is searched, for the names a fix would rename."""
+
+    def __init__(self, paths: Sequence[str] = (), unlisted: Sequence[str] = ()) -> None:
+        self.paths = list(paths)
+        self.unlisted = list(unlisted)  # folders that could not be listed
+        self.texts: Optional[Dict[str, str]] = None
+
+    def mention(self, name: str) -> Optional[str]:
+        """A hidden file (or unlisted folder) that may mention `name`."""
+        if self.unlisted:
+            return self.unlisted[0]
+        if self.texts is None:
+            self.texts = {}
+            for path in self.paths:
+                try:
+                    with open(path, "rb") as handle:
+                        self.texts[path] = handle.read().decode("utf-8", "replace")
+                except OSError:
+                    self.texts[path] = name  # unreadable: it may mention anything
+        return next((path for path, text in self.texts.items() if name in text), None)
+
+
+class Project:
+    def __init__(self, root: str, files: Sequence[ModuleFacts], runner_paths: Mapping[str, str],
+                 options: Optional[Mapping[str, object]] = None, hidden: Optional[Hidden] = None) -> None:
+        self.root = root
+        self.options = dict(options or {})
+        self.hidden = hidden or Hidden()
+        self.runner_paths = dict(runner_paths)  # real path -> the run's spelling
+        self.files: Dict[str, ModuleFacts] = {}
+        self.modules: Dict[str, ModuleFacts] = {}
+        self.stubs: Dict[str, ModuleFacts] = {}  # module -> its `.pyi`
+        self.classes: Dict[str, ClassRef] = {}
+        self.uses_by_name: Dict[str, List[Tuple[ModuleFacts, Use]]] = {}
+        self.defs_by_name: Dict[str, List[DefRef]] = {}
+        self.call_hooks: List[CallHook] = []
+        # imported name -> (file, local name) where it is imported under another name
+        self.aliases: Dict[str, List[Tuple[ModuleFacts, str]]] = {}
+        self.imports_by_name: Dict[str, List[Tuple[ModuleFacts, Binding]]] = {}
+        self._tables: Dict[str, Dict[Tuple[int, str], List[Binding]]] = {}
+        self._subclasses: Optional[Dict[str, List[str]]] = None
+        self._values: Dict[Any, Any] = {}
+        self._digests: Dict[str, str] = {}
+        self._sync_methods: Optional[frozenset] = None
+        self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
+        for file in sorted(files, key=lambda f: f.path):
+            self.add(file)
+        self.mocks = sorted((f.path, name) for f in self.files.values() for name in f.async_mocked)
+
+    def add(self, file: ModuleFacts) -> None:
+        file.index = self
+        self.files[file.path] = file
+        if file.module:
+            (self.stubs if file.stub_file else self.modules).setdefault(file.module, file)
+        if file.stub_file:
+            return
+        for number, cls in enumerate(file.classes):
+            self.classes.setdefault(self.class_key(file, number), (file, number))
+        for number, definition in enumerate(file.defs):
+            self.defs_by_name.setdefault(definition.name, []).append((file, number))
+        for binding in file.bindings:
+            if binding.kind == "import":
+                last = binding.value[1].rpartition(".")[2]
+                self.imports_by_name.setdefault(last, []).append((file, binding))
+                if last != binding.name:
+                    self.aliases.setdefault(last, []).append((file, binding.name))
+        for use in file.uses:
+            target = use.target
+            name = target[1] if target[0] in ("n", "dotted") else target[2]
+            if target[0] == "dotted":
+                name = name.rpartition(".")[2]
+            self.uses_by_name.setdefault(name, []).append((file, use))
+
+    def uses_named(self, name: str) -> List[Tuple[ModuleFacts, Use]]:
+        """Uses of `name`, and of the names it is imported as."""
+        if self.reads is not None:
+            self.reads.add(("uses", name))
+        found = list(self.uses_by_name.get(name, ()))
+        for file, alias in self.aliases.get(name, ()):
+            found += [(f, u) for f, u in self.uses_by_name.get(alias, ()) if f is file and u.target[0] == "n"]
+        return found
+
+    def imports_named(self, name: str) -> List[Tuple[ModuleFacts, Binding]]:
+        """Import bindings whose imported name ends in `name`."""
+        if self.reads is not None:
+            self.reads.add(("imports", name))
+        return self.imports_by_name.get(name, [])
+
+    def defs_named(self, name: str) -> List[DefRef]:
+        if self.reads is not None:
+            self.reads.add(("defs", name))
+        return self.defs_by_name.get(name, [])
+
+    def sync_method_names(self) -> frozenset:
+        """Names of the project's synchronous methods."""
+        if self.reads is not None:
+            self.reads.add(("sync-methods",))
+        if self._sync_methods is None:
+            self._sync_methods = frozenset(d.name for f in self.files.values() for d in f.defs
+                                           if d.method_of >= 0 and not d.is_async)
+        return self._sync_methods
+
+    def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
+        """Where the tests replace `name` (or its class) with an AsyncMock."""
+        if self.reads is not None:
+            self.reads.add(("mocks",))
+        wanted = {name, f"class:{class_name}"} if class_name else {name}
+        return next((path for path, mocked in self.mocks if mocked in wanted), None)
+
+    # -- the cache key of a file's result ------------------------------------------------
+
+    def dependency_key(self, path: str, read: Callable[[], object]) -> str:
+        """A digest of every fact that `read()` (the verdicts on the file) reads:
+        the facts of each file it looks into, every use or definition of each
+        name it asks about, the run's spelling of those files, and the hidden
+        files' mentions."""
+        saved, self._values, self.reads = self._values, {}, set()
+        try:
+            read()
+            reads = self.reads
+        finally:
+            self._values, self.reads = saved, None
+        digest = hashlib.blake2b(digest_size=16)
+        own = self.file(path)
+        digest.update(repr(own).encode() if own is not None else b"-")
+        for item in sorted(reads, key=repr):
+            digest.update(repr(item).encode())
+            digest.update(self._read_digest(item).encode())
+        return digest.hexdigest()
+
+    def _read_digest(self, item: Any) -> str:
+        if isinstance(item, str):
+            return f"{self.file_digest(item)}|{self.runner_paths.get(item)}"
+        if item[0] == "uses":
+            entries = [(f.path, u, self.runner_paths.get(f.path)) for f, u in self.uses_named(item[1])]
+            return repr((entries, self.hidden.mention(item[1])))
+        if item[0] == "imports":
+            return repr([(f.path, b, self.table(f).get((b.scope, b.name))) for f, b in self.imports_named(item[1])])
+        if item[0] == "defs":
+            return repr([(f.path, f.defs[n]) for f, n in self.defs_by_name.get(item[1], ())])
+        if item[0] == "sync-methods":
+            return repr(sorted(self.sync_method_names()))
+        if item[0] == "subclasses":
+            return repr(sorted((k, self.class_info(k)) for k in self.classes))
+        return repr(self.mocks)
+
+    def file_digest(self, path: str) -> str:
+        found = self._digests.get(path)
+        if found is None:
+            file = self.files.get(path)
+            found = self._digests[path] = hashlib.blake2b(repr(file).encode(), digest_size=16).hexdigest()
+        return found
+
+    def add_call_hook(self, hook: CallHook) -> None:
+        """Ask `hook` first when a call is evaluated (channel constructors...)."""
+        self.call_hooks.append(hook)
+        self._values.clear()
+
+    # -- files -----------------------------------------------------------------------
+
+    def file(self, path: str) -> Optional[ModuleFacts]:
+        return self.files.get(os.path.realpath(path))
+
+    def runner_path(self, real: str) -> Optional[str]:
+        return self.runner_paths.get(real)
+
+    def display(self, real: str) -> str:
+        """A path for messages: relative to the project root, whoever asks."""
+        try:
+            relative = os.path.relpath(real, self.root)
+        except ValueError:  # another drive
+            return real
+        return real if relative.startswith("..") else relative.replace(os.sep, "/")
+
+    def all_files(self) -> List[ModuleFacts]:
+        return [self.files[path] for path in sorted(self.files)]
+
+    # -- scopes ------------------------------------------------------------------------
+
+    def table(self, file: ModuleFacts) -> Dict[Tuple[int, str], List[Binding]]:
+        """(scope, name) -> the bindings of the name in that scope."""
+        if self.reads is not None:
+            self.reads.add(file.path)
+        found = self._tables.get(file.path)
+        if found is None:
+            found = self._tables[file.path] = {}
+            for binding in file.bindings:
+                found.setdefault((binding.scope, binding.name), []).append(binding)
+        return found
+
+    def bindings_in(self, file: ModuleFacts, scope: int, name: str) -> List[Binding]:
+        return [b for b in self.table(file).get((scope, name), ()) if b.kind not in NOT_A_BINDING]
+
+    def lookup(self, file: ModuleFacts, scope: int, name: str) -> Tuple[int, List[Binding]]:
+        """(the scope, its bindings) a load of `name` in `scope` reads, by
+        Python's rules: the scope itself, enclosing functions (class bodies
+        are skipped from inside), the module. (-1, []) for a builtin or an
+        unbound name."""
+        current, first = scope, True
+        while current >= 0:
+            info = file.scopes[current]
+            if first or info.kind != "class":
+                found = self.bindings_in(file, current, name)
+                if found:
+                    return current, found
+            first = False
+            current = info.parent
+        return -1, []
+
+    def module_bindings(self, file: ModuleFacts, name: str) -> List[Binding]:
+        return self.bindings_in(file, 0, name)
+
+    # -- imports and qualified names ---------------------------------------------------
+
+    def resolve_dotted(self, dotted: str, depth: int = 0) -> Value:
+        """What a qualified name is: a project module, or the value its module
+        binds it to (re-exports followed), or `External` outside the project."""
+        if dotted in self.modules:
+            return ModuleObject(dotted)
+        module, _, name = dotted.rpartition(".")
+        if depth > 12 or not module:
+            return External(dotted) if dotted not in self.modules else ModuleObject(dotted)
+        holder = self.modules.get(module)
+        if holder is None:
+            outer = self.resolve_dotted(module, depth + 1)
+            if isinstance(outer, External):
+                return External(dotted)
+            return evaluate.attribute(self, outer, name) if not isinstance(outer, ModuleObject) else UNKNOWN
+        bindings = self.module_bindings(holder, name)
+        if not bindings:
+            for star in holder.star_imports:
+                found = self.resolve_dotted(f"{star}.{name}", depth + 1)
+                if found is not UNKNOWN and not (isinstance(found, External) and star in self.modules):
+                    return found
+            return UNKNOWN
+        return join_all(evaluate.binding_value(self, holder, b, depth + 1) for b in bindings)
+
+    # -- classes -------------------------------------------------------------------------
+
+    @staticmethod
+    def class_key(file: ModuleFacts, number: int) -> str:
+        qualname = file.classes[number].qualname
+        return f"{file.module}.{qualname}" if file.module else f"{file.path}:{qualname}"
+
+    def class_info(self, key: str) -> Optional[ClassInfo]:
+        found = self.classes.get(key)
+        if found is not None and self.reads is not None:
+            self.reads.add(found[0].path)
+        return found[0].classes[found[1]] if found else None
+
+    def bases(self, key: str) -> List[Value]:
+        """The class's bases as values: `ClassObject` in the project, `External`
+        outside it, `UNKNOWN` where the code does not show."""
+        found = self.classes.get(key)
+        if found is None:
+            return []
+        if self.reads is not None:
+            self.reads.add(found[0].path)
+        file, number = found
+        info = file.classes[number]
+        return [evaluate.value(self, file, info.scope, base) for base in info.bases]
+
+    def ancestors(self, key: str) -> Iterator[Value]:
+        """Every base, nearest first (breadth first), each once."""
+        seen = {key}
+        queue = [key]
+        while queue:
+            for base in self.bases(queue.pop(0)):
+                if isinstance(base, ClassObject):
+                    if base.cls in seen:
+                        continue
+                    seen.add(base.cls)
+                    queue.append(base.cls)
+                yield base
+
+    def subclasses(self) -> Dict[str, List[str]]:
+        if self.reads is not None:
+            self.reads.add(("subclasses",))
+        if self._subclasses is None:
+            self._subclasses = {}
+            for key in sorted(self.classes):
+                for base in self.bases(key):
+                    if isinstance(base, ClassObject):
+                        self._subclasses.setdefault(base.cls, []).append(key)
+        return self._subclasses
+
+    def descendants(self, key: str) -> Iterator[str]:
+        seen = {key}
+        queue = list(self.subclasses().get(key, ()))
+        while queue:
+            current = queue.pop(0)
+            if current not in seen:
+                seen.add(current)
+                yield current
+                queue.extend(self.subclasses().get(current, ()))
+
+    def own_method(self, key: str, name: str) -> Optional[DefRef]:
+        """The method `name` that class `key` itself defines (the last one)."""
+        found = self.classes.get(key)
+        if found is None:
+            return None
+        file, number = found
+        scope = file.classes[number].body
+        bindings = self.bindings_in(file, scope, name)
+        for binding in reversed(bindings):
+            if binding.kind == "def":
+                return file, binding.value[1]
+        return None
+
+    def method(self, key: str, name: str) -> Tuple[Optional[DefRef], bool]:
+        """(the method `name` instances of `key` get, whether the lookup is
+        certain): uncertain when a base outside the project or unknown comes first."""
+        own = self.own_method(key, name)
+        if own is not None or key not in self.classes:
+            return own, key in self.classes
+        for base in self.ancestors(key):
+            if not isinstance(base, ClassObject):
+                return None, False
+            found = self.own_method(base.cls, name)
+            if found is not None:
+                return found, True
+        return None, True
+
+    def definition(self, ref: DefRef) -> Definition:
+        return ref[0].defs[ref[1]]
+
+    def qualified(self, file: ModuleFacts, number: int) -> str:
+        qualname = file.defs[number].qualname
+        return f"{file.module}.{qualname}" if file.module else qualname
+
+    def function(self, file: ModuleFacts, number: int) -> Function:
+        return Function(file.path, number)
+
+    def def_of(self, value: Value) -> Optional[DefRef]:
+        if isinstance(value, Function) and value.path in self.files:
+            return self.files[value.path], value.index
+        return None
+
+    def value(self, file: ModuleFacts, scope: int, expr: Expr) -> Value:
+        return evaluate.value(self, file, scope, expr)

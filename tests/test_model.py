@@ -1,0 +1,220 @@
+"""The semantic model: scopes and bindings, imports, values of expressions,
+classes, the project built over the whole root, and the result cache key."""
+
+import ast
+import os
+import pickle
+import textwrap
+
+from dispatch_lint import registry
+from dispatch_lint.engine.index import ProjectIndex, extract_facts
+from dispatch_lint.model.facts import AWAIT, CALL, DYNAMIC, GENEXP, PATCH, SPAWN, VALUE
+from dispatch_lint.model.project import Project
+from dispatch_lint.model.values import UNKNOWN, Container, ExternalInstance, Instance, ModuleObject
+
+
+def model(tmp_path, files):
+    facts = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        source = textwrap.dedent(text)
+        path.write_text(source, encoding="utf-8")
+        facts.append(extract_facts(str(path), source, ast.parse(source), str(tmp_path)))
+    return Project(str(tmp_path), facts, {})
+
+
+def scope_of(facts, qualname):
+    return next(i for i, s in enumerate(facts.scopes) if s.qualname == qualname)
+
+
+def test_bindings_land_in_the_scope_python_binds_them_in(tmp_path):
+    project = model(tmp_path, {"m.py": """
+        import a.b as c
+        from .x import f as g
+        counter = 0
+
+        def setup():
+            global counter
+            counter = 1
+            total = [y for y in range(3)]
+
+        class K:
+            attr = 1
+            def m(self, p: int):
+                return attr
+    """})
+    [facts] = project.files.values()
+    module = {(b.name, b.kind) for b in facts.bindings if b.scope == 0}
+    assert {("c", "import"), ("g", "import"), ("counter", "assign"), ("setup", "def"), ("K", "class")} <= module
+    assert ("counter", "assign") in {(b.name, b.kind) for b in facts.bindings if b.scope == 0 and b.line == 8}
+    comp = next(i for i, s in enumerate(facts.scopes) if s.kind == "comprehension")
+    assert [b.name for b in facts.bindings if b.scope == comp] == ["y"]
+    method = scope_of(facts, "K.m")
+    # a method does not see its class's names: `attr` is unbound (a builtin or nothing)
+    assert project.lookup(facts, method, "attr") == (-1, [])
+    assert project.lookup(facts, method, "p")[1][0].kind == "param"
+    assert [b.value for b in facts.bindings if b.name == "c"] == [("imp", "a.b")]
+
+
+def test_uses_record_how_a_name_is_used(tmp_path):
+    project = model(tmp_path, {"m.py": """
+        import asyncio, sys
+        from pkg import job, other, _h
+
+        async def wire(loop, router):
+            router.add(job)
+            other()
+            task = asyncio.create_task(_h())
+            await _h()
+            values = (await _h() for _ in range(2))
+            getattr(sys.modules[__name__], "_h")
+            sys._h = None
+    """})
+    [facts] = project.files.values()
+    how = {}
+    for use in facts.uses:
+        how[use.target[1] if use.target[0] == "n" else use.target[2]] = how.get(
+            use.target[1] if use.target[0] == "n" else use.target[2], 0) | use.how
+    assert how["job"] & VALUE and how["other"] == CALL
+    assert how["_h"] & SPAWN and how["_h"] & AWAIT and how["_h"] & GENEXP
+    assert how["_h"] & DYNAMIC and how["_h"] & PATCH
+
+
+def test_await_spans_cover_exactly_the_await_keyword_in_characters(tmp_path):
+    project = model(tmp_path, {"m.py": """
+        async def run(conn):
+            é = "ü"; await  conn.send(é)
+    """})
+    [facts] = project.files.values()
+    [use] = [u for u in facts.uses if u.how & AWAIT]
+    line = '    é = "ü"; await  conn.send(é)'
+    assert line[use.column - 1:use.end_column - 1] == "await  "
+
+
+def test_values_flow_through_self_attributes_containers_and_returns(tmp_path):
+    project = model(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/actors.py": """
+            import asyncio
+
+            class Actor:
+                def __init__(self):
+                    self.inbox = asyncio.Queue(10)
+
+            def make() -> "Actor":
+                return Actor()
+        """,
+        "pkg/gateway.py": """
+            from pkg.actors import Actor, make
+            from pkg import actors
+
+            class Gateway:
+                def __init__(self):
+                    self.actors = {}
+                    self.pool = [make() for _ in range(3)]
+
+                def add(self, key):
+                    self.actors.setdefault(key, actors.Actor())
+
+                async def route(self, key, message, other):
+                    first = self.actors.get(key)
+                    for actor in self.actors.values():
+                        pass
+                    for worker in self.pool:
+                        pass
+                    await self.actors[key].inbox.put(message)
+        """,
+    })
+    gateway = project.file(str(tmp_path / "pkg" / "gateway.py"))
+    route = scope_of(gateway, "Gateway.route")
+    value = lambda expr: project.value(gateway, route, expr)  # noqa: E731
+    actor = Instance("pkg.actors.Actor")
+    assert value(("n", "first")) == value(("n", "actor")) == value(("n", "worker")) == actor
+    assert value(("a", ("n", "self"), "actors")) == Container(actor)
+    assert value(("a", ("s", ("a", ("n", "self"), "actors"), ("?",)), "inbox")) == ExternalInstance("asyncio.Queue")
+    assert value(("n", "other")) is UNKNOWN  # an unannotated parameter: not guessed
+    assert value(("n", "actors")) == ModuleObject("pkg.actors")
+
+
+def test_two_different_values_join_to_unknown(tmp_path):
+    project = model(tmp_path, {"m.py": """
+        class A: pass
+        class B: pass
+
+        def pick(flag):
+            x = A()
+            if flag:
+                x = B()
+            return x
+    """})
+    [facts] = project.files.values()
+    assert project.value(facts, scope_of(facts, "pick"), ("n", "x")) is UNKNOWN
+
+
+def test_bases_resolve_through_imports_and_re_exports(tmp_path):
+    project = model(tmp_path, {
+        "pkg/__init__.py": "from pkg.base import Handler\n",
+        "pkg/base.py": "class Handler:\n    def get(self):\n        pass\n",
+        "pkg/views.py": "import pkg\n\nclass Route(pkg.Handler):\n    async def post(self):\n        pass\n",
+    })
+    [base] = project.bases("pkg.views.Route")
+    assert base.cls == "pkg.base.Handler"
+    assert list(project.descendants("pkg.base.Handler")) == ["pkg.views.Route"]
+    found, certain = project.method("pkg.views.Route", "get")
+    assert certain and found[0].defs[found[1]].qualname == "Handler.get"
+
+
+def test_facts_pickle_without_their_project(tmp_path):
+    project = model(tmp_path, {"m.py": "async def f():\n    pass\n"})
+    [facts] = project.files.values()
+    assert pickle.loads(pickle.dumps(facts)).index is None
+
+
+def settings(root):
+    return registry.settings_for([str(root)], {"select": ["DSP201"], "cache": False})
+
+
+def layout(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\nexclude = ['app/excluded.py']\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "core.py").write_text("async def _work():\n    return 1\n")
+    (tmp_path / "app" / "use.py").write_text("from app.core import _work\n\nasync def go():\n    await _work()\n")
+    (tmp_path / "app" / "other.py").write_text("def unrelated():\n    return 2\n")
+    (tmp_path / "app" / "excluded.py").write_text("def plain():\n    return 2\n")
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "ignored").mkdir()
+    (tmp_path / "ignored" / "x.py").write_text("from app.core import _work\nprint(_work)\n")
+
+
+def test_the_project_covers_the_root_reads_excluded_files_and_hides_gitignored_ones(tmp_path, monkeypatch):
+    layout(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    core = os.path.join("app", "core.py")
+    text = (tmp_path / core).read_text()
+    facts = {core: extract_facts(core, text, ast.parse(text), str(tmp_path))}
+    project = ProjectIndex.for_project(settings(tmp_path), facts, None, 1)
+    assert set(project.files) == {os.path.realpath(tmp_path / "app" / n)
+                                  for n in ("__init__.py", "core.py", "use.py", "other.py", "excluded.py")}
+    assert project.runner_path(os.path.realpath(core)) == core
+    assert project.file(str(tmp_path / core)) is project.file(core)
+    assert project.hidden.mention("_work") == str(tmp_path / "ignored" / "x.py")
+    assert project.hidden.mention("nothing_like_it") is None
+
+
+def test_the_cache_key_follows_what_the_verdict_read(tmp_path):
+    from dispatch_lint.rules.dsp201_async_never_awaits import AsyncNeverAwaits
+
+    layout(tmp_path)
+    core = str(tmp_path / "app" / "core.py")
+
+    def key():
+        project = ProjectIndex.for_project(settings(tmp_path), {}, None, 1)
+        return project.dependency_key(core, lambda: AsyncNeverAwaits.read_project(project.file(core)))
+
+    before = key()
+    (tmp_path / "app" / "other.py").write_text("def unrelated():\n    return 3\n")
+    assert key() == before
+    (tmp_path / "app" / "use.py").write_text("from app.core import _work\n\nasync def go():\n    x = 1\n    await _work()\n")
+    assert key() != before
