@@ -114,3 +114,10 @@ def test_a_comment_that_names_a_limit_but_does_not_count_is_explained(project):
     (project / "m.py").write_text("import asyncio\n\n# see the timeout handling below\nq = asyncio.Queue()\n")
     [finding] = check_json("--select", "DSP301", str(project))
     assert 'the comment "see the timeout handling below" does not count (a pointer elsewhere' in finding["message"]
+
+
+def test_an_actor_inbox_by_structure_is_left_to_dsp302(project):
+    text = ("import asyncio\n\nclass Worker:\n    def __init__(self):\n        self.jobs = asyncio.Queue()\n\n"
+            "    async def run(self):\n        while True:\n            await self.handle(await self.jobs.get())\n\n"
+            "async def feed(worker: Worker, job):\n    await worker.jobs.put(job)\n")
+    assert codes(project, text=text) == [("DSP302", 5)]

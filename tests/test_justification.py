@@ -47,9 +47,10 @@ def test_each_placement_counts(text):
     "class A:\n    def f(self):\n        q = Queue()\n        # unbounded: one finite file\n\n    def g(self):\n        pass\n",
     # A block followed by a clause header (`else:`), which starts no statement.
     "if x:\n    q = Queue()\n    # unbounded: one finite file\nelse:\n    q = None\n",
-    # A blank line between the block and the next statement: the block comes after `q`.
+    # Right under `q`, a blank line before the next statement: the block explains `q`.
     "q = Queue()\n# unbounded: the producer reads a finite file\n\nx = 1\n",
-    "q = Queue()\n\n# unbounded: the producer reads a finite file\n\nx = 1\n",
+    # A heading (blank lines on both sides) over `q`.
+    "x = 1\n\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
     # The example: the second statement's own block.
     "events = Queue()\n\n# unbounded: the three worker threads are the only producers\nq = Queue()\n",
 ])
@@ -73,7 +74,8 @@ def test_block_after_counts_when_no_statement_follows_it_directly(text):
     # and not when the block comes after another statement.
     "if x:\n    y = 1\n    # unbounded: the producer reads a finite file\n\nq = Queue()\n",
     "x = 1\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
-    "x = 1\n\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    # A heading belongs to the statement under it, not to the one above.
+    "q = Queue()\n\n# unbounded: the producer reads a finite file\n\nx = 1\n",
 ])
 def test_misplaced_or_unrelated_comment_does_not_count(text):
     assert reason(text) is None

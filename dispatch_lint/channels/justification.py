@@ -7,13 +7,12 @@ no blank line inside, belongs to one statement at most):
   line inside a call that spans several lines);
 - in the comment block that directly precedes the statement (on the line just
   above it);
-- in the comment block just after it (at most one blank line between), at the
-  statement's indentation or deeper, but only when no statement follows that
-  block directly (on the next line): such a block belongs to the statement it
-  precedes;
-- in a block one blank line above the statement, at its indentation, when that
-  block does not come after another statement (within one blank line, at the
-  block's indentation): a heading over a blank line.
+- in the comment block just after it, at the statement's indentation or
+  deeper, when no statement follows that block directly: a statement on the
+  next line owns the block, and so does a statement one blank line below a
+  block that has blank lines on both sides (a heading);
+- in a heading one blank line above the statement, at its indentation: a
+  block that does not sit right under another statement.
 
 What it must say: the marker (`# unbounded: <reason>` by default, the pattern is
 the `unbounded-marker` setting) with a reason that is neither empty nor a to-do
@@ -173,7 +172,7 @@ class Justifier:
                       or (above[0].column == indent and not self._follows_a_statement(above))):
             yield above
         below = self._block(last + 1, 1)
-        if below and below[0].column >= indent and not self._precedes_a_statement(below):
+        if below and below[0].column >= indent and not self._precedes_a_statement(below, below[0].line > last + 1):
             yield below
 
     def _indent(self, line: int) -> int:
@@ -196,19 +195,23 @@ class Justifier:
             line += step
         return found if step > 0 else found[::-1]
 
-    def _precedes_a_statement(self, block: Sequence[Comment]) -> bool:
-        """A statement starts on the line right after `block`: the block is its own."""
+    def _precedes_a_statement(self, block: Sequence[Comment], gap: bool) -> bool:
+        """The block is the next statement's: it starts on the line right after the
+        block, or (a heading, `gap`: a blank line above the block too) one blank
+        line further at the block's indentation."""
         statements = self._layout.statements if self._layout else {}
-        return block[-1].line + 1 in statements
+        after = block[-1].line + 1
+        if after in statements:
+            return True
+        blank = after <= len(self._lines) and not self._lines[after - 1].strip()
+        return gap and blank and statements.get(after + 1) == block[0].column
 
     def _follows_a_statement(self, block: Sequence[Comment]) -> bool:
-        """A statement at the block's indentation ends at most one blank line above
-        it (not a header such as `else:`): the block comes after that statement."""
+        """The line right above the block is code of a statement at the block's
+        indentation (not a header such as `else:`): the block explains it."""
         statements = self._layout.statements if self._layout else {}
         comments = self._layout.comments if self._layout else {}
         line = block[0].line - 1
-        if line >= 1 and not self._lines[line - 1].strip():
-            line -= 1
         if line < 1 or not self._lines[line - 1].strip() or (line in comments and comments[line].own_line):
             return False
         code = self._lines[line - 1]

@@ -26,10 +26,13 @@ from dispatch_lint.api import (
     channel_growth,
     channel_map,
     channel_screen,
+    construction_at,
     construction_text,
     no_bound_reason,
     statement_lines,
     may_be_unbounded_on_a_path,
+    note_channel_reads,
+    unbounded_inboxes,
     unbounded_on_a_path,
 )
 
@@ -61,8 +64,9 @@ class UnjustifiedUnboundedChannel(Rule):
     comment block that directly precedes it (on the line above); or in the
     block just after it (at most one blank line between), but only when no
     statement follows that block directly: a block belongs to the statement it
-    precedes. A block one blank line above, at the statement's indentation,
-    counts when it does not come after another statement (a heading).
+    precedes. A heading (a block with a blank line above and below) belongs to
+    the statement under it; a block right under a statement and a blank line
+    above the next one explains the statement above it.
 
     **What it must say.** The marker `# unbounded: <reason>` with a reason
     always counts (an empty reason or a to-do such as `TODO` does not). Free
@@ -102,8 +106,10 @@ class UnjustifiedUnboundedChannel(Rule):
     right after a send, a semaphore acquired per send and released per
     receive, or a finite input (a per-call channel fed by a `for` loop).
 
-    Channels in actor-inbox code are reported by DSP302 instead, comment or not,
-    so a construction gets one finding (ignoring DSP302 does not bring DSP301
+    Actor inboxes (by the `actor-inbox` settings, the marker, or by structure:
+    drained in a loop by their class and sent to through a reference to the
+    object) are reported by DSP302 instead, comment or not, so a construction
+    gets one finding (ignoring DSP302 does not bring DSP301
     back; narrow `actor-inbox` for that). Test code (`test_*.py`, `*_test.py`,
     `conftest.py`, files under `tests/`, `test/`, `testing/`) is not checked
     unless `unbounded-in-tests` is set: a test's input is finite.
@@ -153,6 +159,7 @@ class UnjustifiedUnboundedChannel(Rule):
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
     METADATA_DEPENDENCIES = TRACKING_METADATA
+    NEEDS_INDEX = True  # actor inboxes by structure (DSP302's) come from the project
 
     VALID = [
         Valid("import asyncio\nq = asyncio.Queue(maxsize=10)\n"),
@@ -241,15 +248,32 @@ class UnjustifiedUnboundedChannel(Rule):
         return (channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
                 or may_be_unbounded_on_a_path(tree))
 
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        note_channel_reads(facts.index, facts.path)
+        return unbounded_inboxes(facts.index, facts.path, settings)
+
     def visit_Module(self, node: cst.Module) -> None:
         if not self.options[TESTS.name] and is_test_file(self.context.path):
             return
         channels = channel_map(self, node, self.context.path, self.context.text)
+        inboxes = self._inboxes()
         for binding in channels.bindings:
-            if binding.capacity.unbounded:
+            if binding.capacity.unbounded and binding.construction not in inboxes:
                 self._check(channels, binding, None)
         for binding, path in unbounded_on_a_path(self, channels):
-            self._check(channels, binding, path)
+            if binding.construction not in inboxes:
+                self._check(channels, binding, path)
+
+    def _inboxes(self) -> List[cst.CSTNode]:
+        """The constructions DSP302 reports as actor inboxes (by structure too)."""
+        project = self.context.index
+        if project is None:
+            return []
+        verdicts = unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name])
+        found = [construction_at(self, verdict.line, verdict.column) for verdict in verdicts]
+        return [node for node in found if node is not None]
 
     def _check(self, channels: Any, binding: ChannelBinding, path: Optional[str]) -> None:
         """Report `binding` (unbounded always, or on `path`) unless it is an actor
