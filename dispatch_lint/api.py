@@ -20,6 +20,8 @@ from dispatch_lint.channels.construction import (
     read_capacity,
     single_assigned_value,
 )
+from dispatch_lint.channels.capacity_paths import may_be_unbounded_on_a_path, unbounded_on_a_path
+from dispatch_lint.channels.growth_uses import channel_growth
 from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
 from dispatch_lint.channels.screening import channel_screen
@@ -95,6 +97,7 @@ __all__ = [
     "Valid",
     "capacity_edit",
     "capacity_table",
+    "channel_growth",
     "send_table",
     "channel_map",
     "channel_screen",
@@ -110,6 +113,8 @@ __all__ = [
     "qualified_names",
     "read_capacity",
     "single_assigned_value",
+    "may_be_unbounded_on_a_path",
     "statement_lines",
+    "unbounded_on_a_path",
     "try_send",
 ]

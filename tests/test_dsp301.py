@@ -90,3 +90,34 @@ def test_json_fix_description(project):
     [finding] = json.loads(result.stdout)
     assert finding["fix"]["applicability"] == "unsafe"
     assert [e["content"] for e in finding["fix"]["edits"]] == ["maxsize=8"]
+
+
+def test_bounds_kept_in_code_are_named_with_their_line():
+    findings = check_json("--select", "DSP301", "fixtures/DSP301/bounded_in_code.py")
+    messages = {f["line"]: f["message"] for f in findings}
+    assert "a high-water check pausing the producer at line 15 (`self.events.qsize() > HIGH_WATER`)" in messages[10]
+    assert "the producer paused after the send at line 32 (`self.transport.pause_reading()`)" in messages[27]
+    assert "a semaphore `self._slots` acquired per send and released per receive at line 41" in messages[38]
+    assert "a finite input: it is fed here by the `for` loop at line 52 (`for line in lines`)" in messages[51]
+    assert all("`# unbounded: <reason>`" in message for message in messages.values())
+
+
+def test_a_path_that_is_unbounded_is_named_and_has_no_fix(project):
+    settings(project, "default-capacity = 64\n")
+    (project / "m.py").write_text("import queue\n\ndef pool(maxsize=None):\n    return queue.Queue(maxsize=maxsize or 0)\n")
+    [finding] = check_json("--select", "DSP301", str(project))
+    assert "builds an unbounded `queue.Queue` when `maxsize` keeps its default `None`" in finding["message"]
+    assert finding["fix"] is None and "path" in finding["no_fix_reason"]
+
+
+def test_a_comment_that_names_a_limit_but_does_not_count_is_explained(project):
+    (project / "m.py").write_text("import asyncio\n\n# see the timeout handling below\nq = asyncio.Queue()\n")
+    [finding] = check_json("--select", "DSP301", str(project))
+    assert 'the comment "see the timeout handling below" does not count (a pointer elsewhere' in finding["message"]
+
+
+def test_an_actor_inbox_by_structure_is_left_to_dsp302(project):
+    text = ("import asyncio\n\nclass Worker:\n    def __init__(self):\n        self.jobs = asyncio.Queue()\n\n"
+            "    async def run(self):\n        while True:\n            await self.handle(await self.jobs.get())\n\n"
+            "async def feed(worker: Worker, job):\n    await worker.jobs.put(job)\n")
+    assert codes(project, text=text) == [("DSP302", 5)]

@@ -4,6 +4,7 @@ import ast
 
 import pytest
 
+from dispatch_lint.channels.bound_claims import judge
 from dispatch_lint.channels.justification import (
     JUSTIFICATION_WORDS,
     Justifier,
@@ -11,6 +12,7 @@ from dispatch_lint.channels.justification import (
     names_a_limit,
     read_comments,
 )
+from justification_comments import COMMENTS
 
 WORDS = limit_words(JUSTIFICATION_WORDS.default)
 
@@ -27,6 +29,8 @@ def reason(text, options=None):
     "q = Queue()  # unbounded: the producer reads a finite file\n",
     "# unbounded: the producer reads a finite file\nq = Queue()\n",
     "# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    "def f():\n    # unbounded: the producer reads a finite file\n\n    q = Queue()\n",
+    "if a:\n    pass\nelse:\n    # unbounded: the producer reads a finite file\n\n    q = Queue()\n",
     "q = Queue()\n# unbounded: the producer reads a finite file\n",
     "q = Queue()\n\n# unbounded: the producer reads a finite file\n",
     "# The crawler's flow is circular:\n# a bounded buffer could deadlock.\nq = Queue()\n",
@@ -39,6 +43,22 @@ def test_each_placement_counts(text):
 
 
 @pytest.mark.parametrize("text", [
+    # A trailing block at the end of a body, before a dedented statement one blank line on.
+    "class A:\n    def f(self):\n        q = Queue()\n        # unbounded: one finite file\n\n    def g(self):\n        pass\n",
+    # A block followed by a clause header (`else:`), which starts no statement.
+    "if x:\n    q = Queue()\n    # unbounded: one finite file\nelse:\n    q = None\n",
+    # Right under `q`, a blank line before the next statement: the block explains `q`.
+    "q = Queue()\n# unbounded: the producer reads a finite file\n\nx = 1\n",
+    # A heading (blank lines on both sides) over `q`.
+    "x = 1\n\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    # The example: the second statement's own block.
+    "events = Queue()\n\n# unbounded: the three worker threads are the only producers\nq = Queue()\n",
+])
+def test_block_after_counts_when_no_statement_follows_it_directly(text):
+    assert reason(text) is not None
+
+
+@pytest.mark.parametrize("text", [
     "q = Queue()\n",
     "# unbounded: the producer reads a finite file\n\n\nq = Queue()\n",  # two blank lines above
     "q = Queue()\n\n\n# unbounded: the producer reads a finite file\n",  # two blank lines below
@@ -47,6 +67,15 @@ def test_each_placement_counts(text):
     "x = 1  # bounded by the caller\nq = Queue()\n",  # the previous statement's comment
     "q = Queue()\ny = 2  # bounded by the caller\n",  # the next statement's comment
     "s = 'q = Queue()  # bounded upstream'\n",  # not a comment at all
+    # A block after the statement belongs to the statement that directly follows it.
+    "q = Queue()\n# unbounded: the producer reads a finite file\nx = 1\n",
+    "q = Queue()\n\n# unbounded: the three worker threads are the only producers\nlog_records = Queue()\n",
+    # One blank line above counts only at the statement's own indentation,
+    # and not when the block comes after another statement.
+    "if x:\n    y = 1\n    # unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    "x = 1\n# unbounded: the producer reads a finite file\n\nq = Queue()\n",
+    # A heading belongs to the statement under it, not to the one above.
+    "q = Queue()\n\n# unbounded: the producer reads a finite file\n\nx = 1\n",
 ])
 def test_misplaced_or_unrelated_comment_does_not_count(text):
     assert reason(text) is None
@@ -65,6 +94,32 @@ def test_misplaced_or_unrelated_comment_does_not_count(text):
 ])
 def test_bare_marker_todo_and_negation_do_not_count(comment):
     assert reason(f"q = Queue()  {comment}\n") is None
+
+
+@pytest.mark.parametrize("comment, counts, source", COMMENTS, ids=[c[0][:40] for c in COMMENTS])
+def test_real_comments_are_read_as_a_reviewer_reads_them(comment, counts, source):
+    assert (reason(f"q = Queue()  # {comment}\n") is not None) == counts, judge(comment, WORDS)
+
+
+def test_the_real_comments_are_enough_and_both_ways():
+    assert len(COMMENTS) >= 40
+    assert sum(1 for _, counts, _ in COMMENTS if counts) >= 15
+    assert sum(1 for _, counts, _ in COMMENTS if not counts) >= 15
+
+
+@pytest.mark.parametrize("comment, why", [
+    ("we should bound this someday", "hedged (should)"),
+    ("maybe cap it later", "hedged (maybe)"),
+    ("TODO: add a limit", "hedged (TODO)"),
+    ("ignore the limit, memory is cheap", "negated"),
+    ("there is no backpressure here", "negated"),
+    ("see the timeout handling below", "a pointer elsewhere, not a statement"),
+    ("if the peer is throttled, we drop frames", "conditional"),
+    ("ported from upstream", "no bound stated"),
+])
+def test_rejections_say_why(comment, why):
+    claim = judge(comment, WORDS)
+    assert not claim.counts and claim.why == why
 
 
 @pytest.mark.parametrize("phrase", [

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dispatch_lint import registry
+from dispatch_lint.channels.table import TRIGGER_WORDS
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.rules import ALL_RULES
 
@@ -105,5 +106,5 @@ def test_channel_prefilter_keeps_every_construction_form(tmp_path, form):
 @pytest.mark.parametrize("form", sorted(NO_CONSTRUCTION))
 def test_channel_prefilter_skips_mentions_that_build_nothing(form):
     text = NO_CONSTRUCTION[form]
-    channel_rules = [rule for rule in ALL_RULES if not rule.NEEDS_INDEX]
+    channel_rules = [rule for rule in ALL_RULES if rule.TRIGGERS is TRIGGER_WORDS]
     assert channel_rules and not any(rule.could_report(text) for rule in channel_rules)

@@ -1,18 +1,24 @@
 """Does a comment next to a channel construction say what bounds its growth?
 
-A comment counts when it stands in one of three places:
+Where a comment may stand (each comment block, a run of comment-only lines with
+no blank line inside, belongs to one statement at most):
 
 - on the construction statement's own lines (a trailing comment, or a comment
   line inside a call that spans several lines);
-- in the comment block directly above the statement;
-- in the comment block directly after it.
+- in the comment block that directly precedes the statement (on the line just
+  above it);
+- in the comment block just after it, at the statement's indentation or
+  deeper, when no statement follows that block directly: a statement on the
+  next line owns the block, and so does a statement one blank line below a
+  block that has blank lines on both sides (a heading);
+- in a heading one blank line above the statement, at its indentation: a
+  block that does not sit right under another statement.
 
-A blank line may separate a block from the statement; two may not. A comment
-counts when it is the marker (`# unbounded: <reason>` by default, the pattern
-is the `unbounded-marker` setting) with a real reason, or when it names a limit
-in plain words (the `justification-words` setting). A bare marker, an empty
-reason, a reason that starts with TODO, FIXME or XXX, a to-do comment, and a
-limit word that is negated (`no limit`, `not bounded`) do not count.
+What it must say: the marker (`# unbounded: <reason>` by default, the pattern is
+the `unbounded-marker` setting) with a reason that is neither empty nor a to-do
+(TODO, FIXME, XXX) always counts. Free text counts when it states a bound
+affirmatively (bound_claims.py): not hedged, not negated, not a pointer
+elsewhere.
 """
 
 from __future__ import annotations
@@ -23,15 +29,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Dict, Iterator, List, Mapping, Optional, Pattern, Sequence
 
+from dispatch_lint.channels.bound_claims import Claim, judge, limit_words
 from dispatch_lint.config import Option, regex_hazard
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 TODO = re.compile(r"^\W*(todo|fixme|xxx)\b", re.IGNORECASE)
-NEGATIONS = {"no", "not", "never", "without", "nothing", "none"}
-NEGATION_REACH = 2  # a negation up to this many words before a limit word cancels it
 MAX_BLANK_LINES = 1
-# "bound" that means bind, not limit: "the socket is bound to a port", "a bound method".
-NOT_A_LIMIT = re.compile(r"\s+(?:to|method)\b", re.IGNORECASE)
+# Logical lines that continue a compound statement rather than start one.
+CLAUSE_HEADERS = frozenset({"else", "elif", "except", "finally"})
 
 DEFAULT_MARKER = r"unbounded\s*:"
 
@@ -56,14 +61,16 @@ UNBOUNDED_MARKER = Option(
 JUSTIFICATION_WORDS = Option(
     "justification-words",
     [
-        "bound", "limit", "cap", "at most", "no more than", "maximum", "back pressure",
-        "flow control", "high water", "low water", "watermark", "pause", "throttle",
-        "upstream", "finite", "circular", "cycle", "deadlock", "timeout", "semaphore",
+        "bound", "limit", "cap", "maximum", "back pressure", "flow control", "high water",
+        "low water", "watermark", "pause", "throttle", "finite", "circular", "cycle", "deadlock",
+        "timeout", "semaphore",
     ],
-    "Words that explain what bounds an unbounded channel's growth; a nearby comment "
-    "holding one of them (or its inflections: bounded, limits, capped, throttling) "
-    "justifies the channel. A space or hyphen in an entry matches a space, a "
-    "hyphen or nothing (`back pressure` matches `backpressure`).",
+    "Words that name what bounds an unbounded channel's growth (with their inflections: "
+    "bounded, limits, capped, throttling). A nearby comment counts when it uses one "
+    "affirmatively: not hedged (should, someday, TODO), not negated (no limit), not a "
+    "pointer (see ...). Quantity claims (at most, a single result, filled once, <=) count "
+    "without being listed. A space or hyphen in an entry matches a space, a hyphen or "
+    "nothing (`back pressure` matches `backpressure`).",
 )
 
 
@@ -72,52 +79,50 @@ class Comment:
     line: int
     text: str  # after the `#`, stripped
     own_line: bool  # nothing but whitespace before it on its line
+    column: int = 0
 
 
-def read_comments(text: str) -> Optional[Dict[int, Comment]]:
-    """Every comment by line number, or None when the text does not tokenize."""
+@dataclass
+class Layout:
+    """A file's comments by line, and the lines where a statement starts (with its column)."""
+
+    comments: Dict[int, Comment]
+    statements: Dict[int, int]
+
+
+def read_layout(text: str) -> Optional[Layout]:
+    """Comments and statement starts, or None when the text does not tokenize."""
     lines = [line + "\n" for line in NEWLINE.split(text)]
-    found: Dict[int, Comment] = {}
+    comments: Dict[int, Comment] = {}
+    statements: Dict[int, int] = {}
+    at_start = True
+    skip = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
     try:
         for token in tokenize.generate_tokens(iter(lines).__next__):
             if token.type == tokenize.COMMENT:
                 line, column = token.start
                 own_line = not token.line[:column].strip()
-                found[line] = Comment(line, token.string[1:].strip(), own_line)
+                comments[line] = Comment(line, token.string[1:].strip(), own_line, column)
+            if token.type == tokenize.NEWLINE:
+                at_start = True
+            elif at_start and token.type not in skip and token.type != tokenize.ENDMARKER:
+                at_start = False
+                if token.string not in CLAUSE_HEADERS:
+                    statements[token.start[0]] = token.start[1]
     except (tokenize.TokenError, SyntaxError, StopIteration):
         return None
-    return found
+    return Layout(comments, statements)
 
 
-def _word_pattern(entry: str) -> str:
-    words = [re.escape(w) for w in re.split(r"[\s-]+", entry.strip().lower()) if w]
-    if not words:
-        return ""
-    *head, last = words
-    if last.endswith("e"):
-        last = f"{last[:-1]}(?:e|es|ed|ing)"
-    else:
-        last = f"{last}(?:s|es|ed|ing|{last[-1]}ed|{last[-1]}ing)?"
-    return r"\b" + r"[\s-]*".join([*head, last]) + r"\b"
-
-
-def limit_words(entries: Sequence[str]) -> Optional[Pattern[str]]:
-    parts = [p for p in (_word_pattern(e) for e in entries) if p]
-    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
-
-
-def _negated(text: str, start: int) -> bool:
-    before = re.findall(r"[a-z']+", text[:start].lower())[-NEGATION_REACH:]
-    return any(word in NEGATIONS for word in before)
+def read_comments(text: str) -> Optional[Dict[int, Comment]]:
+    """Every comment by line number, or None when the text does not tokenize."""
+    layout = read_layout(text)
+    return layout.comments if layout is not None else None
 
 
 def names_a_limit(text: str, words: Optional[Pattern[str]]) -> bool:
-    if words is None or TODO.match(text):
-        return False
-    return any(
-        not _negated(text, m.start()) and not (m.group().lower() == "bound" and NOT_A_LIMIT.match(text, m.end()))
-        for m in words.finditer(text)
-    )
+    """Whether free text states a bound (bound_claims.py)."""
+    return judge(text, words).counts
 
 
 class Justifier:
@@ -133,41 +138,88 @@ class Justifier:
         return NEWLINE.split(self._text)
 
     @cached_property
-    def _comments(self) -> Optional[Dict[int, Comment]]:
-        return read_comments(self._text)
+    def _layout(self) -> Optional[Layout]:
+        return read_layout(self._text)
 
     def readable(self) -> bool:
         """False when the file's comments cannot be read (the caller should not report)."""
-        return self._comments is not None
+        return self._layout is not None
 
     def reason(self, first: int, last: int) -> Optional[str]:
         """The justifying comment text for a statement on lines `first..last`, or None."""
-        if self._comments is None:
-            return None
-        for group in self._groups(self._comments, first, last):
+        for group in self.groups(first, last):
             found = self._explains(group)
             if found is not None:
                 return found
         return None
 
-    def _groups(self, comments: Dict[int, Comment], first: int, last: int) -> Iterator[List[Comment]]:
-        yield [comments[n] for n in range(first, last + 1) if n in comments]
-        yield list(reversed(list(self._block(comments, first - 1, -1))))
-        yield list(self._block(comments, last + 1, 1))
+    def rejected(self, first: int, last: int) -> List[Claim]:
+        """Why each attributed comment that names a limit word does not count (for messages)."""
+        claims = (judge(_free_text(list(_pieces(group)), self._marker), self._words)
+                  for group in self.groups(first, last))
+        return [claim for claim in claims if claim.cue]
 
-    def _block(self, comments: Dict[int, Comment], start: int, step: int) -> Iterator[Comment]:
-        """The own-line comments from `start` on (walking by `step`), after at most one blank line."""
-        line, blanks, seen = start, 0, False
+    def groups(self, first: int, last: int) -> Iterator[List[Comment]]:
+        """The comment groups attributed to the statement on `first..last`."""
+        layout = self._layout
+        if layout is None:
+            return
+        comments = layout.comments
+        yield [comments[n] for n in range(first, last + 1) if n in comments]
+        indent = self._indent(first)
+        above = self._block(first - 1, -1)
+        if above and (above[-1].line == first - 1
+                      or (above[0].column == indent and not self._follows_a_statement(above))):
+            yield above
+        below = self._block(last + 1, 1)
+        if below and below[0].column >= indent and not self._precedes_a_statement(below, below[0].line > last + 1):
+            yield below
+
+    def _indent(self, line: int) -> int:
+        text = self._lines[line - 1] if 1 <= line <= len(self._lines) else ""
+        return len(text) - len(text.lstrip())
+
+    def _block(self, start: int, step: int) -> List[Comment]:
+        """The own-line comment block from `start` on (walking by `step`, at most
+        one blank line before it), in file order."""
+        comments = self._layout.comments if self._layout else {}
+        line, blanks, found = start, 0, []
         while 1 <= line <= len(self._lines):
             comment = comments.get(line)
             if comment is not None and comment.own_line:
-                seen = True
-                yield comment
-            elif not self._lines[line - 1].strip() and not seen and blanks < MAX_BLANK_LINES:
+                found.append(comment)
+            elif not self._lines[line - 1].strip() and not found and blanks < MAX_BLANK_LINES:
                 blanks += 1
             else:
-                return
+                break
             line += step
+        return found if step > 0 else found[::-1]
+
+    def _precedes_a_statement(self, block: Sequence[Comment], gap: bool) -> bool:
+        """The block is the next statement's: it starts on the line right after the
+        block, or (a heading, `gap`: a blank line above the block too) one blank
+        line further at the block's indentation."""
+        statements = self._layout.statements if self._layout else {}
+        after = block[-1].line + 1
+        if after in statements:
+            return True
+        blank = after <= len(self._lines) and not self._lines[after - 1].strip()
+        return gap and blank and statements.get(after + 1) == block[0].column
+
+    def _follows_a_statement(self, block: Sequence[Comment]) -> bool:
+        """The line right above the block is code of a statement at the block's
+        indentation (not a header such as `else:`): the block explains it."""
+        statements = self._layout.statements if self._layout else {}
+        comments = self._layout.comments if self._layout else {}
+        line = block[0].line - 1
+        if line < 1 or not self._lines[line - 1].strip() or (line in comments and comments[line].own_line):
+            return False
+        code = self._lines[line - 1]
+        if line in comments:
+            code = code[:code.rfind("#")]
+        starts = [start for start in statements if start <= line]
+        return (not code.rstrip().endswith(":") and bool(starts)
+                and statements[max(starts)] == block[0].column)
 
     def _explains(self, group: Sequence[Comment]) -> Optional[str]:
         pieces = list(_pieces(group))
@@ -180,10 +232,8 @@ class Justifier:
             reason = " ".join(rest).strip()
             if re.search(r"\w", reason) and not TODO.match(reason):
                 return piece.text
-        for piece in pieces:
-            if not self._marker.match(piece.text) and names_a_limit(piece.text, self._words):
-                return piece.text
-        return None
+        claim = judge(_free_text(pieces, self._marker), self._words)
+        return claim.clause if claim.counts else None
 
 
 def _pieces(group: Sequence[Comment]) -> Iterator[Comment]:
@@ -192,4 +242,16 @@ def _pieces(group: Sequence[Comment]) -> Iterator[Comment]:
     for comment in group:
         for index, part in enumerate(comment.text.split("#")):
             if part.strip():
-                yield Comment(comment.line, part.strip(), comment.own_line and index == 0)
+                yield Comment(comment.line, part.strip(), comment.own_line and index == 0, comment.column)
+
+
+def _free_text(pieces: Sequence[Comment], marker: Pattern[str]) -> str:
+    """The pieces that are not the marker, as one text: a block's lines run on,
+    separate `#` parts of one line are separate sentences."""
+    text = ""
+    for piece in pieces:
+        if marker.match(piece.text):
+            continue
+        joiner = " " if piece.own_line or not text else ". "
+        text = f"{text}{joiner}{piece.text}" if text else piece.text
+    return text

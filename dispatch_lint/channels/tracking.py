@@ -82,6 +82,7 @@ class ChannelMap:
     bindings: List[ChannelBinding]
     sends: List[ChannelSend]
     by_construction: Dict[cst.CSTNode, ChannelBinding]
+    resolver: Optional[Resolver] = None  # which channel an expression holds (growth_uses.py asks it)
 
     def binding_at(self, construction: cst.CSTNode) -> Optional[ChannelBinding]:
         return self.by_construction.get(construction)
@@ -130,7 +131,7 @@ class _Tracker:
                 self.binding(construction, kind)
         sends = [send for call in calls for send in self._send(call)]
         ordered = list(self.bindings.values())
-        return ChannelMap(ordered, sends, dict(self.bindings))
+        return ChannelMap(ordered, sends, dict(self.bindings), self.resolver)
 
     # -- bindings ---------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import PurePath
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -23,11 +23,17 @@ from dispatch_lint.api import (
     Rule,
     Valid,
     capacity_edit,
+    channel_growth,
     channel_map,
     channel_screen,
+    construction_at,
     construction_text,
     no_bound_reason,
     statement_lines,
+    may_be_unbounded_on_a_path,
+    note_channel_reads,
+    unbounded_inboxes,
+    unbounded_on_a_path,
 )
 
 DEFAULT_CAPACITY = Option(
@@ -52,20 +58,58 @@ class UnjustifiedUnboundedChannel(Rule):
     `anyio.create_memory_object_stream(math.inf)`, `trio.open_memory_channel(math.inf)`,
     `queue.Queue()`, `queue.SimpleQueue()`, `multiprocessing.Queue()`, `janus.Queue()`,
     also subscripted, aliased, or with `maxsize=0`, a negative size or `float("inf")`)
-    that has no comment next to it saying what bounds its growth.
+    that can grow and has no comment next to it saying what bounds its growth.
 
-    A comment counts when it stands on the statement's lines, in the comment
-    block directly above it, or in the comment block directly after it (one
-    blank line may separate the block from the statement; two may not), and it
-    either is the marker `# unbounded: <reason>` with a reason, or names the
-    limit in plain words: bound, limit, cap, at most, backpressure, flow
-    control, high-water, pause, throttle, upstream, finite, circular, deadlock
-    and the other `justification-words`. A bare marker, an empty reason, a
-    reason or comment that starts with TODO/FIXME/XXX, and a negated limit word
-    (`no limit`, `not bounded`) do not count.
+    **Where the comment may stand.** On the statement's own lines; in the
+    comment block that directly precedes it (on the line above); or in the
+    block just after it (at most one blank line between), but only when no
+    statement follows that block directly: a block belongs to the statement it
+    precedes. A heading (a block with a blank line above and below) belongs to
+    the statement under it; a block right under a statement and a blank line
+    above the next one explains the statement above it.
 
-    Channels in actor-inbox code are reported by DSP302 instead, comment or not,
-    so a construction gets one finding (ignoring DSP302 does not bring DSP301
+    **What it must say.** The marker `# unbounded: <reason>` with a reason
+    always counts (an empty reason or a to-do such as `TODO` does not). Free
+    text counts when it states a bound affirmatively: a limit word (bound,
+    limit, cap, backpressure, flow control, high-water, pause, throttle,
+    finite, circular, deadlock, ... and the `justification-words`) or a
+    quantity (at most, no more than, a single result, filled once, only holds,
+    `<= N`). It does not count when hedged (someday, should, maybe, later,
+    TODO), negated (no limit, ignore the limit, lacks flow control),
+    conditional (if ...), a pointer (see ...), or when the word means
+    something else (`bound to a port`, `ported from upstream`, a bare
+    "bounded queue"). When a nearby comment names a limit but does not count,
+    the message says why.
+
+    **Channels that cannot grow are not reported**, comment or not, when every
+    reference to the channel in the module is a method call, an iteration, a
+    `with` or a rebinding (it is not handed to other code) and one of these holds:
+
+    - *a capped heap or cache*: every send is guarded by the channel's own
+      size against a cap (`if q.qsize() < k:`, `if q.empty():`, the `else` of
+      `if q.qsize() >= k:`, after `if q.qsize() >= k: return`, or
+      `statistics().current_buffer_used` for anyio/trio), or is directly
+      followed by a receive (`q.put(x)` then `if q.qsize() > k: q.get_nowait()`),
+      or directly preceded by one. No loop may stand between the guard and the
+      send. `full()` is no guard: on an unbounded channel it is always False;
+    - *a one-shot slot*: the channel is built per call into a local variable
+      and every send stands outside any loop, in that function or in a nested
+      function given as a thread's `target=`;
+    - *a counter or lock*: every send puts a constant (`put(None)`) and is
+      undone by a receive around a critical section (one before a `try`, the
+      other in its `finally`; or one in `acquire`/`__enter__`/`__aenter__`, the
+      other in `release`/`__exit__`/`__aexit__` of the same class).
+
+    **Bounds that live in code still need the comment**, but the message names
+    what the tool saw and where: a high-water check that pauses the producer
+    (`if q.qsize() > HIGH: transport.pause_reading()`), the producer paused
+    right after a send, a semaphore acquired per send and released per
+    receive, or a finite input (a per-call channel fed by a `for` loop).
+
+    Actor inboxes (by the `actor-inbox` settings, the marker, or by structure:
+    drained in a loop by their class and sent to through a reference to the
+    object) are reported by DSP302 instead, comment or not, so a construction
+    gets one finding (ignoring DSP302 does not bring DSP301
     back; narrow `actor-inbox` for that). Test code (`test_*.py`, `*_test.py`,
     `conftest.py`, files under `tests/`, `test/`, `testing/`) is not checked
     unless `unbounded-in-tests` is set: a test's input is finite.
@@ -103,7 +147,8 @@ class UnjustifiedUnboundedChannel(Rule):
     ## Options
     - `default-capacity` (default `0`: no fix): the capacity the fix sets.
     - `unbounded-marker` (default `unbounded\\s*:`): the marker's regular expression.
-    - `justification-words`: the plain-words vocabulary of limits.
+    - `justification-words`: the limit words free text may use (quantity
+      phrases count without being listed).
     - `unbounded-in-tests` (default `false`): check test code too.
     - `actor-inbox`: which channels are actor inboxes (left to DSP302).
     """
@@ -114,6 +159,7 @@ class UnjustifiedUnboundedChannel(Rule):
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
     METADATA_DEPENDENCIES = TRACKING_METADATA
+    NEEDS_INDEX = True  # actor inboxes by structure (DSP302's) come from the project
 
     VALID = [
         Valid("import asyncio\nq = asyncio.Queue(maxsize=10)\n"),
@@ -141,6 +187,17 @@ class UnjustifiedUnboundedChannel(Rule):
         # Actor inboxes are DSP302's, comment or not.
         Valid("import asyncio\nclass Actor:\n    def __init__(self):\n        self.inbox = asyncio.Queue()\n"),
         Valid("import asyncio\nasync def f(n):\n    q = asyncio.Queue(n)\n"),
+        Valid("import queue\nq = queue.Queue()  # holds a single result: run() puts exactly once\n"),
+        # Cannot grow: a capped heap, a one-shot slot.
+        Valid(
+            "import queue\nclass TopK:\n    def __init__(self, k):\n        self.k = k\n"
+            "        self.heap = queue.PriorityQueue()\n\n    def offer(self, item):\n"
+            "        if self.heap.qsize() < self.k:\n            self.heap.put(item)\n"
+        ),
+        Valid(
+            "import queue, threading\ndef call(fn):\n    slot = queue.Queue()\n"
+            "    threading.Thread(target=lambda: slot.put(fn())).start()\n    return slot.get()\n"
+        ),
     ]
     INVALID = [
         Invalid(
@@ -153,6 +210,15 @@ class UnjustifiedUnboundedChannel(Rule):
         Invalid("import asyncio\nq = asyncio.Queue()  # there is no limit here\n"),
         Invalid("import asyncio\n# Limit on retries.\n\n\nq = asyncio.Queue()\n"),
         Invalid("import asyncio\nq = asyncio.Queue()  # queue of outgoing messages\n"),
+        Invalid("import asyncio\nq = asyncio.Queue()  # we should bound this someday\n",
+                expected_message="does not count (hedged (should))"),
+        Invalid("import asyncio\nq = asyncio.Queue()\n\n# unbounded: one finite file\nr = asyncio.Queue()\n"),
+        Invalid(
+            "import asyncio\nclass P:\n    def __init__(self):\n        self.q = asyncio.Queue()\n\n"
+            "    def data_received(self, data):\n        self.q.put_nowait(data)\n"
+            "        if self.q.qsize() > 64:\n            self.transport.pause_reading()\n",
+            expected_message="a high-water check pausing the producer at line 8",
+        ),
         Invalid(
             "import math\nimport anyio\ntx, rx = anyio.create_memory_object_stream[int](math.inf)\n",
             expected_replacement="import math\nimport anyio\ntx, rx = anyio.create_memory_object_stream[int](100)\n",
@@ -179,37 +245,81 @@ class UnjustifiedUnboundedChannel(Rule):
         if not options[TESTS.name] and is_test_file(path):
             return False
         settings = options[ACTOR_INBOX.name]
-        return channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
+        return (channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
+                or may_be_unbounded_on_a_path(tree))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        note_channel_reads(facts.index, facts.path)
+        return unbounded_inboxes(facts.index, facts.path, settings)
 
     def visit_Module(self, node: cst.Module) -> None:
         if not self.options[TESTS.name] and is_test_file(self.context.path):
             return
-        settings = self.options[ACTOR_INBOX.name]
-        for binding in channel_map(self, node, self.context.path, self.context.text).bindings:
-            if not binding.capacity.unbounded or binding.inbox_reason(settings) is not None:
-                continue
-            first, last = statement_lines(self, binding.construction)
-            if self.justifier.readable() and self.justifier.reason(first, last) is None:
-                self._report(binding)
+        channels = channel_map(self, node, self.context.path, self.context.text)
+        inboxes = self._inboxes()
+        for binding in channels.bindings:
+            if binding.capacity.unbounded and binding.construction not in inboxes:
+                self._check(channels, binding, None)
+        for binding, path in unbounded_on_a_path(self, channels):
+            if binding.construction not in inboxes:
+                self._check(channels, binding, path)
 
-    def _report(self, binding: ChannelBinding) -> None:
+    def _inboxes(self) -> List[cst.CSTNode]:
+        """The constructions DSP302 reports as actor inboxes (by structure too)."""
+        project = self.context.index
+        if project is None:
+            return []
+        verdicts = unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name])
+        found = [construction_at(self, verdict.line, verdict.column) for verdict in verdicts]
+        return [node for node in found if node is not None]
+
+    def _check(self, channels: Any, binding: ChannelBinding, path: Optional[str]) -> None:
+        """Report `binding` (unbounded always, or on `path`) unless it is an actor
+        inbox, a comment justifies it, or it cannot grow."""
+        if binding.inbox_reason(self.options[ACTOR_INBOX.name]) is not None:
+            return
+        first, last = statement_lines(self, binding.construction)
+        if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
+            return
+        shape, bounds = channel_growth(self, channels, binding)
+        if shape is None:
+            self._report(binding, path, bounds, self.justifier.rejected(first, last))
+
+    def _report(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+                rejected: Sequence[Any]) -> None:
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
+        if path is not None:
+            reason = "the capacity comes from the code's values; bound it on the path named"
         fix = None
         if reason is None and capacity:
             edit = capacity_edit(self, binding, str(capacity))
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the channel to {capacity}", edit)
         elif reason is None:
             reason = "set `default-capacity` to have the fix bound the channel"
-        self.report(binding.construction, self._message(binding), fix=fix, no_fix_reason=None if fix else reason)
+        message = self._message(binding, path, bounds, rejected)
+        self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason)
 
-    def _message(self, binding: ChannelBinding) -> str:
+    def _message(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+                 rejected: Sequence[Any]) -> str:
         pattern = self.options[UNBOUNDED_MARKER.name]
         marker = "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
+        head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
+        if path is not None:
+            built = self.context.module.code_for_node(binding.construction)
+            head = (f"`{built}` builds an unbounded `{binding.kind.display}` when {path}, "
+                    f"and no comment says what bounds its growth")
+        notes: List[str] = [f"the comment \"{claim.clause}\" does not count ({claim.why})" for claim in rejected[:1]]
+        if bounds:
+            seen = " and ".join(evidence.describe() for evidence in bounds)
+            return (f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {marker}"
+                    + "".join(f"; {note}" for note in notes))
         return (
-            f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth; "
-            f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
+            f"{head}; name the external limit (an upstream bound, flow control, a finite input, a circular flow "
             f"that would deadlock if bounded) next to it with {marker}, or give it a capacity"
+            + "".join(f"; {note}" for note in notes)
         )
 
 

@@ -1,0 +1,75 @@
+"""Real comments found next to channel constructions (or about a buffer's
+growth), each with a reviewer's verdict: does it say what bounds the growth of
+an unbounded channel it stands next to? Used by tests/test_justification.py.
+
+Sources: "issue" (the comments quoted in the bug report that asked for this
+reader), "corpus:<project>" (the pinned corpus), "held-out:<project>",
+"public" (public repositories, found through code search for comments on
+`asyncio.Queue()`, `queue.Queue()`, `maxsize=0` and `math.inf` channels).
+"""
+
+# (comment text after `#`, counts, source)
+COMMENTS = [
+    # -- accepted ---------------------------------------------------------------
+    ("holds a single result: run() puts exactly once", True, "issue"),
+    ("filled once with the guilds of the READY payload", True, "issue"),
+    ("only holds items this pool created (<= max_size)", True, "issue"),
+    ("unbounded: the three worker threads are the only producers", True, "issue"),
+    ("unbounded: the worker never blocks", True, "public"),
+    ("bounded by queued_samples, not item count", True, "public"),
+    ("bounded by credit window", True, "public"),
+    ("bounded in practice by utterance length", True, "public"),
+    ("Bounded by request.max_tokens <= 1024.", True, "public"),
+    ("bounded by limit() in publish()", True, "public"),
+    ("At most 2 short result records per selected task.", True, "public"),
+    ("Only keep latest frame", True, "public"),
+    ("Only keep latest few predictions", True, "public"),
+    ("Overshoot is capped at the one message that crossed the mark.", True, "corpus:aiohttp"),
+    ("Held by flow control rather than the bound, so nothing here lifts it.", True, "corpus:aiohttp"),
+    ("count (bytes are bounded by max_msg_size).", True, "corpus:aiohttp"),
+    ("reads at most DEFAULT_CHUNK_SIZE per call, so one extra chunk may land.", True, "corpus:aiohttp"),
+    ("This is a flow control mechanism to prevent the buffer", True, "corpus:aiohttp"),
+    # -- rejected: hedged, negated, a pointer, about something else ----------------
+    ("we should bound this someday", False, "issue"),
+    ("ported from upstream", False, "issue"),
+    ("see the timeout handling below", False, "issue"),
+    ("ignore the limit, memory is cheap", False, "issue"),
+    ("no comment of its own: must be reported", False, "issue"),
+    ("Bounded queue to prevent memory overflow", False, "public"),
+    ("Bounded queue for predictions", False, "public"),
+    ("<=0 is unlimited", False, "public"),
+    ("infinite queue size", False, "public"),
+    ("maxsize < 1 makes an infinite queue.", False, "public"),
+    ("infinite size queue to prevent data loss", False, "public"),
+    ("Unbounded, thread-safe queue", False, "public"),
+    ("Unbounded queue", False, "public"),
+    ("unbounded so downloads can start instantly", False, "public"),
+    ("unbounded, to stage several frames", False, "public"),
+    ("unbounded for deltas", False, "public"),
+    ("no maxsize: this is the whole problem", False, "public"),
+    ("No maxsize - never blocks!", False, "public"),
+    ("Queue for tool responses", False, "public"),
+    ("Available browsers", False, "public"),
+    ("made at StartFrame in a running pipeline", False, "public"),
+    ("empty -> exhausted", False, "public"),
+    ("make sure we create the queue on the application loop", False, "public"),
+    ("only used for start observation commands", False, "public"),
+    ("only for syn messages", False, "public"),
+    ("only touched via loop.call_soon_threadsafe / inside the loop", False, "public"),
+    ("one message processed at a time", False, "public"),
+    ("One result_queue for all GPUs", False, "public"),
+    ("TODO: add typing once use anyio>=4 (currently incompatible with fastapi)", False, "public"),
+    ("Create AnyIO streams for the session side", False, "public"),
+    ("type: ignore[type-arg]", False, "public"),
+    ("WebSocket state", False, "corpus:uvicorn"),
+    ("Set up a queue to stream in the command hits from all the providers.", False, "corpus:textual"),
+    ("Orphan the old queue...", False, "corpus:textual"),
+    ("Broadcast queue for outgoing messages", False, "held-out:amqtt"),
+    ("Stores messages retained for this session (specifically when the client is disconnected)", False,
+     "held-out:amqtt"),
+    ("Stores PUBLISH messages ID received in order and ready for application process", False, "held-out:amqtt"),
+    ("Transport lacks flow control; nothing to pause. Intentionally", False, "corpus:aiohttp"),
+    ("does not support flow control; safe to ignore.", False, "corpus:aiohttp"),
+    ("Disable XON/XOFF flow control on output and input.", False, "corpus:textual"),
+    ("If we are rate limited, delegate invoking this to the throttler and spin it up", False, "held-out:hikari"),
+]
