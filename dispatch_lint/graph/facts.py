@@ -1,0 +1,172 @@
+"""The channel graph of a project, read from its channel provenance.
+
+Every send whose channel's origin is known becomes an edge from the code that
+sends (its class, else its function, else its module) to the channel's
+drainer: the class that drains it in a loop (through `self`, or in one of its
+methods), else the function that does. A channel with no drainer, or several,
+is a node of its own with drain edges to its drainers. Sends whose channel is
+unknown are not drawn: the graph shows only what the code says.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Collection, Dict, List, Optional, Set, Tuple
+
+from dispatch_lint.channels.provenance import ChannelModel, Drain, Send, channel_model
+from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
+from dispatch_lint.graph.cycles import bounded_cycles
+from dispatch_lint.graph.types import CHANNEL, CLASS, FUNCTION, MODULE, ChannelInfo, Edge, Graph, Location, Node
+from dispatch_lint.model.channel_facts import MethodCall
+from dispatch_lint.model.facts import ModuleFacts
+
+
+class _Builder:
+    def __init__(self, project: Any) -> None:
+        self.project = project
+        self.model: ChannelModel = channel_model(project)
+        self.nodes: Dict[str, Node] = {}
+        self.drainers: Dict[Site, List[str]] = {}
+        self.drain_sites: Dict[Site, List[Location]] = {}
+        self.inboxes: Set[Site] = set()
+
+    def location(self, real: str, line: int, column: int) -> Location:
+        return Location(self.project.display(real), line, column, real)
+
+    def code_node(self, file: ModuleFacts, call: MethodCall) -> str:
+        """The class holding the call's method, else its function, else its module."""
+        if call.cls >= 0:
+            info = file.classes[call.cls]
+            return self._add(Node(self.project.class_key(file, call.cls), info.name, file.module, CLASS,
+                                  self.location(file.path, info.line, 1)))
+        scope = call.scope
+        while scope > 0 and file.scopes[scope].kind != "function":
+            scope = file.scopes[scope].parent
+        if scope <= 0:
+            return self._add(Node(file.module or file.path, file.module.rsplit(".", 1)[-1] or file.path,
+                                  file.module, MODULE, self.location(file.path, 1, 1)))
+        info = file.scopes[scope]
+        return self._add(Node(f"{file.module}.{info.qualname}", info.qualname.replace(".<locals>", ""),
+                              file.module, FUNCTION, self.location(file.path, info.line, 1)))
+
+    def _add(self, node: Node) -> str:
+        self.nodes.setdefault(node.key, node)
+        return node.key
+
+    def read_drains(self, drains: List[Tuple[str, Drain]]) -> None:
+        for path, drain in drains:
+            file = self.project.files[path]
+            key = drain.owner or self.code_node(file, drain.call)
+            if drain.owner is not None:
+                self.code_node(file, drain.call)
+                self.nodes[key] = _as_inbox(self.nodes[key])
+            for site in drain.channel.sites:
+                if key not in self.drainers.setdefault(site, []):
+                    self.drainers[site].append(key)
+                self.drain_sites.setdefault(site, []).append(self.location(path, drain.call.line, drain.call.column))
+                if drain.owner is not None:
+                    self.inboxes.add(site)
+
+    def channel(self, channel: Channel) -> ChannelInfo:
+        sites = sites_of(channel)
+        drainers = tuple(dict.fromkeys(k for s in sites for k in self.drainers.get(s, ())))
+        return ChannelInfo(
+            key=",".join(f"{self.project.display(s.path)}:{s.line}:{s.column}" for s in sites),
+            name=self._channel_name(channel, drainers),
+            kind=channel.table_row.display,
+            capacity=_capacity(channel),
+            bounded=channel.bounded,
+            unbounded=channel.unbounded,
+            drainers=drainers,
+            inbox=any(s in self.inboxes for s in sites),
+            sites=tuple(self.location(s.path, s.line, s.column) for s in sites),
+            drains=tuple(loc for s in sites for loc in self.drain_sites.get(s, ())),
+        )
+
+    def _channel_name(self, channel: Channel, drainers: Tuple[str, ...]) -> str:
+        bound = ""
+        for site in sites_of(channel):
+            found = self.model.build_at(site)
+            if found is not None and found[1].names:
+                bound = found[1].names[0].rsplit(".", 1)[-1]
+                break
+        bound = bound or channel.table_row.display.rsplit(".", 1)[-1]
+        if len(drainers) == 1:
+            return f"{self.nodes[drainers[0]].name}.{bound}"
+        return bound
+
+
+def _as_inbox(node: Node) -> Node:
+    return Node(node.key, node.name, node.module, node.kind, node.location, inbox=True)
+
+
+def _capacity(channel: Channel) -> str:
+    if channel.unbounded:
+        return UNBOUNDED
+    if not channel.bounded:
+        return "unknown"
+    return "|".join(str(int(c)) for c in sorted(channel.capacities))  # type: ignore[call-overload]
+
+
+def _all_sends(model: ChannelModel, project: Any) -> List[Tuple[ModuleFacts, Send]]:
+    return [(file, send) for file in project.all_files() for send in model.sends(file.path)]
+
+
+def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Graph:
+    """The graph of the sends made in `paths` (real paths; None: every file).
+    Built once per project and set of paths."""
+    cache: Dict[Any, Graph] = project.__dict__.setdefault("_channel_graphs", {})
+    wanted = None if paths is None else frozenset(paths)
+    if wanted not in cache:
+        cache[wanted] = _build(project, wanted)
+    return cache[wanted]
+
+
+def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
+    builder = _Builder(project)
+    sends = _all_sends(builder.model, project)
+    builder.read_drains(list(builder.model._drains))  # noqa: SLF001 (no public accessor yet)
+    channels: Dict[str, ChannelInfo] = {}
+    edges: List[Edge] = []
+    for file, send in sends:
+        if paths is not None and file.path not in paths:
+            continue
+        info = builder.channel(send.channel)
+        channels.setdefault(info.key, info)
+        source = builder.code_node(file, send.call)
+        target = _target(builder, info, channels, edges)
+        edges.append(Edge(source, target, info.key, send.waits and send.call.awaited and send.end.awaited,
+                          builder.location(file.path, send.call.line, send.call.column)))
+    edges.sort(key=lambda e: (e.drain, e.location.path, e.location.line, e.location.column))
+    return Graph(tuple(builder.nodes[k] for k in sorted(_used(builder, edges))),
+                 tuple(sorted(channels.values(), key=lambda c: c.key)), tuple(dict.fromkeys(edges)))
+
+
+def _target(builder: _Builder, info: ChannelInfo, channels: Dict[str, ChannelInfo], edges: List[Edge]) -> str:
+    if len(info.drainers) == 1:
+        return info.drainers[0]
+    key = "channel:" + info.key
+    if key not in builder.nodes:
+        module = builder.project.file(info.sites[0].absolute).module if info.sites else ""
+        builder.nodes[key] = Node(key, info.name, module, CHANNEL, info.sites[0] if info.sites else None)
+        for drainer, where in zip(info.drainers, info.drains or (None,) * len(info.drainers)):
+            edges.append(Edge(key, drainer, info.key, False, where or info.sites[0], drain=True))
+    return key
+
+
+def _used(builder: _Builder, edges: List[Edge]) -> Set[str]:
+    return {k for e in edges for k in (e.source, e.target)}
+
+
+
+def send_cycles(project: Any, path: str) -> List[Tuple[Edge, Tuple[Edge, ...], Graph]]:
+    """The awaited bounded sends made in `path` that close a cycle between
+    channel owners anywhere in the project, each with its cycle."""
+    file = project.file(path)
+    if file is None:
+        return []
+    graph = project_graph(project)
+    return [(edge, cycle, graph) for edge, cycle in bounded_cycles(graph).items()
+            if edge.location.absolute == file.path]
+
+
+__all__ = ["project_graph", "send_cycles"]
