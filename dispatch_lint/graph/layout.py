@@ -1,0 +1,136 @@
+"""A left-to-right layout of the channel graph, grouped by module.
+
+Nodes get a rank (the longest chain of sends leading to them, cycles broken
+where a depth-first walk meets them again); each module is a box placed in
+the column of its lowest rank; nodes stack inside their module's box. Edges
+are curves from the right side of the sender to the left side of the drainer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Set, Tuple
+
+from dispatch_lint.graph.types import Edge, Graph
+
+CHAR_WIDTH = 7.0
+NODE_HEIGHT = 30.0
+NODE_GAP = 10.0
+PAD = 14.0
+HEADER = 24.0
+COLUMN_GAP = 150.0
+BOX_GAP = 24.0
+MARGIN = 90.0  # room for the curves of edges that run backwards
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: Dict[str, Box]
+    modules: Dict[str, Box]
+    width: float
+    height: float
+
+    def edge_path(self, edge: Edge) -> Tuple[str, Tuple[float, float]]:
+        """The SVG path of an edge and the point its label sits on."""
+        a, b = self.nodes[edge.source], self.nodes[edge.target]
+        x1, y1 = a.x + a.width, a.y + a.height / 2
+        x2, y2 = b.x, b.y + b.height / 2
+        if x2 > x1 + 10:
+            bend = max(40.0, (x2 - x1) / 2)
+            path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            return path, ((x1 + x2) / 2, (y1 + y2) / 2)
+        # Backwards or within a column: leave right, come round, enter left.
+        reach = 60.0 + abs(y2 - y1) / 4
+        path = (f"M{x1:.1f},{y1:.1f} C{x1 + reach:.1f},{y1:.1f} {x1 + reach:.1f},{(y1 + y2) / 2:.1f} "
+                f"{(x1 + x2) / 2:.1f},{(y1 + y2) / 2 + (12 if y2 >= y1 else -12):.1f} "
+                f"S{x2 - reach:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+        return path, ((x1 + x2) / 2, (y1 + y2) / 2 + (12 if y2 >= y1 else -12))
+
+
+def node_width(name: str) -> float:
+    return max(70.0, len(name) * CHAR_WIDTH + 2 * PAD)
+
+
+def ranks(graph: Graph) -> Dict[str, int]:
+    """The longest chain of edges leading to each node, back edges left out."""
+    out: Dict[str, List[str]] = {}
+    for edge in graph.edges:
+        out.setdefault(edge.source, []).append(edge.target)
+    back = _back_edges([n.key for n in graph.nodes], out)
+    rank = {n.key: 0 for n in graph.nodes}
+    for _ in range(len(rank)):
+        changed = False
+        for edge in graph.edges:
+            if (edge.source, edge.target) not in back and rank[edge.target] < rank[edge.source] + 1:
+                rank[edge.target] = rank[edge.source] + 1
+                changed = True
+        if not changed:
+            break
+    return rank
+
+
+def _back_edges(keys: List[str], out: Dict[str, List[str]]) -> Set[Tuple[str, str]]:
+    state: Dict[str, int] = {}
+    back: Set[Tuple[str, str]] = set()
+    for start in keys:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(out.get(start, ())))]
+        while stack:
+            here, following = stack[-1]
+            step = next(following, None)
+            if step is None:
+                state[here] = 2
+                stack.pop()
+            elif state.get(step) == 1:
+                back.add((here, step))
+            elif step not in state:
+                state[step] = 1
+                stack.append((step, iter(out.get(step, ()))))
+    return back
+
+
+def layout(graph: Graph) -> Layout:
+    """Columns are ranks; each module is a band across the columns its nodes
+    sit in, nodes of one rank stacked inside it."""
+    rank = ranks(graph)
+    column_width: Dict[int, float] = {}
+    for node in graph.nodes:
+        column_width[rank[node.key]] = max(column_width.get(rank[node.key], 0.0), node_width(node.name))
+    column_x: Dict[int, float] = {}
+    x = MARGIN + PAD
+    for column in sorted(column_width):
+        column_x[column] = x
+        x += column_width[column] + COLUMN_GAP
+    node_boxes: Dict[str, Box] = {}
+    module_boxes: Dict[str, Box] = {}
+    y = MARGIN
+    for module, nodes in graph.modules().items():
+        by_rank: Dict[int, List[str]] = {}
+        for node in sorted(nodes, key=lambda n: n.name):
+            by_rank.setdefault(rank[node.key], []).append(node.key)
+        rows = max(len(keys) for keys in by_rank.values())
+        for column, keys in by_rank.items():
+            for row, key in enumerate(keys):
+                node_boxes[key] = Box(column_x[column], y + HEADER + row * (NODE_HEIGHT + NODE_GAP),
+                                      column_width[column], NODE_HEIGHT)
+        left = column_x[min(by_rank)] - PAD
+        right = max(column_x[c] + column_width[c] for c in by_rank) + PAD
+        right = max(right, left + len(module) * CHAR_WIDTH + 2 * PAD)
+        height = HEADER + rows * (NODE_HEIGHT + NODE_GAP) - NODE_GAP + PAD
+        module_boxes[module] = Box(left, y, right - left, height)
+        y += height + BOX_GAP
+    width = max([b.x + b.width for b in module_boxes.values()] + [200.0]) + MARGIN
+    return Layout(node_boxes, module_boxes, width, max(y - BOX_GAP + MARGIN, 100.0))
+
+
+__all__ = ["Box", "Layout", "layout", "ranks"]
