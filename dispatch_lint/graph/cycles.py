@@ -57,7 +57,8 @@ def cycle_text(graph: Graph, cycle: Tuple[Edge, ...]) -> str:
     parts = [graph.channel(cycle[-1].channel).name]
     for edge in cycle:
         channel = graph.channel(edge.channel)
-        parts.append(f"{channel.name} ({channel.label()}, sent at {edge.location.text()})")
+        via = f" via {edge.via}" if edge.via else ""
+        parts.append(f"{channel.name} ({channel.label()}, sent at {edge.location.text()}{via})")
     return " → ".join(parts)
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any, Collection, Dict, List, Optional, Set, Tuple
 
+from dispatch_lint.analysis.reach import YES, Target
 from dispatch_lint.channels.provenance import ChannelModel, Drain, Send, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
 from dispatch_lint.graph.cycles import bounded_cycles
 from dispatch_lint.graph.types import CHANNEL, CLASS, FUNCTION, MODULE, ChannelInfo, Edge, Graph, Location, Node
-from dispatch_lint.model.channel_facts import MethodCall
-from dispatch_lint.model.facts import ModuleFacts
+from dispatch_lint.model.facts import AWAIT, CALL, ModuleFacts, Use
 
 
 class _Builder:
@@ -32,13 +32,12 @@ class _Builder:
     def location(self, real: str, line: int, column: int) -> Location:
         return Location(self.project.display(real), line, column, real)
 
-    def code_node(self, file: ModuleFacts, call: MethodCall) -> str:
-        """The class holding the call's method, else its function, else its module."""
-        if call.cls >= 0:
-            info = file.classes[call.cls]
-            return self._add(Node(self.project.class_key(file, call.cls), info.name, file.module, CLASS,
+    def code_node(self, file: ModuleFacts, scope: int, cls: int) -> str:
+        """The class `cls` holding the code at `scope`, else its function, else its module."""
+        if cls >= 0:
+            info = file.classes[cls]
+            return self._add(Node(self.project.class_key(file, cls), info.name, file.module, CLASS,
                                   self.location(file.path, info.line, 1)))
-        scope = call.scope
         while scope > 0 and file.scopes[scope].kind != "function":
             scope = file.scopes[scope].parent
         if scope <= 0:
@@ -55,9 +54,9 @@ class _Builder:
     def read_drains(self, drains: List[Tuple[str, Drain]]) -> None:
         for path, drain in drains:
             file = self.project.files[path]
-            key = drain.owner or self.code_node(file, drain.call)
+            key = drain.owner or self.code_node(file, drain.call.scope, drain.call.cls)
             if drain.owner is not None:
-                self.code_node(file, drain.call)
+                self.code_node(file, drain.call.scope, drain.call.cls)
                 self.nodes[key] = _as_inbox(self.nodes[key])
             for site in drain.channel.sites:
                 if key not in self.drainers.setdefault(site, []):
@@ -132,10 +131,16 @@ def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
             continue
         info = builder.channel(send.channel)
         channels.setdefault(info.key, info)
-        source = builder.code_node(file, send.call)
         target = _target(builder, info, channels, edges)
-        edges.append(Edge(source, target, info.key, send.waits and send.call.awaited and send.end.awaited,
-                          builder.location(file.path, send.call.line, send.call.column)))
+        waits = send.waits and send.call.awaited and send.end.awaited
+        callers = _callers(project, file, send)
+        for caller, use, via in callers:
+            edges.append(Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, info.key,
+                              waits and bool(use.how & AWAIT), builder.location(caller.path, use.line, use.column),
+                              via=via))
+        if not callers:
+            edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, info.key, waits,
+                              builder.location(file.path, send.call.line, send.call.column)))
     edges.sort(key=lambda e: (e.drain, e.location.path, e.location.line, e.location.column))
     return Graph(tuple(builder.nodes[k] for k in sorted(_used(builder, edges))),
                  tuple(sorted(channels.values(), key=lambda c: c.key)), tuple(dict.fromkeys(edges)))
@@ -151,6 +156,31 @@ def _target(builder: _Builder, info: ChannelInfo, channels: Dict[str, ChannelInf
         for drainer, where in zip(info.drainers, info.drains or (None,) * len(info.drainers)):
             edges.append(Edge(key, drainer, info.key, False, where or info.sites[0], drain=True))
     return key
+
+
+def _callers(project: Any, file: ModuleFacts, send: Send) -> List[Tuple[ModuleFacts, Use, str]]:
+    """Where the method making a send through `self` outside a loop (`tell()`)
+    is called from, with the method's name: its callers are the senders."""
+    call = send.call
+    if not call.own or call.in_loop or call.cls < 0 or file.scopes[call.scope].kind != "function":
+        return []
+    number = next((i for i, d in enumerate(file.defs) if d.body == call.scope), -1)
+    if number < 0 or file.defs[number].method_of != call.cls:
+        return []
+    via = f"{file.classes[call.cls].name}.{file.defs[number].name}()"
+    return [(caller, use, via) for caller, use, reached in Target(project, file, number).uses()
+            if reached == YES and use.how & (AWAIT | CALL)]
+
+
+def _class_of(file: ModuleFacts, scope: int) -> int:
+    """The class whose body (or a method of it) holds `scope`; -1 when none."""
+    current = scope
+    while current >= 0:
+        info = file.scopes[current]
+        if info.kind == "class":
+            return next((i for i, c in enumerate(file.classes) if c.body == current), -1)
+        current = info.parent
+    return -1
 
 
 def _used(builder: _Builder, edges: List[Edge]) -> Set[str]:

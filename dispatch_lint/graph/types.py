@@ -66,6 +66,7 @@ class Edge:
     location: Location
     drain: bool = False  # a channel node's edge to one of its drainers
     findings: Tuple[str, ...] = ()  # rule codes reported at this send
+    via: str = ""  # the method that makes the send, when the edge is a call of it (`Pong.tell()`)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ class Graph:
         if edge.drain:
             return f"drains {channel.name}"
         how = "await" if edge.awaited else "try-send"
-        return f"{channel.name}: {channel.label()}, {how}, {edge.location.text()}"
+        via = f" via {edge.via}" if edge.via else ""
+        return f"{channel.name}: {channel.label()}, {how}{via}, {edge.location.text()}"
 
     def with_findings(self, found: Dict[Location, Tuple[str, ...]]) -> "Graph":
         """The graph with rule codes on the sends at those locations."""

@@ -23,7 +23,9 @@ class BoundedSendCycle(Rule):
     owners: `Ping` drains its inbox in a loop and awaits a send into `Pong`'s
     inbox, while `Pong` drains its own inbox and awaits a send into `Ping`'s.
     Each send of the cycle is reported, and the message names the cycle with
-    every channel's kind, capacity and the place of the send.
+    every channel's kind, capacity and the place of the send. A send made
+    through `self` in a method such as `tell()` is followed to the calls of
+    that method: the cycle is reported where each loop awaits the call.
 
     A channel owner is the class (or function) that drains the channel in a
     loop; the channels are followed from their construction as for DSP101. A
@@ -205,7 +207,8 @@ class BoundedSendCycle(Rule):
             if span is None:
                 continue
             channel = graph.channel(edge.channel)
-            message = (f"awaited send into `{channel.name}` ({channel.label()}) closes a cycle of awaited bounded "
+            what = f"awaited call of `{edge.via}`, which awaits a send" if edge.via else "awaited send"
+            message = (f"{what} into `{channel.name}` ({channel.label()}) closes a cycle of awaited bounded "
                        f"sends: {cycle_text(graph, cycle)}; when every channel on it is full, each owner waits "
                        f"for the next and none drains its own (deadlock)")
             self.report_span(*span, message, related=self._related(index, graph, cycle[1:]))
