@@ -128,7 +128,8 @@ aside{{width:340px;border-left:1px solid #e5e7eb;padding:10px;overflow:auto;font
 {legend}<span style="color:{finding}">━ finding</span><span style="color:{unbounded}">╌ unbounded</span>
 <span>┈ try-send</span></header>
 <main><div id="canvas">{svg}</div><aside id="panel">Click a node or an edge: its neighbourhood stays lit and its
-source locations show here. Drag to pan, wheel to zoom. Ctrl-click opens the source.</aside></main>
+source locations show here. Drag to pan, wheel to zoom. Ctrl-click opens the source.
+<code>#focus=NAME</code> in the address selects a name.</aside></main>
 <script>{script}</script></body></html>
 """
 
@@ -168,6 +169,12 @@ document.getElementById('search').addEventListener('keydown', ev => {
     || nodes.find(n => n.dataset.key.toLowerCase().includes(word));
   if (found) pickNode(found);
 });
+function fromHash() {
+  const name = decodeURIComponent(location.hash.replace(/^#focus=/, ''));
+  const found = location.hash.startsWith('#focus=') && nodes.find(n => n.dataset.key === name || n.querySelector('text').textContent === name);
+  if (found) pickNode(found);
+}
+window.addEventListener('hashchange', fromHash); fromHash();
 const box = svg.viewBox.baseVal; let drag = null;
 svg.addEventListener('wheel', ev => { ev.preventDefault(); const k = ev.deltaY > 0 ? 1.15 : 1 / 1.15;
   const r = svg.getBoundingClientRect(), fx = (ev.clientX - r.left) / r.width, fy = (ev.clientY - r.top) / r.height;

@@ -1,0 +1,189 @@
+"""The channel graph: the plain graph and its cycles, `dispatch-lint graph` in
+every format against committed snapshots, and the HTML page in a real
+headless browser (skipped when none is installed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from dispatch_lint.graph.cycles import bounded_cycles, cycle_text
+from dispatch_lint.graph.types import ChannelInfo, Edge, Graph, Location, Node
+from helpers import ROOT, run_cli
+
+SNAPSHOTS = ROOT / "tests" / "data" / "graph"
+PROJECTS = {"showcase": "fixtures/showcase", "DSP103": "fixtures/DSP103"}
+EXTENSIONS = {"dot": "dot", "mermaid": "mmd"}
+UPDATE = os.environ.get("DISPATCH_LINT_UPDATE_SNAPSHOTS") == "1"
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+INBOX_FILL = (0xFD, 0xE2, 0xB3)  # style.FILLS["inbox"]
+FINDING_RED = (0xDC, 0x26, 0x26)
+
+
+# -- the plain graph ---------------------------------------------------------------------
+
+def _graph(*sends, capacities=None):
+    """Owners A, B, C..., each draining `X.inbox`; `sends` are (source, target, awaited)."""
+    names = sorted({n for s in sends for n in s[:2]})
+    capacities = capacities or {}
+    channels = tuple(ChannelInfo(n, f"{n}.inbox", "asyncio.Queue", capacities.get(n, "8"),
+                                 capacities.get(n, "8") not in ("unbounded", "unknown"),
+                                 capacities.get(n) == "unbounded", (n,), True, (Location("m.py", 1),))
+                     for n in names)
+    edges = tuple(Edge(a, b, b, awaited, Location("m.py", line)) for line, (a, b, awaited) in enumerate(sends, 10))
+    return Graph(tuple(Node(n, n, "m", "class", inbox=True) for n in names), channels, edges)
+
+
+def test_two_owners_awaiting_each_other_close_a_cycle_at_both_sends():
+    graph = _graph(("A", "B", True), ("B", "A", True), ("A", "L", True))
+    found = bounded_cycles(graph)
+    assert sorted(e.location.line for e in found) == [10, 11]
+    edge = next(e for e in found if e.location.line == 10)
+    assert cycle_text(graph, found[edge]) == ("A.inbox → B.inbox (asyncio.Queue 8, sent at m.py:10) → "
+                                              "A.inbox (asyncio.Queue 8, sent at m.py:11)")
+
+
+def test_a_three_owner_ring_reports_each_send_with_its_whole_ring():
+    found = bounded_cycles(_graph(("A", "B", True), ("B", "C", True), ("C", "A", True)))
+    assert len(found) == 3 and all(len(cycle) == 3 for cycle in found.values())
+
+
+@pytest.mark.parametrize("capacity", ["unbounded", "unknown"])
+def test_an_unbounded_or_unknown_channel_breaks_the_cycle(capacity):
+    assert not bounded_cycles(_graph(("A", "B", True), ("B", "A", True), capacities={"A": capacity}))
+
+
+def test_a_try_send_breaks_the_cycle_and_a_chain_is_no_cycle():
+    assert not bounded_cycles(_graph(("A", "B", True), ("B", "A", False)))
+    assert not bounded_cycles(_graph(("A", "B", True), ("B", "C", True)))
+
+
+def test_focus_keeps_the_neighbourhood():
+    graph = _graph(("A", "B", True), ("B", "C", True), ("C", "D", True))
+    assert {n.key for n in graph.focus("B").nodes} == {"A", "B", "C"}
+    assert {n.key for n in graph.focus("A", depth=2).nodes} == {"A", "B", "C"}
+    with pytest.raises(KeyError):
+        graph.focus("Nobody")
+
+
+# -- the command ------------------------------------------------------------------------------
+
+def _graph_output(*args: str) -> str:
+    result = run_cli("graph", "--jobs", "1", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_ping_pong_shows_both_actors_and_the_logger_with_capacities():
+    dot = _graph_output("fixtures/DSP103/two_actors.py", "--format", "dot")
+    for name in ("Ping", "Pong", "Logger"):
+        assert f'label="{name}"' in dot
+    assert "Pong.inbox\\nasyncio.Queue 8\\nawait, two_actors.py:27 [DSP103]" in dot
+    assert "Logger.inbox\\nasyncio.Queue 256\\nawait, two_actors.py:26" in dot
+    assert dot.count(" -> ") == 3
+
+
+@pytest.mark.parametrize("fmt", sorted(EXTENSIONS))
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_graph_matches_its_snapshot(name, fmt):
+    output = _graph_output(PROJECTS[name], "--format", fmt)
+    snapshot = SNAPSHOTS / f"{name}.{EXTENSIONS[fmt]}"
+    if UPDATE:
+        snapshot.write_text(output, encoding="utf-8")
+    assert output == snapshot.read_text(encoding="utf-8")
+
+
+def test_focus_and_bad_arguments():
+    focused = _graph_output("fixtures/DSP103", "--format", "mermaid", "--focus", "three_actors.Fetch")
+    assert "Fetch" in focused and "Ping" not in focused
+    missing = run_cli("graph", "fixtures/DSP103", "--focus", "Nobody")
+    assert missing.returncode == 2 and "Nobody" in missing.stderr
+    bad = run_cli("graph", "fixtures/DSP103", "--link", "{nope}")
+    assert bad.returncode == 2 and "{absolute}" in bad.stderr
+
+
+def test_html_is_one_file_that_loads_nothing():
+    page = _graph_output("fixtures/DSP103", "--format", "html", "--link", "vscode://file/{absolute}:{line}")
+    lowered = page.lower()
+    for loader in ("<link", " src=", "@import", "url(http", "fetch(", "xmlhttprequest", "<iframe", "<img"):
+        assert loader not in lowered
+    assert lowered.count("http") == lowered.count("http://www.w3.org/2000/svg")
+    two_actors = (ROOT / "fixtures" / "DSP103" / "two_actors.py").resolve()
+    assert f'href="vscode://file/{two_actors}:27"' in page
+
+
+# -- in a real browser ------------------------------------------------------------------------
+
+def _browser():
+    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
+
+
+def _run_browser(*args: str) -> subprocess.CompletedProcess:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium or Chrome installed")
+    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--no-first-run", *args], capture_output=True, text=True, timeout=120)
+
+
+def _pixels(png: bytes):
+    """The RGB pixels of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks, header = 8, [], None
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        body = png[at + 8:at + 8 + length]
+        header = body if kind == b"IHDR" else header
+        chunks += [body] if kind == b"IDAT" else []
+        at += 12 + length
+    width, height, depth, color = struct.unpack(">IIBB", header[:10])
+    assert depth == 8 and color in (2, 6) and header[12] == 0
+    step = 4 if color == 6 else 3
+    raw, stride, rows, previous = zlib.decompress(b"".join(chunks)), width * step, [], bytearray(width * step)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - step] if x >= step else 0
+            up, corner = previous[x], previous[x - step] if x >= step else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - corner
+                best = min((abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - corner), 2, corner))
+                line[x] = (line[x] + best[2]) & 255
+        rows.append(line)
+        previous = line
+    return [tuple(row[x:x + 3]) for row in rows for x in range(0, stride, step)]
+
+
+def test_html_renders_nodes_and_findings_in_a_headless_browser(tmp_path):
+    page, shot = tmp_path / "graph.html", tmp_path / "graph.png"
+    run = run_cli("graph", "--jobs", "1", "fixtures/DSP103", "--format", "html", "-o", str(page))
+    assert run.returncode == 0, run.stderr
+    result = _run_browser("--window-size=1200,800", f"--screenshot={shot}", page.as_uri())
+    assert shot.is_file(), result.stderr
+    pixels = _pixels(shot.read_bytes())
+    near = lambda p, c: all(abs(a - b) <= 6 for a, b in zip(p, c))  # noqa: E731
+    assert sum(near(p, INBOX_FILL) for p in pixels) > 5000  # fifteen actor nodes, about 150x30 each
+    assert sum(near(p, FINDING_RED) for p in pixels) > 200  # the edges of the cycles
+
+
+def test_html_selection_shows_source_locations_in_a_headless_browser(tmp_path):
+    page = tmp_path / "graph.html"
+    run = run_cli("graph", "--jobs", "1", "fixtures/DSP103", "--format", "html", "-o", str(page))
+    assert run.returncode == 0, run.stderr
+    result = _run_browser("--dump-dom", page.as_uri() + "#focus=two_actors.Pong")
+    panel = result.stdout.split('id="panel"', 1)[1].split("</aside>", 1)[0]
+    assert "two_actors.Pong" in panel
+    assert "two_actors.py:27" in panel and "two_actors.py:38" in panel
+    assert 'class="node inbox dim"' in result.stdout  # the rest of the graph is dimmed
