@@ -9,13 +9,20 @@ import shutil
 import struct
 import subprocess
 import zlib
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_cli
 
 from dispatch_lint.graph.cycles import bounded_cycles, cycle_text
-from dispatch_lint.graph.types import ChannelInfo, Edge, Graph, Location, Node
-from helpers import ROOT, run_cli
+from dispatch_lint.graph.types import (
+    AWAIT,
+    TRY_SEND,
+    ChannelInfo,
+    Edge,
+    Graph,
+    Location,
+    Node,
+)
 
 SNAPSHOTS = ROOT / "tests" / "data" / "graph"
 PROJECTS = {"showcase": "fixtures/showcase", "DSP103": "fixtures/DSP103"}
@@ -36,7 +43,8 @@ def _graph(*sends, capacities=None):
                                  capacities.get(n, "8") not in ("unbounded", "unknown"),
                                  capacities.get(n) == "unbounded", (n,), True, (Location("m.py", 1),))
                      for n in names)
-    edges = tuple(Edge(a, b, b, awaited, Location("m.py", line)) for line, (a, b, awaited) in enumerate(sends, 10))
+    edges = tuple(Edge(a, b, b, AWAIT if awaited else TRY_SEND, Location("m.py", line))
+                  for line, (a, b, awaited) in enumerate(sends, 10))
     return Graph(tuple(Node(n, n, "m", "class", inbox=True) for n in names), channels, edges)
 
 
@@ -166,6 +174,10 @@ def _pixels(png: bytes):
     return [tuple(row[x:x + 3]) for row in rows for x in range(0, stride, step)]
 
 
+def _count(pixels, color) -> int:
+    return sum(all(abs(a - b) <= 6 for a, b in zip(p, color)) for p in pixels)
+
+
 def test_html_renders_nodes_and_findings_in_a_headless_browser(tmp_path):
     page, shot = tmp_path / "graph.html", tmp_path / "graph.png"
     run = run_cli("graph", "--jobs", "1", "fixtures/DSP103", "--format", "html", "-o", str(page))
@@ -173,9 +185,8 @@ def test_html_renders_nodes_and_findings_in_a_headless_browser(tmp_path):
     result = _run_browser("--window-size=1200,800", f"--screenshot={shot}", page.as_uri())
     assert shot.is_file(), result.stderr
     pixels = _pixels(shot.read_bytes())
-    near = lambda p, c: all(abs(a - b) <= 6 for a, b in zip(p, c))  # noqa: E731
-    assert sum(near(p, INBOX_FILL) for p in pixels) > 5000  # fifteen actor nodes, about 150x30 each
-    assert sum(near(p, FINDING_RED) for p in pixels) > 200  # the edges of the cycles
+    assert _count(pixels, INBOX_FILL) > 5000  # fifteen actor nodes, about 150x30 each
+    assert _count(pixels, FINDING_RED) > 200  # the edges of the cycles
 
 
 def test_html_selection_shows_source_locations_in_a_headless_browser(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from dispatch_lint.types import ConfigError
 
@@ -58,7 +58,7 @@ def render(graph: Any, fmt: str, link: Any) -> str:
 
 
 def build_graph(paths: List[str], jobs: Any = None) -> Any:
-    """The graph of the sends made in `paths`, with DSP101 and DSP103 marked."""
+    """The graph of the sends made in `paths`, with the findings at its sends marked."""
     from dispatch_lint import registry
     from dispatch_lint.engine.discovery import discover
     from dispatch_lint.engine.index import ProjectIndex
@@ -76,22 +76,23 @@ def build_graph(paths: List[str], jobs: Any = None) -> Any:
 
 
 def _findings(project: Any, settings: Any, files: List[str]) -> Dict[Any, Tuple[str, ...]]:
+    """The rule codes reported at each send: DSP101, DSP102 and DSP103, when enabled."""
     from dispatch_lint.channels.inbox import ACTOR_INBOX
-    from dispatch_lint.channels.verdicts import awaited_bounded_sends
+    from dispatch_lint.channels.verdicts import awaited_bounded_sends, blocking_puts
     from dispatch_lint.graph.cycles import bounded_cycles
     from dispatch_lint.graph.facts import project_graph
 
-    found: Dict[Any, Tuple[str, ...]] = {}
+    found: Dict[Any, Set[str]] = {}
     if settings.enabled("DSP103"):
         for edge in bounded_cycles(project_graph(project)):
-            found[edge.location] = ("DSP103",)
-    if settings.enabled("DSP101"):
-        inbox = settings.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
-        for path in files:
-            for verdict in awaited_bounded_sends(project, path, inbox):
-                key = _location(project, path, verdict.line, verdict.column)
-                found[key] = tuple(sorted({*found.get(key, ()), "DSP101"}))
-    return found
+            found.setdefault(edge.location, set()).add("DSP103")
+    inbox = settings.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+    for path in files:
+        verdicts = [("DSP101", v) for v in awaited_bounded_sends(project, path, inbox) if settings.enabled("DSP101")]
+        verdicts += [("DSP102", v) for v in blocking_puts(project, path) if settings.enabled("DSP102")]
+        for code, verdict in verdicts:
+            found.setdefault(_location(project, path, verdict.line, verdict.column), set()).add(code)
+    return {location: tuple(sorted(codes)) for location, codes in found.items()}
 
 
 def _location(project: Any, path: str, line: int, column: int) -> Any:

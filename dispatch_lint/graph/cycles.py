@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Dict, List, Optional, Tuple
 
-from dispatch_lint.graph.types import Edge, Graph
+from dispatch_lint.graph.types import AWAIT, Edge, Graph
 
 
 def blocking_edges(graph: Graph) -> List[Edge]:
     """The awaited bounded sends between owners (the edges a deadlock can use)."""
     owners = {e.target for e in graph.edges if not e.drain}
     return [e for e in graph.edges
-            if not e.drain and e.awaited and graph.channel(e.channel).bounded
+            if not e.drain and e.how == AWAIT and graph.channel(e.channel).bounded
             and e.source in owners and e.source != e.target]
 
 

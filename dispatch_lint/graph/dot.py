@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from dispatch_lint.graph.links import Link, link_maker
-from dispatch_lint.graph.style import FILLS, STROKES, edge_color, edge_marks, edge_text, node_mark, node_title
+from dispatch_lint.graph.links import NO_LINKS, Link
+from dispatch_lint.graph.style import (
+    FILLS,
+    STROKES,
+    edge_color,
+    edge_marks,
+    edge_text,
+    node_mark,
+    node_title,
+)
 from dispatch_lint.graph.types import CHANNEL, Graph
 
 LEGEND = ("// double border: an actor draining its own inbox; dashed: unbounded channel; "
@@ -20,7 +28,7 @@ def _attributes(values: Dict[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_quote(v)}" for k, v in values.items() if v) + "]"
 
 
-def render_dot(graph: Graph, link: Link = link_maker(None)) -> str:
+def render_dot(graph: Graph, link: Link = NO_LINKS) -> str:
     ids = {node.key: f"n{i}" for i, node in enumerate(sorted(graph.nodes, key=lambda n: n.key))}
     lines: List[str] = [
         "digraph channels {", LEGEND,

@@ -16,8 +16,22 @@ from dispatch_lint.analysis.reach import YES, Target
 from dispatch_lint.channels.provenance import ChannelModel, Drain, Send, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
 from dispatch_lint.graph.cycles import bounded_cycles
-from dispatch_lint.graph.types import CHANNEL, CLASS, FUNCTION, MODULE, ChannelInfo, Edge, Graph, Location, Node
-from dispatch_lint.model.facts import AWAIT, CALL, ModuleFacts, Use
+from dispatch_lint.graph.types import (
+    AWAIT,
+    BLOCKING,
+    CHANNEL,
+    CLASS,
+    FUNCTION,
+    MODULE,
+    TRY_SEND,
+    ChannelInfo,
+    Edge,
+    Graph,
+    Location,
+    Node,
+)
+from dispatch_lint.model.facts import AWAIT as AWAIT_USE
+from dispatch_lint.model.facts import CALL, ModuleFacts, Use
 
 
 class _Builder:
@@ -123,7 +137,7 @@ def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Grap
 def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
     builder = _Builder(project)
     sends = _all_sends(builder.model, project)
-    builder.read_drains(list(builder.model._drains))  # noqa: SLF001 (no public accessor yet)
+    builder.read_drains(list(builder.model._drains))  # the model has no public accessor for drains yet
     channels: Dict[str, ChannelInfo] = {}
     edges: List[Edge] = []
     for file, send in sends:
@@ -132,14 +146,14 @@ def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
         info = builder.channel(send.channel)
         channels.setdefault(info.key, info)
         target = _target(builder, info, channels, edges)
-        waits = send.waits and send.call.awaited and send.end.awaited
-        callers = _callers(project, file, send)
+        how = _how(send)
+        callers, certain = _callers(project, file, send)
         for caller, use, via in callers:
             edges.append(Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, info.key,
-                              waits and bool(use.how & AWAIT), builder.location(caller.path, use.line, use.column),
-                              via=via))
-        if not callers:
-            edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, info.key, waits,
+                              how if how != AWAIT or use.how & AWAIT_USE else TRY_SEND,
+                              builder.location(caller.path, use.line, use.column), via=via))
+        if not callers or not certain:
+            edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, info.key, how,
                               builder.location(file.path, send.call.line, send.call.column)))
     edges.sort(key=lambda e: (e.drain, e.location.path, e.location.line, e.location.column))
     return Graph(tuple(builder.nodes[k] for k in sorted(_used(builder, edges))),
@@ -154,22 +168,34 @@ def _target(builder: _Builder, info: ChannelInfo, channels: Dict[str, ChannelInf
         module = builder.project.file(info.sites[0].absolute).module if info.sites else ""
         builder.nodes[key] = Node(key, info.name, module, CHANNEL, info.sites[0] if info.sites else None)
         for drainer, where in zip(info.drainers, info.drains or (None,) * len(info.drainers)):
-            edges.append(Edge(key, drainer, info.key, False, where or info.sites[0], drain=True))
+            edges.append(Edge(key, drainer, info.key, TRY_SEND, where or info.sites[0], drain=True))
     return key
 
 
-def _callers(project: Any, file: ModuleFacts, send: Send) -> List[Tuple[ModuleFacts, Use, str]]:
+def _how(send: Send) -> str:
+    """AWAIT, BLOCKING (a thread queue's `put()`) or TRY_SEND; an awaitable send
+    that is not awaited (handed to a task) does not make its caller wait."""
+    if not send.waits:
+        return TRY_SEND
+    if not send.end.awaited:
+        return BLOCKING
+    return AWAIT if send.call.awaited else TRY_SEND
+
+
+def _callers(project: Any, file: ModuleFacts, send: Send) -> Tuple[List[Tuple[ModuleFacts, Use, str]], bool]:
     """Where the method making a send through `self` outside a loop (`tell()`)
-    is called from, with the method's name: its callers are the senders."""
+    is called from, with the method's name: its callers are the senders. The
+    flag is False when some use may or may not reach the method."""
     call = send.call
     if not call.own or call.in_loop or call.cls < 0 or file.scopes[call.scope].kind != "function":
-        return []
+        return [], True
     number = next((i for i, d in enumerate(file.defs) if d.body == call.scope), -1)
     if number < 0 or file.defs[number].method_of != call.cls:
-        return []
+        return [], True
     via = f"{file.classes[call.cls].name}.{file.defs[number].name}()"
-    return [(caller, use, via) for caller, use, reached in Target(project, file, number).uses()
-            if reached == YES and use.how & (AWAIT | CALL)]
+    uses = [(caller, use, reached) for caller, use, reached in Target(project, file, number).uses()
+            if use.how & (AWAIT_USE | CALL)]
+    return [(c, u, via) for c, u, reached in uses if reached == YES], all(r == YES for _, _, r in uses)
 
 
 def _class_of(file: ModuleFacts, scope: int) -> int:
@@ -185,7 +211,6 @@ def _class_of(file: ModuleFacts, scope: int) -> int:
 
 def _used(builder: _Builder, edges: List[Edge]) -> Set[str]:
     return {k for e in edges for k in (e.source, e.target)}
-
 
 
 def send_cycles(project: Any, path: str) -> List[Tuple[Edge, Tuple[Edge, ...], Graph]]:

@@ -9,7 +9,7 @@ from html import escape
 from typing import List
 
 from dispatch_lint.graph.layout import Layout, layout
-from dispatch_lint.graph.links import Link, link_maker
+from dispatch_lint.graph.links import NO_LINKS, Link
 from dispatch_lint.graph.style import (
     EDGE_COLOR,
     FILLS,
@@ -23,7 +23,7 @@ from dispatch_lint.graph.style import (
     node_mark,
     node_title,
 )
-from dispatch_lint.graph.types import CHANNEL, Graph
+from dispatch_lint.graph.types import AWAIT, CHANNEL, Graph
 
 ARROW_COLORS = (EDGE_COLOR, FINDING_COLOR, TRY_COLOR, UNBOUNDED_COLOR)
 LABELS_SHOWN_UP_TO = 40  # edges; above it labels show on hover and selection only
@@ -35,8 +35,9 @@ def _arrow_id(color: str) -> str:
 
 def _defs() -> str:
     markers = "".join(
-        f'<marker id="{_arrow_id(c)}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
-        f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>' for c in ARROW_COLORS)
+        f'<marker id="{_arrow_id(c)}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
+        f'markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/>'
+        "</marker>" for c in ARROW_COLORS)
     return f"<defs>{markers}</defs>"
 
 
@@ -77,7 +78,7 @@ def _edges(graph: Graph, shape: Layout, link: Link) -> List[str]:
             ' stroke-dasharray="8 5"' if marks["unbounded"] else "")
         path, (x, y) = shape.edge_path(edge)
         channel = graph.channel(edge.channel)
-        short = f"{channel.name} {channel.capacity}" + ("" if edge.awaited or edge.drain else " try")
+        short = f"{channel.name} {channel.capacity}" + ("" if edge.how == AWAIT or edge.drain else f" {edge.how}")
         classes = "edge" + "".join(f" {k}" for k, v in marks.items() if v)
         body = (f'<g class="{classes}" data-src="{escape(edge.source)}" data-dst="{escape(edge.target)}" '
                 f'data-where="{escape(edge.location.text())}"><title>{escape(edge_text(graph, edge))}</title>'
@@ -90,7 +91,7 @@ def _edges(graph: Graph, shape: Layout, link: Link) -> List[str]:
     return parts
 
 
-def render_svg(graph: Graph, link: Link = link_maker(None), labels: bool = True) -> str:
+def render_svg(graph: Graph, link: Link = NO_LINKS, labels: bool = True) -> str:
     shape = layout(graph)
     label_rule = "" if labels else ".edge .label{display:none}.edge:hover .label,.edge.near .label{display:inline}"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {shape.width:.0f} {shape.height:.0f}" '
@@ -101,7 +102,7 @@ def render_svg(graph: Graph, link: Link = link_maker(None), labels: bool = True)
             + '<g class="nodes">' + "".join(_nodes(graph, shape, link)) + "</g></svg>\n")
 
 
-def render_html(graph: Graph, link: Link = link_maker(None)) -> str:
+def render_html(graph: Graph, link: Link = NO_LINKS) -> str:
     svg = render_svg(graph, link, labels=len(graph.edges) <= LABELS_SHOWN_UP_TO)
     counts = (f"{len(graph.nodes)} nodes, {len(graph.channels)} channels, {len(graph.sends())} sends, "
               f"{sum(1 for e in graph.edges if e.findings)} with findings")
@@ -136,25 +137,42 @@ source locations show here. Drag to pan, wheel to zoom. Ctrl-click opens the sou
 SCRIPT = r"""
 const svg = document.querySelector('#canvas svg'), panel = document.getElementById('panel');
 const nodes = [...svg.querySelectorAll('.node')], edges = [...svg.querySelectorAll('.edge')];
-const link = el => (el.closest('a') || {}).getAttribute ? el.closest('a').getAttribute('href') : '';
+const link = el => el.closest('a') ? el.closest('a').getAttribute('href') : '';
 const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+const label = n => n.querySelector('text').textContent;
 function light(keys, picked) {
-  nodes.forEach(n => { n.classList.toggle('dim', !keys.has(n.dataset.key)); n.classList.toggle('picked', n === picked); });
-  edges.forEach(e => { const on = keys.has(e.dataset.src) && keys.has(e.dataset.dst);
-    e.classList.toggle('dim', !on); e.classList.toggle('near', on && keys.size < nodes.length); });
+  nodes.forEach(n => {
+    n.classList.toggle('dim', !keys.has(n.dataset.key));
+    n.classList.toggle('picked', n === picked);
+  });
+  edges.forEach(e => {
+    const on = keys.has(e.dataset.src) && keys.has(e.dataset.dst);
+    e.classList.toggle('dim', !on);
+    e.classList.toggle('near', on && keys.size < nodes.length);
+  });
 }
 function clear() { nodes.concat(edges).forEach(x => x.classList.remove('dim', 'near', 'picked')); }
-function row(el) { const href = link(el), title = el.querySelector('title').textContent;
-  return '<li>' + esc(title) + (href ? ' <a href="' + esc(href) + '" target="_blank">' + esc(el.dataset.where) + '</a>' : '') + '</li>'; }
+function row(el) {
+  const href = link(el), title = el.querySelector('title').textContent;
+  const where = href ? ' <a href="' + esc(href) + '" target="_blank">' + esc(el.dataset.where) + '</a>' : '';
+  return '<li>' + esc(title) + where + '</li>';
+}
 function pickNode(n) {
-  const key = n.dataset.key, keys = new Set([key]), mine = edges.filter(e => e.dataset.src === key || e.dataset.dst === key);
+  const key = n.dataset.key, keys = new Set([key]);
+  const mine = edges.filter(e => e.dataset.src === key || e.dataset.dst === key);
   mine.forEach(e => { keys.add(e.dataset.src); keys.add(e.dataset.dst); });
   light(keys, n);
-  panel.innerHTML = '<h3>' + esc(key) + '</h3><ul>' + row(n) + '</ul><h4>sends and drains</h4><ul>' + mine.map(row).join('') + '</ul>';
+  panel.innerHTML = '<h3>' + esc(key) + '</h3><ul>' + row(n) + '</ul><h4>sends and drains</h4><ul>'
+    + mine.map(row).join('') + '</ul>';
 }
 function pickEdge(e) {
   light(new Set([e.dataset.src, e.dataset.dst]), null);
   panel.innerHTML = '<h3>send</h3><ul>' + row(e) + '</ul>';
+}
+function named(word) {
+  const lower = word.toLowerCase();
+  return nodes.find(n => n.dataset.key.toLowerCase() === lower || label(n).toLowerCase() === lower)
+    || nodes.find(n => n.dataset.key.toLowerCase().includes(lower));
 }
 svg.addEventListener('click', ev => {
   if (ev.ctrlKey || ev.metaKey) return;
@@ -163,26 +181,28 @@ svg.addEventListener('click', ev => {
 });
 document.getElementById('search').addEventListener('keydown', ev => {
   if (ev.key === 'Escape') { ev.target.value = ''; clear(); return; }
-  if (ev.key !== 'Enter') return;
-  const word = ev.target.value.trim().toLowerCase();
-  const found = nodes.find(n => n.dataset.key.toLowerCase() === word || n.querySelector('text').textContent.toLowerCase() === word)
-    || nodes.find(n => n.dataset.key.toLowerCase().includes(word));
+  const found = ev.key === 'Enter' && ev.target.value.trim() && named(ev.target.value.trim());
   if (found) pickNode(found);
 });
 function fromHash() {
-  const name = decodeURIComponent(location.hash.replace(/^#focus=/, ''));
-  const found = location.hash.startsWith('#focus=') && nodes.find(n => n.dataset.key === name || n.querySelector('text').textContent === name);
+  const found = location.hash.startsWith('#focus=') && named(decodeURIComponent(location.hash.slice(7)));
   if (found) pickNode(found);
 }
 window.addEventListener('hashchange', fromHash); fromHash();
 const box = svg.viewBox.baseVal; let drag = null;
-svg.addEventListener('wheel', ev => { ev.preventDefault(); const k = ev.deltaY > 0 ? 1.15 : 1 / 1.15;
-  const r = svg.getBoundingClientRect(), fx = (ev.clientX - r.left) / r.width, fy = (ev.clientY - r.top) / r.height;
-  box.x += box.width * (1 - k) * fx; box.y += box.height * (1 - k) * fy; box.width *= k; box.height *= k; }, {passive: false});
+svg.addEventListener('wheel', ev => {
+  ev.preventDefault();
+  const k = ev.deltaY > 0 ? 1.15 : 1 / 1.15, r = svg.getBoundingClientRect();
+  const fx = (ev.clientX - r.left) / r.width, fy = (ev.clientY - r.top) / r.height;
+  box.x += box.width * (1 - k) * fx; box.y += box.height * (1 - k) * fy; box.width *= k; box.height *= k;
+}, {passive: false});
 svg.addEventListener('mousedown', ev => { drag = [ev.clientX, ev.clientY]; });
 window.addEventListener('mouseup', () => { drag = null; });
-window.addEventListener('mousemove', ev => { if (!drag) return; const r = svg.getBoundingClientRect(), s = Math.max(box.width / r.width, box.height / r.height);
-  box.x -= (ev.clientX - drag[0]) * s; box.y -= (ev.clientY - drag[1]) * s; drag = [ev.clientX, ev.clientY]; });
+window.addEventListener('mousemove', ev => {
+  if (!drag) return;
+  const r = svg.getBoundingClientRect(), s = Math.max(box.width / r.width, box.height / r.height);
+  box.x -= (ev.clientX - drag[0]) * s; box.y -= (ev.clientY - drag[1]) * s; drag = [ev.clientX, ev.clientY];
+});
 """
 
 __all__ = ["render_html", "render_svg"]

@@ -35,4 +35,6 @@ def check_template(template: str) -> Optional[str]:
     return None
 
 
-__all__ = ["Link", "check_template", "link_maker"]
+NO_LINKS: Link = link_maker(None)
+
+__all__ = ["NO_LINKS", "Link", "check_template", "link_maker"]

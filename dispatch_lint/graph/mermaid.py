@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import List
 
-from dispatch_lint.graph.links import Link, link_maker
-from dispatch_lint.graph.style import FILLS, STROKES, edge_color, edge_marks, edge_text, node_mark
+from dispatch_lint.graph.links import NO_LINKS, Link
+from dispatch_lint.graph.style import (
+    FILLS,
+    STROKES,
+    edge_color,
+    edge_marks,
+    edge_text,
+    node_mark,
+)
 from dispatch_lint.graph.types import CHANNEL, Graph
 
 MARKS = ("inbox", "class", "function", "module", "channel")
@@ -16,7 +23,7 @@ def _text(text: str) -> str:
     return '"' + text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") + '"'
 
 
-def render_mermaid(graph: Graph, link: Link = link_maker(None)) -> str:
+def render_mermaid(graph: Graph, link: Link = NO_LINKS) -> str:
     ids = {node.key: f"n{i}" for i, node in enumerate(sorted(graph.nodes, key=lambda n: n.key))}
     lines: List[str] = ["flowchart LR"]
     for number, (module, nodes) in enumerate(graph.modules().items()):

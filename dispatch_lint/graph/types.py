@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 CLASS, FUNCTION, MODULE, CHANNEL = "class", "function", "module", "channel"
+# How a send meets a full channel: awaits room, blocks its thread, or fails fast.
+AWAIT, BLOCKING, TRY_SEND = "await", "blocking", "try-send"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Edge:
     source: str  # node key
     target: str  # node key
     channel: str  # channel key
-    awaited: bool  # a send that waits for room; False for a try-send
+    how: str  # AWAIT, BLOCKING or TRY_SEND (a drain edge: TRY_SEND)
     location: Location
     drain: bool = False  # a channel node's edge to one of its drainers
     findings: Tuple[str, ...] = ()  # rule codes reported at this send
@@ -103,9 +105,8 @@ class Graph:
         channel = self.channel(edge.channel)
         if edge.drain:
             return f"drains {channel.name}"
-        how = "await" if edge.awaited else "try-send"
         via = f" via {edge.via}" if edge.via else ""
-        return f"{channel.name}: {channel.label()}, {how}{via}, {edge.location.text()}"
+        return f"{channel.name}: {channel.label()}, {edge.how}{via}, {edge.location.text()}"
 
     def with_findings(self, found: Dict[Location, Tuple[str, ...]]) -> "Graph":
         """The graph with rule codes on the sends at those locations."""
@@ -139,4 +140,5 @@ def _neighbours(edges: Iterable[Edge], keys: Set[str]) -> Set[str]:
     return found
 
 
-__all__ = ["CHANNEL", "CLASS", "FUNCTION", "MODULE", "ChannelInfo", "Edge", "Graph", "Location", "Node"]
+__all__ = ["AWAIT", "BLOCKING", "CHANNEL", "CLASS", "FUNCTION", "MODULE", "TRY_SEND", "ChannelInfo", "Edge", "Graph",
+           "Location", "Node"]
