@@ -198,3 +198,24 @@ def test_html_selection_shows_source_locations_in_a_headless_browser(tmp_path):
     assert "two_actors.Pong" in panel
     assert "two_actors.py:27" in panel and "two_actors.py:38" in panel
     assert 'class="node inbox dim"' in result.stdout  # the rest of the graph is dimmed
+
+
+def test_a_200_channel_layout_keeps_nodes_apart_and_inside_their_modules():
+    from dispatch_lint.graph.html import render_html
+    from dispatch_lint.graph.layout import layout
+
+    sends = [(f"A{i}", f"A{(i * 7 + 3) % 200}", i % 3 != 0) for i in range(200)]
+    plain = _graph(*sends)
+    graph = Graph(tuple(Node(n.key, n.name, f"pkg.m{int(n.key[1:]) % 20}", n.kind, inbox=True) for n in plain.nodes),
+                  plain.channels, plain.edges)
+    shape = layout(graph)
+    boxes = sorted(shape.nodes.values(), key=lambda b: (b.x, b.y))
+    for one, other in zip(boxes, boxes[1:]):
+        assert one.x != other.x or one.y + one.height <= other.y, "two nodes overlap"
+    for node in graph.nodes:
+        box, module = shape.nodes[node.key], shape.modules[node.module]
+        assert module.x <= box.x and box.x + box.width <= module.x + module.width
+        assert module.y <= box.y and box.y + box.height <= module.y + module.height
+    page = render_html(graph)
+    assert ".edge .label{display:none}" in page  # too many edges: labels on hover and selection only
+    assert page.count('class="module"') == 20

@@ -76,7 +76,7 @@ def _edges(graph: Graph, shape: Layout, link: Link) -> List[str]:
         color = edge_color(marks)
         dash = ' stroke-dasharray="2 4"' if marks["try"] or marks["drain"] else (
             ' stroke-dasharray="8 5"' if marks["unbounded"] else "")
-        path, (x, y) = shape.edge_path(edge)
+        path, (x, y), anchor = shape.edge_path(edge)
         channel = graph.channel(edge.channel)
         short = f"{channel.name} {channel.capacity}" + ("" if edge.how == AWAIT or edge.drain else f" {edge.how}")
         classes = "edge" + "".join(f" {k}" for k, v in marks.items() if v)
@@ -85,7 +85,7 @@ def _edges(graph: Graph, shape: Layout, link: Link) -> List[str]:
                 f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{2.5 if marks["finding"] else 1.4}"'
                 f'{dash} marker-end="url(#{_arrow_id(color)})"/>'
                 f'<path class="hit" d="{path}" fill="none" stroke="transparent" stroke-width="10"/>'
-                f'<text class="label" x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="10" '
+                f'<text class="label" x="{x:.1f}" y="{y - 4:.1f}" text-anchor="{anchor}" font-size="10" '
                 f'fill="{color}">{escape(short)}</text></g>')
         parts.append(_linked(link(edge.location), body))
     return parts

@@ -15,10 +15,10 @@ from dispatch_lint.graph.types import Edge, Graph
 
 CHAR_WIDTH = 7.0
 NODE_HEIGHT = 30.0
-NODE_GAP = 10.0
+NODE_GAP = 22.0
 PAD = 14.0
-HEADER = 24.0
-COLUMN_GAP = 150.0
+HEADER = 36.0  # the module's name, and the labels of loops on the first row
+COLUMN_GAP = 190.0
 BOX_GAP = 24.0
 MARGIN = 90.0  # room for the curves of edges that run backwards
 
@@ -38,21 +38,27 @@ class Layout:
     width: float
     height: float
 
-    def edge_path(self, edge: Edge) -> Tuple[str, Tuple[float, float]]:
-        """The SVG path of an edge and the point its label sits on."""
+    def edge_path(self, edge: Edge) -> Tuple[str, Tuple[float, float], str]:
+        """The SVG path of an edge, and where its label ends: just before the
+        arrow, or above the node for a loop."""
         a, b = self.nodes[edge.source], self.nodes[edge.target]
+        if edge.source == edge.target:  # a small loop on the node's right side
+            x, top, bottom = a.x + a.width, a.y + 6, a.y + a.height - 6
+            path = (f"M{x:.1f},{top:.1f} C{x + 34:.1f},{top - 14:.1f} "
+                    f"{x + 34:.1f},{bottom + 14:.1f} {x + 1:.1f},{bottom:.1f}")
+            return path, (x, a.y - 1), "end"
         x1, y1 = a.x + a.width, a.y + a.height / 2
         x2, y2 = b.x, b.y + b.height / 2
         if x2 > x1 + 10:
             bend = max(40.0, (x2 - x1) / 2)
             path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-            return path, ((x1 + x2) / 2, (y1 + y2) / 2)
-        # Backwards or within a column: leave right, come round, enter left.
-        reach = 60.0 + abs(y2 - y1) / 4
-        path = (f"M{x1:.1f},{y1:.1f} C{x1 + reach:.1f},{y1:.1f} {x1 + reach:.1f},{(y1 + y2) / 2:.1f} "
-                f"{(x1 + x2) / 2:.1f},{(y1 + y2) / 2 + (12 if y2 >= y1 else -12):.1f} "
-                f"S{x2 - reach:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
-        return path, ((x1 + x2) / 2, (y1 + y2) / 2 + (12 if y2 >= y1 else -12))
+            return path, (x2 - 8, y2 - 3), "end"
+        # Backwards or within a column: out to the right, back along the gap
+        # under the lower of the two nodes, in from the left.
+        below = max(a.y + a.height, b.y + b.height) + NODE_GAP / 2
+        path = (f"M{x1:.1f},{y1:.1f} C{x1 + 40:.1f},{y1:.1f} {x1 + 40:.1f},{below:.1f} {x1:.1f},{below:.1f} "
+                f"L{x2:.1f},{below:.1f} C{x2 - 40:.1f},{below:.1f} {x2 - 40:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+        return path, ((x1 + x2) / 2, below + 10), "middle"
 
 
 def node_width(name: str) -> float:
