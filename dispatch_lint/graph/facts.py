@@ -23,6 +23,7 @@ from dispatch_lint.graph.types import (
     CLASS,
     FUNCTION,
     MODULE,
+    NOT_AWAITED,
     TRY_SEND,
     ChannelInfo,
     Edge,
@@ -150,7 +151,7 @@ def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
         callers, certain = _callers(project, file, send)
         for caller, use, via in callers:
             edges.append(Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, info.key,
-                              how if how != AWAIT or use.how & AWAIT_USE else TRY_SEND,
+                              how if how != AWAIT or use.how & AWAIT_USE else NOT_AWAITED,
                               builder.location(caller.path, use.line, use.column), via=via))
         if not callers or not certain:
             edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, info.key, how,
@@ -173,13 +174,13 @@ def _target(builder: _Builder, info: ChannelInfo, channels: Dict[str, ChannelInf
 
 
 def _how(send: Send) -> str:
-    """AWAIT, BLOCKING (a thread queue's `put()`) or TRY_SEND; an awaitable send
-    that is not awaited (handed to a task) does not make its caller wait."""
+    """AWAIT, BLOCKING (a thread queue's `put()`), TRY_SEND, or NOT_AWAITED: the
+    send's coroutine handed on (`run_coroutine_threadsafe(q.put(x), loop)`)."""
     if not send.waits:
         return TRY_SEND
     if not send.end.awaited:
         return BLOCKING
-    return AWAIT if send.call.awaited else TRY_SEND
+    return AWAIT if send.call.awaited else NOT_AWAITED
 
 
 def _callers(project: Any, file: ModuleFacts, send: Send) -> Tuple[List[Tuple[ModuleFacts, Use, str]], bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from dispatch_lint.graph.types import CHANNEL, TRY_SEND, ChannelInfo, Edge, Graph, Node
+from dispatch_lint.graph.types import CHANNEL, NOT_AWAITED, TRY_SEND, ChannelInfo, Edge, Graph, Node
 
 FILLS: Dict[str, str] = {
     "inbox": "#fde2b3",  # an actor: drains an inbox of its own
@@ -28,7 +28,7 @@ def edge_marks(graph: Graph, edge: Edge) -> Dict[str, bool]:
     channel: ChannelInfo = graph.channel(edge.channel)
     return {
         "finding": bool(edge.findings),
-        "try": edge.how == TRY_SEND and not edge.drain,
+        "try": edge.how in (TRY_SEND, NOT_AWAITED) and not edge.drain,
         "unbounded": channel.unbounded,
         "drain": edge.drain,
     }

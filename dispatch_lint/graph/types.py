@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 CLASS, FUNCTION, MODULE, CHANNEL = "class", "function", "module", "channel"
-# How a send meets a full channel: awaits room, blocks its thread, or fails fast.
-AWAIT, BLOCKING, TRY_SEND = "await", "blocking", "try-send"
+# How a send meets a full channel: awaits room, blocks its thread, fails fast,
+# or its coroutine is handed on (to a task, another loop) without being awaited here.
+AWAIT, BLOCKING, TRY_SEND, NOT_AWAITED = "await", "blocking", "try-send", "not awaited"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Edge:
     source: str  # node key
     target: str  # node key
     channel: str  # channel key
-    how: str  # AWAIT, BLOCKING or TRY_SEND (a drain edge: TRY_SEND)
+    how: str  # AWAIT, BLOCKING, TRY_SEND or NOT_AWAITED (a drain edge: TRY_SEND)
     location: Location
     drain: bool = False  # a channel node's edge to one of its drainers
     findings: Tuple[str, ...] = ()  # rule codes reported at this send
@@ -140,5 +141,5 @@ def _neighbours(edges: Iterable[Edge], keys: Set[str]) -> Set[str]:
     return found
 
 
-__all__ = ["AWAIT", "BLOCKING", "CHANNEL", "CLASS", "FUNCTION", "MODULE", "TRY_SEND", "ChannelInfo", "Edge", "Graph",
+__all__ = ["AWAIT", "BLOCKING", "CHANNEL", "CLASS", "FUNCTION", "MODULE", "NOT_AWAITED", "TRY_SEND", "ChannelInfo", "Edge", "Graph",
            "Location", "Node"]
