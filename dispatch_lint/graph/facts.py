@@ -146,22 +146,29 @@ def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
             continue
         info = builder.channel(send.channel)
         channels.setdefault(info.key, info)
-        target = _target(builder, info, channels, edges)
-        how = _how(send)
-        callers, certain = _callers(project, file, send)
-        for caller, use, via in callers:
-            edges.append(Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, info.key,
-                              how if how != AWAIT or use.how & AWAIT_USE else NOT_AWAITED,
-                              builder.location(caller.path, use.line, use.column), via=via))
-        if not callers or not certain:
-            edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, info.key, how,
-                              builder.location(file.path, send.call.line, send.call.column)))
+        edges += _send_edges(builder, file, send, info.key, _target(builder, info, edges), paths)
     edges.sort(key=lambda e: (e.drain, e.location.path, e.location.line, e.location.column))
     return Graph(tuple(builder.nodes[k] for k in sorted(_used(builder, edges))),
                  tuple(sorted(channels.values(), key=lambda c: c.key)), tuple(dict.fromkeys(edges)))
 
 
-def _target(builder: _Builder, info: ChannelInfo, channels: Dict[str, ChannelInfo], edges: List[Edge]) -> str:
+def _send_edges(builder: _Builder, file: ModuleFacts, send: Send, channel: str, target: str,
+                paths: Optional[Collection[str]]) -> List[Edge]:
+    """The edge of a send, or of each call of the method making it (`tell()`);
+    the send's own edge stays when some call is uncertain or not drawn."""
+    how = _how(send)
+    callers, certain = _callers(builder.project, file, send)
+    inside = [c for c in callers if paths is None or c[0].path in paths]
+    edges = [Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, channel,
+                  how if how != AWAIT or use.how & AWAIT_USE else NOT_AWAITED,
+                  builder.location(caller.path, use.line, use.column), via=via) for caller, use, via in inside]
+    if not inside or not certain or len(inside) < len(callers):
+        edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, channel, how,
+                          builder.location(file.path, send.call.line, send.call.column)))
+    return edges
+
+
+def _target(builder: _Builder, info: ChannelInfo, edges: List[Edge]) -> str:
     if len(info.drainers) == 1:
         return info.drainers[0]
     key = "channel:" + info.key

@@ -20,7 +20,8 @@ PAD = 14.0
 HEADER = 36.0  # the module's name, and the labels of loops on the first row
 COLUMN_GAP = 190.0
 BOX_GAP = 24.0
-MARGIN = 90.0  # room for the curves of edges that run backwards
+MARGIN = 90.0  # left and right: room for the curves of edges that run backwards
+TOP = 16.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def layout(graph: Graph) -> Layout:
         x += column_width[column] + COLUMN_GAP
     node_boxes: Dict[str, Box] = {}
     module_boxes: Dict[str, Box] = {}
-    y = MARGIN
+    y = TOP
     for module, nodes in graph.modules().items():
         by_rank: Dict[int, List[str]] = {}
         for node in sorted(nodes, key=lambda n: n.name):
@@ -136,7 +137,7 @@ def layout(graph: Graph) -> Layout:
         module_boxes[module] = Box(left, y, right - left, height)
         y += height + BOX_GAP
     width = max([b.x + b.width for b in module_boxes.values()] + [200.0]) + MARGIN
-    return Layout(node_boxes, module_boxes, width, max(y - BOX_GAP + MARGIN, 100.0))
+    return Layout(node_boxes, module_boxes, width, max(y - BOX_GAP + TOP, 100.0))
 
 
 __all__ = ["Box", "Layout", "layout", "ranks"]

@@ -141,5 +141,5 @@ def _neighbours(edges: Iterable[Edge], keys: Set[str]) -> Set[str]:
     return found
 
 
-__all__ = ["AWAIT", "BLOCKING", "CHANNEL", "CLASS", "FUNCTION", "MODULE", "NOT_AWAITED", "TRY_SEND", "ChannelInfo", "Edge", "Graph",
-           "Location", "Node"]
+__all__ = ["AWAIT", "BLOCKING", "CHANNEL", "CLASS", "FUNCTION", "MODULE", "NOT_AWAITED", "TRY_SEND", "ChannelInfo",
+           "Edge", "Graph", "Location", "Node"]
