@@ -17,7 +17,7 @@ from dispatch_lint.graph.style import (
 from dispatch_lint.graph.types import CHANNEL, Graph
 
 LEGEND = ("// double border: an actor draining its own inbox; dashed: unbounded channel; "
-          "dotted: try-send; red: the send carries a finding")
+          "dotted: try-send or not awaited here; red: the send carries a finding")
 
 
 def _quote(text: str) -> str:
