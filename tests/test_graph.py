@@ -132,11 +132,15 @@ def _browser():
     return next((found for name in BROWSERS if (found := shutil.which(name))), None)
 
 
-def _run_browser(*args: str) -> subprocess.CompletedProcess:
+def _needs_browser() -> str:
     browser = _browser()
     if browser is None:
         pytest.skip("no Chromium or Chrome installed")
-    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    return browser
+
+
+def _run_browser(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([_needs_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                            "--no-first-run", *args], capture_output=True, text=True, timeout=120)
 
 
@@ -180,6 +184,7 @@ def _count(pixels, color) -> int:
 
 def test_html_renders_nodes_and_findings_in_a_headless_browser(tmp_path):
     page, shot = tmp_path / "graph.html", tmp_path / "graph.png"
+    _needs_browser()
     run = run_cli("graph", "--jobs", "1", "fixtures/DSP103", "--format", "html", "-o", str(page))
     assert run.returncode == 0, run.stderr
     result = _run_browser("--window-size=1200,800", f"--screenshot={shot}", page.as_uri())
@@ -191,6 +196,7 @@ def test_html_renders_nodes_and_findings_in_a_headless_browser(tmp_path):
 
 def test_html_selection_shows_source_locations_in_a_headless_browser(tmp_path):
     page = tmp_path / "graph.html"
+    _needs_browser()
     run = run_cli("graph", "--jobs", "1", "fixtures/DSP103", "--format", "html", "-o", str(page))
     assert run.returncode == 0, run.stderr
     result = _run_browser("--dump-dom", page.as_uri() + "#focus=two_actors.Pong")
