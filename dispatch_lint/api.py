@@ -13,6 +13,7 @@ from dispatch_lint.channels.bounding import (
 )
 from dispatch_lint.channels.construction import (
     ChannelCapacity,
+    capacity_argument,
     constructor_kind,
     evaluate,
     qualified_names,
@@ -36,6 +37,7 @@ from dispatch_lint.channels.table import (
 )
 from dispatch_lint.channels.verdicts import (
     Verdict,
+    channel_sends,
     awaited_bounded_sends,
     blocking_puts,
     note_channel_reads,
@@ -52,6 +54,8 @@ __all__ = [
     "AWAITED_SEND_TEXT",
     "BLOCKING_SEND_TEXT",
     "AnchoredSend",
+    "capacity_argument",
+    "channel_sends",
     "Verdict",
     "anchored_send",
     "awaited_bounded_sends",

@@ -3,6 +3,8 @@ overloaded-error wrapper and its imports, and where no fix is offered."""
 
 import textwrap
 
+import pytest
+
 from helpers import check_json, run_cli
 
 ACTOR = """
@@ -46,22 +48,37 @@ def test_the_classes_setting_makes_it_actor_inbox_code(project):
     assert "class `Worker`, which matches actor-inbox `classes`" in finding["message"]
 
 
-def test_unknown_capacity_is_bounded_and_named_so(project):
-    write(project, """
-        import anyio
+PEER = """
+    import anyio
 
-        def make_inbox(size):
-            return anyio.create_memory_object_stream(size)
+    class PeerActor:
+        def __init__(self, size):
+            self.send_inbox, self.receive_inbox = anyio.create_memory_object_stream(size)
 
-        class PeerActor:
-            def __init__(self, size):
-                self.send_inbox, self.receive_inbox = anyio.create_memory_object_stream(size)
+        async def tell(self, message):
+            await self.send_inbox.send(message)
+"""
 
-            async def tell(self, message):
-                await self.send_inbox.send(message)
-    """)
+
+def test_a_capacity_the_code_does_not_show_is_unknown_and_not_reported(project):
+    write(project, PEER)
+    assert dsp101(project) == []
+
+
+@pytest.mark.parametrize("calls, capacity", [
+    ("PeerActor(8)", "capacity 8"),
+    ("PeerActor(8)\nPeerActor(size=0)", "capacity 0 or 8"),
+    ("PeerActor(BUFFER or 0)\nBUFFER = 16", "capacity 16"),
+])
+def test_a_parameter_capacity_is_what_every_call_site_passes(project, calls, capacity):
+    write(project, textwrap.dedent(PEER) + calls + "\n")
     [finding] = dsp101(project)
-    assert "anyio.create_memory_object_stream `self.send_inbox` (capacity not known statically)" in finding["message"]
+    assert f"anyio.create_memory_object_stream `self.send_inbox` ({capacity}) built at svc.py:6" in finding["message"]
+
+
+def test_a_call_site_that_passes_an_infinity_makes_it_unknown_or_unbounded(project):
+    write(project, textwrap.dedent(PEER) + "import math\nPeerActor(8)\nPeerActor(math.inf)\n")
+    assert dsp101(project) == []
 
 
 def test_overloaded_error_must_name_module_and_class(project):

@@ -74,7 +74,7 @@ def test_reported_anywhere_not_only_in_actor_inbox_code(project):
         async def handle(item):
             BOUNDED.put(item=item)
     """)
-    assert "blocks the event loop while the bounded queue.Queue `BOUNDED` (capacity 10) is full" in finding["message"]
+    assert "blocks the event loop while the bounded queue.Queue `BOUNDED` (capacity 10) built at svc.py:5 is full" in finding["message"]
     assert finding["fix"]["edits"][0]["content"] == "put_nowait"
 
 

@@ -25,7 +25,7 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 from dispatch_lint.channels.capacity import Numbers, capacities, numbers
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
-from dispatch_lint.channels.table import CHANNEL_KINDS, SendEnd
+from dispatch_lint.channels.table import CHANNEL_KINDS, VIEW_NAMES, SendEnd
 from dispatch_lint.channels.values import (
     JANUS,
     OBJECT,
@@ -41,7 +41,8 @@ from dispatch_lint.channels.values import (
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import ClassObject, Function, Instance, Value
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Constant, Container, Function, Instance, Value
+from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
 MAX_DEPTH = 8
@@ -100,9 +101,9 @@ class ChannelModel:
 
     def hook(self, project: object, callee: Value, call: Expr, file: ModuleFacts, scope: int) -> Optional[Value]:
         func = call[1]
-        kind = constructor_of(callee)
+        kind = constructor_of(callee, project)
         if kind is None and func[0] == "s":  # create_memory_object_stream[T](n)
-            kind = constructor_of(self.value(file, scope, func[1]))
+            kind = constructor_of(self.value(file, scope, func[1]), project)
         if kind is None and func[0] == "a":
             receiver = self.value(file, scope, func[1])
             if func[2] == "clone" and isinstance(receiver, Channel) and receiver.end in (SEND, RECEIVE):
@@ -128,7 +129,8 @@ class ChannelModel:
         for factory in channel_facts(file).factories:
             if (factory.scope, factory.expr) == (scope, call) and factory.built_scope >= 0:
                 built = self.value(file, factory.built_scope, factory.built)
-                return built if isinstance(built, Channel) else None
+                pair = isinstance(built, ValueSequence) and any(isinstance(i, Channel) for i in built.items)
+                return built if isinstance(built, Channel) or pair else None
         return None
 
     def value(self, file: ModuleFacts, scope: int, expr: Expr) -> Value:
@@ -160,9 +162,11 @@ class ChannelModel:
     def _parameter(self, file: ModuleFacts, scope: int, name: str) -> Optional[Tuple[int, int]]:
         project = self.project
         where, bindings = project.lookup(file, scope, name)  # type: ignore[attr-defined]
-        if len(bindings) != 1 or bindings[0].kind != "param" or bindings[0].value[0] != "param":
+        if len(bindings) != 1 or bindings[0].kind != "param":
             return None
-        definition = bindings[0].value[1]
+        definition = next((n for n, d in enumerate(file.defs) if d.body == bindings[0].scope), None)
+        if definition is None:
+            return None
         names = [p[0] for p in file.defs[definition].params]
         return (definition, names.index(name)) if name in names else None
 
@@ -183,9 +187,20 @@ class ChannelModel:
     # -- sends, drains, structure -----------------------------------------------------------
 
     def sends(self, path: str) -> List[Send]:
+        """The sends made in the file `path` (the model's real path)."""
+        return self.all_sends().get(path, [])
+
+    def all_sends(self) -> Dict[str, List[Send]]:
+        """Every send of the project, by the real path of the file making it."""
         if self._sends is None:
             self._read_calls()
-        return self._sends.get(path, [])  # type: ignore[union-attr]
+        return self._sends  # type: ignore[return-value]
+
+    def drains(self) -> List[Tuple[str, Drain]]:
+        """(real path, drain) for every receive made in a loop."""
+        if self._sends is None:
+            self._read_calls()
+        return list(self._drains)
 
     def _read_calls(self) -> None:
         self._sends = {}
@@ -202,16 +217,63 @@ class ChannelModel:
                     self._drains.append((file.path, Drain(call, channel, owner)))
         self._find_structure()
 
+    def channel_value(self, file: ModuleFacts, scope: int, expr: Expr, depth: int = 0) -> Value:
+        """The model's value of `expr`; for an attribute it leaves unknown, the join
+        of what the class's methods assign to it, `None` placeholders and
+        constructor parameters (through the call sites) included."""
+        found = self.value(file, scope, expr)
+        if found is not UNKNOWN or expr[0] != "a" or depth > MAX_DEPTH:
+            return found
+        holder = self.channel_value(file, scope, expr[1], depth + 1)
+        if not isinstance(holder, Instance):
+            return found
+        values = []
+        for key in [holder.cls, *self._ancestors(holder.cls)]:
+            where = self.project.classes.get(key)  # type: ignore[attr-defined]
+            if where is None:
+                continue
+            owner, number = where
+            values += [self._assigned(owner, a.scope, a.value, depth) for a in owner.attr_sets
+                       if a.cls == number and a.attr == expr[2] and a.value[0] != "item"]
+        return _join_channels(values)
+
+    def _assigned(self, file: ModuleFacts, scope: int, expr: Expr, depth: int) -> Value:
+        """What an assignment in a method gives: a constructor parameter is what
+        the call sites pass."""
+        if expr[0] == "n":
+            found = self._parameter(file, scope, expr[1])
+            if found is not None:
+                sites = self._call_sites(file, found[0])
+                arguments = [(caller, passing, _argument(passing, expr[1], found[1] - shift))
+                             for caller, passing, shift in sites]
+                if not sites or any(argument is None for _, _, argument in arguments):
+                    return UNKNOWN
+                return _join_channels([self.channel_value(caller, passing.scope, argument, depth + 1)
+                                       for caller, passing, argument in arguments])
+        return self.channel_value(file, scope, expr, depth + 1)
+
     def _receiver(self, file: ModuleFacts, call: MethodCall) -> Tuple[Optional[Channel], Optional[str]]:
         receiver = call.receiver
-        found = self.value(file, call.scope, receiver)
+        found = self.channel_value(file, call.scope, receiver)
         if isinstance(found, Channel) and found.end != JANUS:
             return self._narrowed(found, receiver), None
-        if receiver[0] == "a":  # a janus view: `q.async_q.put(x)`
-            inner = self.value(file, call.scope, receiver[1])
-            if isinstance(inner, Channel) and inner.end == JANUS and receiver[2] in (inner.table_row.views or {}):
-                return self._narrowed(inner, receiver[1]).with_end(receiver[2]), receiver[2]
+        view = self._view(file, call.scope, receiver)
+        if view is not None:  # a janus view: `q.async_q.put(x)`, or `view = q.async_q`
+            inner_scope, inner, name = view
+            channel = self.channel_value(file, inner_scope, inner)
+            if isinstance(channel, Channel) and channel.end == JANUS and name in (channel.table_row.views or {}):
+                return self._narrowed(channel, inner).with_end(name), name
         return None, None
+
+    def _view(self, file: ModuleFacts, scope: int, receiver: Expr) -> Optional[Tuple[int, Expr, str]]:
+        """(scope, the queue, the view name) for `q.async_q`, or a name bound once to it."""
+        if receiver[0] == "a":
+            return scope, receiver[1], receiver[2]
+        if receiver[0] == "n":
+            where, bindings = self.project.lookup(file, scope, receiver[1])  # type: ignore[attr-defined]
+            if len(bindings) == 1 and bindings[0].value[0] == "a":
+                return bindings[0].scope, bindings[0].value[1], bindings[0].value[2]
+        return None
 
     def _narrowed(self, channel: Channel, receiver: Expr) -> Channel:
         """`channel` without the sites of identical constructions bound to other
@@ -243,10 +305,10 @@ class ChannelModel:
 
     def _holder(self, file: ModuleFacts, call: MethodCall, view: Optional[str]) -> Optional[str]:
         """The class of the object the channel is reached through: `actor` in `actor.inbox`."""
-        receiver = call.receiver[1] if view is not None else call.receiver
+        receiver = _holder_expr(call.receiver)
         if receiver[0] != "a":
             return None
-        holder = self.value(file, call.scope, receiver[1])
+        holder = self.channel_value(file, call.scope, receiver[1])
         return holder.cls if isinstance(holder, Instance) else None
 
     def _chosen(self, file: ModuleFacts, scope: int, expr: Expr, depth: int) -> bool:
@@ -255,7 +317,9 @@ class ChannelModel:
             return False
         tag = expr[0]
         if tag == "s":
-            return expr[2][0] != "k" or self._chosen(file, scope, expr[1], depth + 1)
+            if expr[2][0] != "k" and isinstance(self.value(file, scope, expr[1]), Container):
+                return True
+            return self._chosen(file, scope, expr[1], depth + 1)
         if tag == "iter":
             return True
         if tag == "c":
@@ -338,6 +402,35 @@ class ChannelModel:
             module=file.module,
             marked=build.marked,
         )
+
+
+def _holder_expr(receiver: Expr) -> Expr:
+    """`model.channel_sites.channel_holder` on the symbolic form."""
+    while True:
+        if receiver[0] == "s" and receiver[2][0] == "k":
+            receiver = receiver[1]
+        elif receiver[0] == "a" and receiver[2] in VIEW_NAMES:
+            receiver = receiver[1]
+        else:
+            return receiver
+
+
+def _join_channels(values: List[Value]) -> Value:
+    """The join of channel values (`None` placeholders dropped); unknown unless
+    every value is a channel of one kind and end."""
+    found: Optional[Value] = None
+    for value in values:
+        if isinstance(value, Constant) and value.value is None:
+            continue
+        if found is None and isinstance(value, (Channel, Instance)):
+            found = value
+        elif isinstance(found, Channel):
+            found = found.join_with(value)
+        elif found is None or found != value:
+            return UNKNOWN
+        if found is None:
+            return UNKNOWN
+    return found if found is not None else UNKNOWN
 
 
 def _last_name(func: Expr) -> str:

@@ -58,8 +58,6 @@ class Scan:
         self.values: Dict[str, List[ast.expr]] = {}  # `name = value`, `name: T = value`
         self.class_values: Dict[str, List[Optional[ast.expr]]] = {}  # class-body `name = value`
         self.calls: List[ast.Call] = []
-        self.awaited_sends: Set[str] = set()  # m in `await x.m(...)`
-        self.async_sends: List[ast.Call] = []  # `x.m(...)` not awaited, the nearest function an async def
         self._visitors = {
             ast.Call: self._call, ast.Name: self._name, ast.Assign: self._assignment, ast.AnnAssign: self._assignment,
             ast.Import: self._import, ast.ImportFrom: self._import,
@@ -168,13 +166,6 @@ class Scan:
 
     def _call(self, node: ast.Call, chain: Optional[Tuple[str, ...]], in_async: bool) -> None:
         self.calls.append(node)
-        func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in self.send_methods:
-            return
-        if isinstance(self.parents.get(id(node)), ast.Await):
-            self.awaited_sends.add(func.attr)
-        elif in_async:
-            self.async_sends.append(node)
 
 
 

@@ -1,4 +1,7 @@
-"""The channel rules' `ast` screens: can LibCST find a channel finding here at all?
+"""DSP301's `ast` screen: can LibCST find an unjustified unbounded channel here at all?
+
+(DSP101, DSP102 and DSP302 decide from channel provenance on the semantic model,
+channels/provenance.py, and have no screen of their own.)
 
 One walk per module (`Scan`, cached for the file's rules) finds every call that
 may build a channel as construction.py and tracking.py see it: the kinds it may
@@ -37,7 +40,7 @@ from dispatch_lint.channels.justification import NEWLINE, Justifier
 from dispatch_lint.channels.resolution import FACTORY_KEYWORDS
 from dispatch_lint.channels.screen_scan import Scan
 from dispatch_lint.channels.screen_sites import UNCERTAIN, Sites
-from dispatch_lint.channels.screen_values import BOUNDED, FLOAT, UNBOUNDED, Meanings
+from dispatch_lint.channels.screen_values import FLOAT, UNBOUNDED, Meanings
 from dispatch_lint.channels.table import (
     BY_NAME,
     CHANNEL_KINDS,
@@ -49,8 +52,6 @@ from dispatch_lint.channels.table import (
 # The first part of every qualified name the LibCST side looks for.
 ROOTS = frozenset(name.split(".")[0] for name in (*BY_NAME, *CONTEXT_FACTORIES, *FACTORY_KEYWORDS,
                                                   *INFINITE_NAMES, FLOAT))
-# put(item, block=True, timeout=None): where DSP102 reads `block` and `timeout`.
-BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
 
 
 def ends(kind: ChannelKind) -> Tuple[SendEnd, ...]:
@@ -102,22 +103,6 @@ class ChannelFacts:
                     yield construction, kind
 
     # -- the rules' questions -----------------------------------------------------
-
-    def awaited_send_on_bounded_inbox(self, settings: Mapping[str, Sequence[str]]) -> bool:
-        """DSP101: a bounded actor inbox and an `await x.<its send>(...)`."""
-        awaited = self.scan.awaited_sends
-        return any(any(end.awaited and end.send in awaited for end in ends(kind)) and self.inbox(c, kind, settings)[0]
-                   for c, kind in self._candidates(BOUNDED))
-
-    def blocking_put_on_bounded_queue(self) -> bool:
-        """DSP102: a bounded thread queue and a put that may wait, made directly in an async def."""
-        methods = {call.func.attr for call in self.scan.async_sends if not never_waits(call)}  # type: ignore[attr-defined]
-        return any(not end.awaited and end.send in methods
-                   for _, kind in self._candidates(BOUNDED) for end in ends(kind))
-
-    def unbounded_inbox(self, settings: Mapping[str, Sequence[str]]) -> bool:
-        """DSP302: an unbounded channel that may be actor-inbox code."""
-        return any(self.inbox(c, kind, settings)[0] for c, kind in self._candidates(UNBOUNDED))
 
     def unjustified_unbounded(self, options: Mapping[str, Any], settings: Mapping[str, Sequence[str]]) -> bool:
         """DSP301: an unbounded channel outside actor-inbox code with no justifying comment."""
@@ -177,23 +162,6 @@ class ChannelFacts:
         )
         surely = inbox_reason(site, settings) is not None
         return surely or UNCERTAIN in (marked, name) or bases_open, not surely
-
-
-def never_waits(call: ast.Call) -> bool:
-    """`put(x, block=False)` or `put(x, timeout=0)`, as DSP102's `_never_waits` reads them."""
-    block = _argument(call, "block", BLOCK_POSITION)
-    if isinstance(block, ast.Constant) and block.value is False:
-        return True
-    timeout = _argument(call, "timeout", TIMEOUT_POSITION)
-    return isinstance(timeout, ast.Constant) and type(timeout.value) in (int, float) and timeout.value == 0
-
-
-def _argument(call: ast.Call, keyword: str, position: int) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
-    return positional[position] if len(positional) > position else None
 
 
 _LAST: List[Tuple[ast.Module, str, str, ChannelFacts]] = []

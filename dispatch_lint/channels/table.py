@@ -154,6 +154,7 @@ FACTORY_KEYWORDS: Dict[str, str] = {
     "attrs.field": "factory",
 }
 FACTORY_KEYWORD_NAMES = frozenset(FACTORY_KEYWORDS.values())
+VIEW_NAMES = frozenset(view for kind in CHANNEL_KINDS for view in (kind.views or {}))
 
 # multiprocessing context objects (`get_context("spawn").Queue(...)`, a Manager)
 # build the same channels as the module functions of the same name.

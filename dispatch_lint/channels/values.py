@@ -25,9 +25,11 @@ from dispatch_lint.channels.table import (
 )
 from dispatch_lint.model.values import (
     UNKNOWN,
+    ClassObject,
     Constant,
     External,
     ExternalInstance,
+    Function,
     Sequence,
     Value,
 )
@@ -111,10 +113,16 @@ def shaped(kind: int, capacities: FrozenSet[object], sites: FrozenSet[Site]) -> 
     return Channel(kind, JANUS if row.shape == "views" else OBJECT, capacities, sites)
 
 
-def constructor_of(callee: Value) -> Optional[int]:
-    """The table row a callee value builds: `External("asyncio.Queue")`."""
+def constructor_of(callee: Value, project: object = None) -> Optional[int]:
+    """The table row a callee value builds: `External("asyncio.Queue")`, or the
+    library's own class or function when the project is that library (its tests)."""
     if isinstance(callee, External):
         return kind_index(callee.name)
+    if isinstance(callee, ClassObject):
+        return kind_index(callee.cls)
+    if isinstance(callee, Function) and project is not None:
+        file = project.files.get(callee.path)  # type: ignore[attr-defined]
+        return kind_index(project.qualified(file, callee.index)) if file is not None else None  # type: ignore[attr-defined]
     return None
 
 

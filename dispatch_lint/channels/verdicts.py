@@ -29,6 +29,7 @@ class Verdict:
     related: Tuple[Related, ...]
     name: str  # the name the channel was bound to where it was built ("" when none)
     description: str  # "bounded asyncio.Queue `inbox` (capacity 64) built at svc/ledger.py:9"
+    where: str  # "built at svc/ledger.py:9"
     send: Optional[Send] = None
     build: Optional[Build] = None
 
@@ -111,7 +112,33 @@ def blocking_puts(project: Any, path: str) -> List[Verdict]:
     model = channel_model(project)
     return [_send_verdict(model, send, "", []) for send in _own_sends(model, path)
             if not send.end.awaited and send.waits and not send.call.awaited and send.call.in_async
-            and send.channel.bounded]
+            and send.channel.bounded and not never_waits(send)]
+
+
+# put(item, block=True, timeout=None) in queue, multiprocessing and janus `sync_q`.
+BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
+
+
+def never_waits(send: Send) -> bool:
+    """`put(x, block=False)` (the table's try keyword) or `put(x, timeout=0)`:
+    fails at once instead of waiting."""
+    call, try_keyword = send.call, send.end.try_keyword
+    keywords = dict(call.keywords)
+    if try_keyword is not None:
+        flag = keywords.get(try_keyword[0], _positional(call, BLOCK_POSITION))
+        if flag == ("k", try_keyword[1] == "True"):
+            return True
+    timeout = keywords.get("timeout", _positional(call, TIMEOUT_POSITION))
+    return timeout is not None and timeout[0] == "k" and type(timeout[1]) in (int, float) and timeout[1] == 0
+
+
+def _positional(call: Any, position: int) -> Any:
+    return call.positional[position] if len(call.positional) > position else None
+
+
+def channel_sends(project: Any, path: str) -> List[Send]:
+    """Every send and try-send made in `path` on a channel whose origin is known."""
+    return _own_sends(channel_model(project), path)
 
 
 def _own_sends(model: ChannelModel, path: str) -> List[Send]:
@@ -123,7 +150,7 @@ def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Re
     name = _name(model, send.channel)
     return Verdict(send.call.line, send.call.column, send.channel, reason,
                    tuple(site_related(model, send.channel, name) + related), name,
-                   describe(model, send.channel, name), send=send)
+                   describe(model, send.channel, name), built_at(model, send.channel), send=send)
 
 
 def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdict]:
@@ -144,7 +171,7 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
             name = build.names[0] if build.names else ""
             found.append(Verdict(build.line, build.column, only, reason[0],
                                  tuple(site_related(model, only, name) + reason[1]), name,
-                                 describe(model, only, name), build=build))
+                                 describe(model, only, name), built_at(model, only), build=build))
     return found
 
 

@@ -25,7 +25,7 @@ import ast
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES
+from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
 from dispatch_lint.model.facts import Expr
@@ -40,20 +40,32 @@ MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
 
 
-def capacity_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
+def capacity_expr(node: Optional[ast.AST], comps: Any = None, depth: int = 0) -> Expr:
     """What `convert` gives, plus arithmetic and `x or y`, for reading capacities."""
     if node is None or depth > 8:
         return UNKNOWN_EXPR
     kind = type(node)
     if kind is ast.BinOp and type(node.op) in _OPERATORS:
-        return ("op", _OPERATORS[type(node.op)], capacity_expr(node.left, depth + 1),
-                capacity_expr(node.right, depth + 1))
+        return ("op", _OPERATORS[type(node.op)], capacity_expr(node.left, comps, depth + 1),
+                capacity_expr(node.right, comps, depth + 1))
     if kind is ast.BoolOp and type(node.op) is ast.Or:
-        return ("or", tuple(capacity_expr(v, depth + 1) for v in node.values[:4]))
+        return ("or", tuple(capacity_expr(v, comps, depth + 1) for v in node.values[:4]))
     if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
-        inner = capacity_expr(node.operand, depth + 1)
+        inner = capacity_expr(node.operand, comps, depth + 1)
         return ("op", "-", ("k", 0), inner) if type(node.op) is ast.USub else inner
-    return convert(node)
+    return convert(node, comps)
+
+
+def channel_holder(receiver: ast.AST) -> ast.AST:
+    """The attribute a channel end is kept in: `self.pair` for `self.pair[0]`,
+    `self.q` for the janus view `self.q.async_q`."""
+    while True:
+        if type(receiver) is ast.Subscript and type(receiver.slice) is ast.Constant:
+            receiver = receiver.value
+        elif type(receiver) is ast.Attribute and receiver.attr in VIEW_NAMES:
+            receiver = receiver.value
+        else:
+            return receiver
 
 
 def _word(func: ast.AST) -> str:
@@ -74,6 +86,8 @@ def _target_names(target: ast.AST) -> List[str]:
         return [f"{inner[0]}.{target.attr}" if inner else target.attr]
     if type(target) in (ast.Tuple, ast.List):
         return [n for element in target.elts for n in _target_names(element)]
+    if type(target) is ast.Subscript:  # `self.inboxes[key] = Queue()`: one of `self.inboxes`
+        return _target_names(target.value)
     return []
 
 
@@ -92,10 +106,17 @@ class ChannelSites:
         self.loops: Dict[int, int] = {}  # scope -> loop bodies open in it
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
+        self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
+        super().visit_ImportFrom(node)  # type: ignore[misc]
 
     # -- statements that name what they build, loops --------------------------------
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if type(node.value) in (ast.Name, ast.Attribute) and self._builds(node.value):
+            self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
         self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
         self.statement.append(node)
         super().visit_Assign(node)  # type: ignore[misc]
@@ -157,8 +178,7 @@ class ChannelSites:
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         awaited = self.context.get(id(node)) == 1  # type: ignore[attr-defined]  # facts.AWAIT
-        word = _word(func)
-        if word in BUILD_WORDS:
+        if self._builds(func):
             self._build(node)
         elif type(func) is ast.Attribute and func.attr in METHOD_WORDS:
             self._method_call(func.value, func.attr, node, awaited, self._looping(), node)
@@ -167,6 +187,11 @@ class ChannelSites:
         if any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
             self._factory_call(node)
         super().visit_Call(node)  # type: ignore[misc]
+
+    def _builds(self, func: ast.AST) -> bool:
+        """Whether calling `func` may build a channel (by the name it is called by)."""
+        word = _word(func)
+        return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:
         return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
@@ -199,8 +224,9 @@ class ChannelSites:
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
         frame = self.frame  # type: ignore[attr-defined]
-        own = (frame.cls >= 0 and bool(frame.first_param) and type(receiver) is ast.Attribute
-               and type(receiver.value) is ast.Name and receiver.value.id == frame.first_param)
+        held = channel_holder(receiver)
+        own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
+               and type(held.value) is ast.Name and held.value.id == frame.first_param)
         self.method_calls.append(MethodCall(
             scope=frame.scope, receiver=convert(receiver, self.comps), method=method,  # type: ignore[attr-defined]
             awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
@@ -225,8 +251,9 @@ class ChannelSites:
     def _passing(self, node: ast.Call) -> None:
         self.passings.append(Passing(
             scope=self.frame.scope, func=convert(node.func),  # type: ignore[attr-defined]
-            args=tuple(convert(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
-            keywords=tuple((k.arg, convert(k.value, self.comps)) for k in node.keywords if k.arg),  # type: ignore[attr-defined]
+            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
+            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords  # type: ignore[attr-defined]
+                           if k.arg),
         ))
 
     def _factory_call(self, node: ast.Call) -> None:
@@ -254,7 +281,7 @@ class ChannelSites:
             if type(factory) is ast.Lambda and not factory.args.args:
                 built_scope = lambdas.get(factory.lineno, -1)
                 self.factories.append(Factory(scope, expr, convert(factory.body), built_scope))
-            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and _word(factory) in BUILD_WORDS:
+            elif type(factory) in (ast.Name, ast.Attribute, ast.Subscript) and self._builds(factory):
                 built = ("c", convert(factory), (), ())
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))

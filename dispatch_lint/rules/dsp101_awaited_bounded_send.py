@@ -26,19 +26,34 @@ from dispatch_lint.api import (
 
 class AwaitedBoundedSend(Rule):
     """## What it does
-    Finds `await ch.put(x)` and `await tx.send(x)` on a **bounded** channel in
-    actor-inbox code: an asyncio queue with `maxsize > 0`, an anyio or trio
-    memory channel of any finite size (0 is a bounded rendezvous), a janus
-    `async_q`. The channel is followed from its construction (local variables,
-    `tx, rx = ...` unpacking, `self.x` attributes set in any method, class-level
-    and dataclass fields with a `default_factory`, module globals, janus views,
-    `tx.clone()`, comprehension-built containers). A send on a channel of
-    unknown origin is not reported.
+    Finds `await ch.put(x)` and `await tx.send(x)` on a **bounded** channel that
+    is an actor inbox. The channel is followed across the project, on the
+    semantic model, from where it was built to the send: local variables and
+    module globals (imported elsewhere too), `tx, rx = ...` unpacking,
+    attributes set in any method or the class body, dataclass and attrs fields
+    with a factory, constructor arguments kept as `self.x`, returns of
+    functions and methods, containers (`d[k] = ...`, `setdefault`, `.get`,
+    `.values()`, lists, comprehensions), janus views and `tx.clone()`. A
+    capacity is read from literals, arithmetic, constants and the values every
+    call site passes (`maxsize=size or 0`). A channel of unknown origin or a
+    capacity the code does not show is never reported. The finding says where
+    the channel was built ("built at svc/worker.py:9"), also as a related
+    location (`related` in JSON, `relatedLocations` in SARIF).
 
-    Actor-inbox code is decided by the `actor-inbox` setting: by default a
-    channel whose name contains `inbox`, `mailbox` or `dispatch`, a channel
-    built in a class named `*Actor`, or one whose construction carries the
-    comment `# dispatch-lint: actor-inbox`.
+    A channel is an actor inbox when:
+    - **by structure**, a class drains it in a loop (`while ...: await
+      self.q.get()`, `async for m in self.rx`) and this send reaches it through
+      a reference to an instance of that class (`actor.inbox.put(...)`,
+      `self.workers[k].mail.put(...)`, `consumer.source.put(...)`): the
+      producer stalls whenever the owner falls behind. A destination chosen
+      per message (a registry lookup, a loop over `.values()`) is head-of-line
+      blocking by construction, and the message says so. Not inboxes by
+      structure: an object sending into its own queue, and a local pipeline (a
+      queue a function builds and drains with tasks it starts);
+    - or the `actor-inbox` setting says so: by default a channel whose name
+      contains `inbox`, `mailbox` or `dispatch`, or built in a class named
+      `*Actor`;
+    - or its construction carries the comment `# dispatch-lint: actor-inbox`.
 
     ## Why is this bad?
     When the actor falls behind, its inbox fills and every producer that awaits

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import ast
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import libcst as cst
 
 from dispatch_lint.api import (
-    TRACKING_METADATA,
-    TRIGGER_WORDS,
+    BLOCKING_SEND_TEXT,
+    AnchoredSend,
     Applicability,
-    ChannelSend,
     Invalid,
     Rule,
     Valid,
-    channel_map,
-    channel_screen,
+    Verdict,
+    anchored_send,
+    blocking_puts,
+    note_channel_reads,
     send_table,
     try_send,
 )
 
-# `put(item, block=True, timeout=None)` in queue, multiprocessing and janus `sync_q`.
-BLOCK_POSITION, TIMEOUT_POSITION = 1, 2
 
 
 class BlockingPutInAsync(Rule):
@@ -30,8 +28,11 @@ class BlockingPutInAsync(Rule):
     Finds a blocking `put()` on a **bounded** thread queue (`queue.Queue`,
     `LifoQueue`, `PriorityQueue`, `multiprocessing.Queue`/`JoinableQueue`,
     including context objects, and a janus queue's `sync_q`) called directly
-    inside an `async def`. The queue is followed from its construction as for
-    DSP101; a queue of unknown origin is not reported.
+    inside an `async def`. The queue is followed across the project from its
+    construction as for DSP101 (through references to the object that holds
+    it, registries, imports, constructor arguments); a queue of unknown origin
+    or unknown capacity is not reported. The finding says where the queue was
+    built, also as a related location.
 
     Not reported:
     - `put(x, block=False)` and `put(x, timeout=0)`, which never wait;
@@ -71,8 +72,8 @@ class BlockingPutInAsync(Rule):
     CODE = "DSP102"
     NAME = "blocking-put-in-async"
     MESSAGE = "blocking put on a bounded thread queue inside `async def` stalls the event loop"
-    TRIGGERS = TRIGGER_WORDS
-    METADATA_DEPENDENCIES = TRACKING_METADATA
+    TRIGGERS = (BLOCKING_SEND_TEXT,)
+    NEEDS_INDEX = True
 
     VALID = [
         Valid("""
@@ -152,14 +153,22 @@ class BlockingPutInAsync(Rule):
         return "The queues whose send blocks the thread:\n\n" + send_table(awaited=False)
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        return channel_screen(tree, text, path, lambda facts: facts.blocking_put_on_bounded_queue())
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        note_channel_reads(facts.index, facts.path)
+        return blocking_puts(facts.index, facts.path)
 
     def visit_Module(self, node: cst.Module) -> None:
-        for send in channel_map(self, node, self.context.path, self.context.text).sends:
-            if send.end.awaited or send.awaited is not None or not send.in_async_def:
-                continue
-            if send.binding.capacity.unbounded or _never_waits(send):
+        if self.context.index is None:
+            return
+        for verdict in blocking_puts(self.context.index, self.context.path):
+            send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
+            if send is None or send.awaited is not None:
                 continue
             fix, reason = None, _no_fix_reason(send.call)
             if reason is None:
@@ -168,36 +177,15 @@ class BlockingPutInAsync(Rule):
                 if rewrite.edits:
                     fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (raises when full)",
                                         *rewrite.edits)
-            self.report(send.call, self._message(send), fix=fix, no_fix_reason=reason)
+            self.report(send.call, self._message(send, verdict), fix=fix, no_fix_reason=reason,
+                        related=verdict.related)
 
     @staticmethod
-    def _message(send: ChannelSend) -> str:
-        binding = send.binding
+    def _message(send: AnchoredSend, verdict: Verdict) -> str:
         return (
-            f"`{send.receiver}.{send.end.send}(...)` blocks the event loop while the bounded "
-            f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full: every task "
-            f"stalls, not just this one; use `{send.end.try_text(send.receiver)}` or run the put in a thread"
+            f"`{send.receiver}.{send.end.send}(...)` blocks the event loop while the {verdict.description} "
+            f"is full: every task stalls, not just this one"
         )
-
-
-def _argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    return positional[position].value if len(positional) > position else None
-
-
-def _never_waits(send: ChannelSend) -> bool:
-    """`put(x, block=False)` (the table's try keyword) or `put(x, timeout=0)`: raises
-    `Full` at once instead of waiting."""
-    call, try_keyword = send.call, send.end.try_keyword
-    if try_keyword is not None:
-        flag = _argument(call, try_keyword[0], BLOCK_POSITION)
-        if isinstance(flag, cst.Name) and flag.value == try_keyword[1]:
-            return True
-    timeout = _argument(call, "timeout", TIMEOUT_POSITION)
-    return isinstance(timeout, (cst.Integer, cst.Float)) and timeout.evaluated_value == 0
 
 
 def _no_fix_reason(call: cst.Call) -> Optional[str]:

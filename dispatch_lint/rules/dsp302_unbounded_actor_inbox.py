@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import ast
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
     OVERLOADED_ERROR,
-    TRACKING_METADATA,
     TRIGGER_WORDS,
+    AnchoredSend,
     Applicability,
     ChannelBinding,
-    ChannelSend,
+    ChannelCapacity,
     Edit,
     Invalid,
     Option,
     Rule,
     Valid,
+    Verdict,
+    anchored_send,
+    capacity_argument,
     capacity_edit,
-    channel_map,
-    channel_screen,
+    channel_sends,
+    construction_at,
+    note_channel_reads,
+    unbounded_inboxes,
     capacity_table,
     constant_edit,
     constant_usable,
@@ -43,11 +47,14 @@ INBOX_CAPACITY = Option(
 
 class UnboundedActorInbox(Rule):
     """## What it does
-    Reports an unbounded channel built in actor-inbox code: a channel whose name,
-    enclosing class, base class or module matches the `actor-inbox` setting, or
-    whose construction carries `# dispatch-lint: actor-inbox`. A justifying
-    comment does not excuse it (only `# noqa` does), and DSP301 stays silent on
-    it, so the construction gets exactly one finding.
+    Reports an unbounded channel that is an actor inbox: a class drains it in a
+    loop and other code sends to it (or try-sends) through a reference to an
+    instance of that class (see DSP101 for how channels are followed across the
+    project); or its name, enclosing class, base class or module matches the
+    `actor-inbox` setting; or its construction carries `# dispatch-lint:
+    actor-inbox`. A justifying comment does not excuse it (only `# noqa` does).
+    The finding names where the inbox is built and, for an inbox by structure,
+    where it is drained and sent to, as related locations.
 
     ## Why is this bad?
     An actor's inbox is fed by producers that serve many other clients (a
@@ -98,7 +105,7 @@ class UnboundedActorInbox(Rule):
     MESSAGE = "Actor inbox is unbounded"
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
-    METADATA_DEPENDENCIES = TRACKING_METADATA
+    NEEDS_INDEX = True
 
     VALID = [
         Valid("import asyncio\nclass SessionActor:\n    def __init__(self):\n        self.inbox = asyncio.Queue(100)\n"),
@@ -154,29 +161,52 @@ class UnboundedActorInbox(Rule):
         return "The constructors and when they build an unbounded channel:\n\n" + capacity_table()
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        settings = options[ACTOR_INBOX.name]
-        return channel_screen(tree, text, path, lambda facts: facts.unbounded_inbox(settings))
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        note_channel_reads(facts.index, facts.path)
+        return unbounded_inboxes(facts.index, facts.path, settings)
 
     def visit_Module(self, node: cst.Module) -> None:
-        settings = self.options[ACTOR_INBOX.name]
-        channels = channel_map(self, node, self.context.path, self.context.text)
-        for binding in channels.bindings:
-            reason = binding.inbox_reason(settings) if binding.capacity.unbounded else None
-            if reason is None:
+        project = self.context.index
+        if project is None:
+            return
+        for verdict in unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name]):
+            construction = construction_at(self, verdict.line, verdict.column)
+            if construction is None:
                 continue
-            what = f"Actor inbox `{binding.name}`" if binding.names else "Actor inbox"
-            message = (
-                f"{what} is unbounded (`{construction_text(self, binding)}`) but it is actor-inbox code "
-                f"({reason}): bound it, and have producers try-send and fail fast with an overloaded "
-                f"error when it is full"
-            )
-            edits, no_fix = self._bounding(binding, channels.sends_on(binding))
+            binding = self._binding(construction, verdict)
+            name = f"`{verdict.name}`" if verdict.name else "This channel"
+            message = (f"{name} is unbounded (`{construction_text(self, binding)}`, {verdict.where}) "
+                       f"in actor-inbox code ({verdict.reason})")
+            edits, no_fix = self._bounding(binding, self._sends(project, verdict))
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the inbox to `{CONSTANT}` and try-send into it",
                                 *edits) if edits else None
-            self.report(binding.construction, message, fix=fix, no_fix_reason=no_fix)
+            self.report(construction, message, fix=fix, no_fix_reason=no_fix, related=verdict.related)
 
-    def _bounding(self, binding: ChannelBinding, sends: List[ChannelSend]) -> Tuple[List[Edit], Optional[str]]:
+    def _binding(self, construction: cst.BaseExpression, verdict: Verdict) -> ChannelBinding:
+        kind = verdict.channel.table_row
+        argument = capacity_argument(construction, kind) if isinstance(construction, cst.Call) else None
+        return ChannelBinding(kind, ChannelCapacity(True, None, argument), construction, None,
+                              tuple(verdict.build.names), None)  # type: ignore[union-attr, arg-type]
+
+    def _sends(self, project: Any, verdict: Verdict) -> List[AnchoredSend]:
+        """The awaited sends in this file on the inbox `verdict` is about."""
+        found = []
+        site = next(iter(verdict.channel.sites))
+        for send in channel_sends(project, self.context.path):
+            if site in send.channel.sites and send.call.awaited and send.end.awaited and send.waits:
+                anchored = anchored_send(self, send.call.line, send.call.column, send.end, send.channel, verdict.name)
+                if anchored is not None and anchored.awaited is not None:
+                    found.append(anchored)
+        return found
+
+    def _bounding(self, binding: ChannelBinding, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
         reason = no_bound_reason(binding)
         if reason is not None:
             return [], reason
@@ -184,8 +214,7 @@ class UnboundedActorInbox(Rule):
             return [], f"a local `{CONSTANT}` would shadow the module constant the fix adds"
         edits = [capacity_edit(self, binding, CONSTANT)]
         for send in sends:
-            if send.awaited is not None and send.end.awaited:
-                edits.extend(try_send(self, send, self.options[OVERLOADED_ERROR.name], CONSTANT).edits)
+            edits.extend(try_send(self, send, self.options[OVERLOADED_ERROR.name], CONSTANT).edits)
         constant = constant_edit(self, CONSTANT, self.options[INBOX_CAPACITY.name])
         return merged(edits, constant), None
 
