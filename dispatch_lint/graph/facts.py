@@ -122,7 +122,8 @@ def _capacity(channel: Channel) -> str:
 
 
 def _all_sends(model: ChannelModel, project: Any) -> List[Tuple[ModuleFacts, Send]]:
-    return [(file, send) for file in project.all_files() for send in model.sends(file.path)]
+    found = model.all_sends()
+    return [(project.files[path], send) for path in sorted(found) for send in found[path]]
 
 
 def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Graph:
@@ -138,7 +139,7 @@ def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Grap
 def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
     builder = _Builder(project)
     sends = _all_sends(builder.model, project)
-    builder.read_drains(list(builder.model._drains))  # the model has no public accessor for drains yet
+    builder.read_drains(builder.model.drains())
     channels: Dict[str, ChannelInfo] = {}
     edges: List[Edge] = []
     for file, send in sends:
