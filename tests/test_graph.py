@@ -243,3 +243,16 @@ def test_the_docs_show_the_current_graph_of_the_showcase():
         block = mermaid
     assert block == mermaid
     assert picture.read_text(encoding="utf-8") == svg
+
+
+def test_a_channel_with_two_drainers_is_a_node_with_a_drain_edge_to_each(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "jobs.py").write_text(
+        "import asyncio\n\njobs = asyncio.Queue(4)\n\n\n"
+        "async def worker_a():\n    while True:\n        await jobs.get()\n\n\n"
+        "async def worker_b():\n    while True:\n        await jobs.get()\n\n\n"
+        "async def producer():\n    await jobs.put(1)\n", encoding="utf-8")
+    mermaid = _graph_output(str(tmp_path), "--format", "mermaid")
+    assert '[("jobs")]:::channel' in mermaid
+    assert '|"jobs: asyncio.Queue 4, await, jobs.py:17"|' in mermaid
+    assert '-.->|"drains jobs, jobs.py:8"|' in mermaid and '-.->|"drains jobs, jobs.py:13"|' in mermaid

@@ -42,6 +42,8 @@ class _Builder:
         self.nodes: Dict[str, Node] = {}
         self.drainers: Dict[Site, List[str]] = {}
         self.drain_sites: Dict[Site, List[Location]] = {}
+        # (drainer, channel site's path, line, column) -> where it first drains the channel
+        self.drained_at: Dict[Tuple[str, str, int, int], Location] = {}
         self.inboxes: Set[Site] = set()
 
     def location(self, real: str, line: int, column: int) -> Location:
@@ -76,7 +78,9 @@ class _Builder:
             for site in drain.channel.sites:
                 if key not in self.drainers.setdefault(site, []):
                     self.drainers[site].append(key)
-                self.drain_sites.setdefault(site, []).append(self.location(path, drain.call.line, drain.call.column))
+                where = self.location(path, drain.call.line, drain.call.column)
+                self.drain_sites.setdefault(site, []).append(where)
+                self.drained_at.setdefault((key, site.path, site.line, site.column), where)
                 if drain.owner is not None:
                     self.inboxes.add(site)
 
@@ -176,8 +180,9 @@ def _target(builder: _Builder, info: ChannelInfo, edges: List[Edge]) -> str:
     if key not in builder.nodes:
         module = builder.project.file(info.sites[0].absolute).module if info.sites else ""
         builder.nodes[key] = Node(key, info.name, module, CHANNEL, info.sites[0] if info.sites else None)
-        for drainer, where in zip(info.drainers, info.drains or (None,) * len(info.drainers)):
-            edges.append(Edge(key, drainer, info.key, TRY_SEND, where or info.sites[0], drain=True))
+        for drainer in info.drainers:
+            where = [builder.drained_at.get((drainer, s.absolute, s.line, s.column)) for s in info.sites]
+            edges.append(Edge(key, drainer, info.key, TRY_SEND, next(w for w in where if w), drain=True))
     return key
 
 

@@ -105,7 +105,7 @@ class Graph:
         """`Pong.inbox: asyncio.Queue 64, await, pingpong.py:12`."""
         channel = self.channel(edge.channel)
         if edge.drain:
-            return f"drains {channel.name}"
+            return f"drains {channel.name}, {edge.location.text()}"
         via = f" via {edge.via}" if edge.via else ""
         return f"{channel.name}: {channel.label()}, {edge.how}{via}, {edge.location.text()}"
 
