@@ -256,3 +256,14 @@ def test_a_channel_with_two_drainers_is_a_node_with_a_drain_edge_to_each(tmp_pat
     assert '[("jobs")]:::channel' in mermaid
     assert '|"jobs: asyncio.Queue 4, await, jobs.py:17"|' in mermaid
     assert '-.->|"drains jobs, jobs.py:8"|' in mermaid and '-.->|"drains jobs, jobs.py:13"|' in mermaid
+
+
+def test_a_file_that_does_not_parse_is_named_and_the_rest_is_drawn(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "bad.py").write_text("def f(:\n", encoding="utf-8")
+    (tmp_path / "ok.py").write_text("import asyncio\nq = asyncio.Queue(2)\n\n\nasync def f():\n    await q.put(1)\n",
+                                    encoding="utf-8")
+    result = run_cli("graph", "--jobs", "1", str(tmp_path), "--format", "mermaid")
+    assert result.returncode == 0
+    assert '|"q: asyncio.Queue 2, await, ok.py:6"|' in result.stdout
+    assert "1 file(s) not drawn" in result.stderr and "bad.py" in result.stderr
