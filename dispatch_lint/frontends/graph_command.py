@@ -74,7 +74,7 @@ def build_graph(paths: List[str], jobs: Any = None) -> Any:
     unread = [f for f in files if project.file(f) is None]
     if unread:
         sys.stderr.write(f"dispatch-lint: {len(unread)} file(s) not drawn: they do not parse or cannot be read "
-                         f"(`dispatch-lint check` says why), e.g. {unread[0]}\n")
+                         f"(`dispatch-lint check` says why), e.g. {project.display(unread[0])}\n")
     graph = project_graph(project, files)
     return graph.with_findings(_findings(project, settings, files))
 
