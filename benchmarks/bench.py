@@ -5,11 +5,11 @@ the process and its reaped children, from `os.wait4`) and peak memory (the
 largest `ru_maxrss` in the process tree) are recorded. Slow peers (fixit,
 flake8-async) run on an evenly spread subset of the files and their times are
 scaled up by lines. Then dispatch-lint runs cold on 1x, 2x and 4x copies of
-the corpus. Prints Markdown tables; it asserts nothing.
+the corpus, and on 8x for its peak memory. Prints Markdown tables; it asserts nothing.
 
     python benchmarks/bench.py                 # the full corpus (about 15 minutes on 2 cores)
     python benchmarks/bench.py --quick         # four small projects, a smoke test
-    python benchmarks/bench.py --skip fixit --skip flake8-async --skip flake8 --skip scaling  # quick
+    python benchmarks/bench.py --skip fixit --skip flake8-async --skip flake8 --skip scaling --skip memory  # quick
 """
 
 from __future__ import annotations
@@ -180,6 +180,19 @@ def scaling(projects: Dict[str, Path], temp: Path, factors: Sequence[int]) -> Li
     return results
 
 
+MEMORY_COPIES = 8
+
+
+def memory_case(projects: Dict[str, Path], temp: Path) -> Measurement:
+    """A cold check over MEMORY_COPIES copies of the corpus: its peak memory
+    must stay flat as the code grows."""
+    space = Workspace.build(temp / f"x{MEMORY_COPIES}", projects, MEMORY_COPIES)
+    try:
+        return run("memory", f"{MEMORY_COPIES}x", [tool("dispatch-lint"), "check", "--no-cache", "."], space)
+    finally:
+        shutil.rmtree(space.root)
+
+
 def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -228,7 +241,7 @@ def scaling_table(results: Sequence[Measurement]) -> str:
 
 
 def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement]) -> str:
-    by_key = {m.key: m for m in results}
+    by_key = {m.key: m for m in [*results, *growth]}
     cold, warm = by_key["cold"], by_key["warm"]
     checks: List[Tuple[str, Callable[[], float], float, bool]] = [
         ("cold check / bare parse", lambda: cold.wall / by_key["parse"].wall, 0.3, False),
@@ -238,7 +251,8 @@ def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement])
         ("peak memory of cold check (MB)", lambda: cold.peak_mb, 250, False),
         ("flake8 with DSP / flake8 without", lambda: by_key["flake8-dsp"].wall / by_key["flake8-base"].wall, 1.1,
          False),
-        ("4x corpus time / 1x time", lambda: growth[-1].wall / growth[0].wall, 4.4, False),
+        ("4x corpus time / 1x time", lambda: by_key["4x"].wall / by_key["1x"].wall, 4.4, False),
+        (f"peak memory of cold check, {MEMORY_COPIES}x corpus (MB)", lambda: by_key["memory"].peak_mb, 300, False),
     ]
     rows = ["| target | measured | goal | met |", "|---|---|---|---|"]
     for label, value, goal, at_least in checks:
@@ -257,7 +271,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small projects and subsets: a smoke test")
     parser.add_argument("--from-dir", type=Path, help="copy sdists from this folder instead of downloading")
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
-    parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling"))
+    parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling", "memory"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -276,6 +290,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         space = Workspace.build(Path(temp) / "corpus", projects, 1)
         results = benchmarks(space, peer_lines, args.skip)
         growth = [] if "scaling" in args.skip else scaling(projects, Path(temp), (1, 2, 4))
+        if "memory" not in args.skip:
+            growth.append(memory_case(projects, Path(temp)))
     print(f"Machine: {machine()}  \nTools: {versions()}  \n"
           f"Corpus: {', '.join(f'{n}=={corpus.PINNED[n]}' for n in projects)} "
           f"({len(space.files):,} files, {space.lines:,} lines)\n")

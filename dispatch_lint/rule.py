@@ -23,8 +23,8 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
 from dispatch_lint.config import Option
-from dispatch_lint.engine.cst_tree import node_positions
-from dispatch_lint.engine.sources import line_starts
+from dispatch_lint.cst_tree import node_positions
+from dispatch_lint.text import line_starts
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -16,7 +16,7 @@ from libcst.metadata import (
 
 from dispatch_lint.channels.tree import ModuleTree, module_tree
 from dispatch_lint.engine.cst_scopes import expression_contexts, scope_map
-from dispatch_lint.engine.cst_tree import NodePositions, child_nodes, node_positions, parent_map
+from dispatch_lint.cst_tree import NodePositions, child_nodes, node_positions, parent_map
 
 ROOT = Path(__file__).resolve().parent.parent
 

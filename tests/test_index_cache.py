@@ -115,3 +115,18 @@ def test_a_new_package_marker_renames_modules_so_facts_are_extracted_again(proje
     write(project / "lib" / "__init__.py", "")
     model_modules._package_parts.cache_clear()  # a new run would not have seen the folder yet
     assert cache.lookup(util, os.stat(util)) == (False, None)
+
+
+def test_a_cached_result_follows_an_alternative_in_another_module(project):
+    """The key of a file's result digests what its verdict read: here the
+    other alternative's module, which stops awaiting."""
+    write(project / "pkg" / "__init__.py", "import sys\n\nif sys.platform == 'win32':\n"
+          "    from pkg._win import _open_agent\nelse:\n    from pkg._unix import _open_agent\n")
+    write(project / "pkg" / "_win.py", "async def _open_agent(path):\n    return path\n")
+    write(project / "pkg" / "_unix.py", "import asyncio\n\n\nasync def _open_agent(path):\n"
+          "    return await asyncio.sleep(0, path)\n")
+    assert dsp201(check(project)) == []
+    write(project / "pkg" / "_unix.py", "async def _open_agent(path):\n    return path\n")
+    warm = dsp201(check(project))
+    assert warm == dsp201(check(project, "--no-cache"))
+    assert {os.path.basename(f[0]) for f in warm} == {"_win.py", "_unix.py"}

@@ -31,6 +31,7 @@ from dispatch_lint.model.facts import (
     ModuleFacts,
     Use,
 )
+from dispatch_lint.model.modules import is_test_path
 from dispatch_lint.model.project import Project
 from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
@@ -87,6 +88,20 @@ def _is_interface_base(base: str) -> bool:
     return base in INTERFACE_BASES or base.endswith("ABCMeta")
 
 
+def _protocol_methods(project: Project) -> dict:
+    found: dict = {}
+    for key in sorted(project.classes):
+        file, number = project.classes[key]
+        info = file.classes[number]
+        bases = [b.name for b in project.ancestors(key) if isinstance(b, External)]
+        meta = qualified(project, file, info.scope, info.metaclass) if info.metaclass[0] != "?" else ""
+        if any(_is_interface_base(b) for b in bases + [meta]):
+            for definition in file.defs:
+                if definition.method_of == number and definition.is_async:
+                    found.setdefault(definition.name, key)
+    return found
+
+
 class _Assessor:
     def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
         self.project = project
@@ -109,8 +124,10 @@ class _Assessor:
             if number != self.target.number and other.branch == self.fact.branch and (other.awaits or not other.is_async):
                 return "an alternative to a coroutine that awaits" if other.is_async else "an alternative to a plain function"
         for binding in self.target.others:
-            if binding.kind == "import" and binding.branch == self.fact.branch >= 0:
+            if binding.branch == self.fact.branch >= 0 and binding.kind == "import":
                 return f"an alternative to the imported `{binding.value[1]}`"
+            if binding.branch == self.fact.branch >= 0 and binding.kind in ("assign", "annassign"):
+                return f"an alternative to the assignment of `{self.name}` at line {binding.line}"
         return self.imported_alternative()
 
     def imported_alternative(self) -> Optional[str]:
@@ -135,6 +152,9 @@ class _Assessor:
     def interface(self) -> Optional[str]:
         if self.class_key is None:
             return None
+        protocol = self.project_protocols().get(self.name)
+        if protocol is not None and protocol != self.class_key:
+            return f"implements `{protocol}.{self.name}`, a coroutine of a Protocol or ABC"
         for base in self.project.ancestors(self.class_key):
             if isinstance(base, External):
                 if _is_interface_base(base.name):
@@ -155,6 +175,11 @@ class _Assessor:
             if found is not None and found[0].defs[found[1]].is_async:
                 return f"`{sub}.{self.name}` overrides it with a coroutine"
         return self.dispatched_by_name()
+
+    def project_protocols(self) -> dict:
+        """Coroutine method names declared by the project's Protocol and ABC
+        classes: a class may implement them structurally, without inheriting."""
+        return self.project.derived("protocol-methods", lambda: _protocol_methods(self.project))
 
     def dispatched_by_name(self) -> Optional[str]:
         """A base (or the class itself) calls `getattr(self, "on_" + event)`:
@@ -225,7 +250,7 @@ class _Assessor:
         if how & DYNAMIC:
             return f"looked up by name at {at}"
         if how & PATCH:
-            return f"replaced as a module attribute at {at}"
+            return f"replaced by an assignment at {at}"
         if how & CALL and not how & AWAIT:
             return f"called without `await` at {at}"
         if how & NO_EDIT:
@@ -252,6 +277,21 @@ class _Assessor:
     def sync_method_names(self) -> frozenset:
         return self.project.sync_method_names()
 
+    def unseen_callers(self, sites: list, unknown: bool) -> Optional[str]:
+        """What calls it is not known: every call site's receiver is unknown
+        (a test double, a duck-typed implementation), or nothing calls it in a
+        test file, where the framework calls hooks and doubles stand in for
+        the real thing."""
+        if unknown and all(self.target.reach(f, u) == MAYBE for f, u in sites):
+            return "no call site shows which class it reaches (every receiver is unknown)"
+        if not sites and self.class_key is not None:
+            stand_in = self.awaiting_method()
+            if stand_in:
+                return f"nothing calls it, and it may stand in for {stand_in} (a duck-typed double)"
+        if not sites and is_test_path(self.file.path):
+            return "nothing in the project calls it, in a test file: the test framework or the code under test does"
+        return None
+
     def public_api(self) -> bool:
         fact = self.fact
         if self.target.nested or _private(fact.name) or not self.file.public:
@@ -266,9 +306,11 @@ class _Assessor:
             found.append(CallSite(self.file.path, project.runner_path(self.file.path), other.line,
                                   other.column, other.keyword_end))
         stub = project.stubs.get(self.file.module) if self.file.module else None
+        own_run_path = project.runner_path(self.file.path)
+        beside = own_run_path + "i" if own_run_path and own_run_path.endswith(".py") else None
         for other in stub.defs if stub is not None else ():
             if other.qualname == self.fact.qualname and other.is_async:
-                found.append(CallSite(stub.path, project.runner_path(stub.path), other.line, other.column,
+                found.append(CallSite(stub.path, project.runner_path(stub.path) or beside, other.line, other.column,
                                       other.keyword_end))
         return tuple(found)
 
@@ -303,7 +345,7 @@ def assess(project: Project, file: ModuleFacts, number: int, allowed_decorators:
     exemption, blocker, sites, unknown = judge.judge_uses()
     if exemption:
         return Verdict(exemption)
-    exemption = judge.extension_point(sites)
+    exemption = judge.extension_point(sites) or judge.unseen_callers(sites, unknown)
     if exemption:
         return Verdict(exemption)
     if fact.needs_loop and not sites:
@@ -315,7 +357,7 @@ def _verdict(project: Project, judge: _Assessor, sites: list, blocker: Optional[
     file, fact = judge.file, judge.fact
     run_blocker = blocker
     if run_blocker is None:
-        outside = next((o for o, s in sites if project.runner_path(o.path) is None and o is not file), None)
+        outside = next((o for o, s in sites if project.runner_path(o.path) is None and o.path != file.path), None)
         if outside is not None:
             run_blocker = f"a call site is outside the analysed paths ({project.display(outside.path)})"
     class_name = fact.qualname.split(".")[-2] if fact.method_of >= 0 else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import FrozenSet, List, Optional, Tuple
 
 from dispatch_lint.model.evaluate import binding_value
-from dispatch_lint.model.facts import ModuleFacts, Use
+from dispatch_lint.model.facts import DYNAMIC, PATCH, ModuleFacts, Use
 from dispatch_lint.model.project import DefRef, Project
 from dispatch_lint.model.values import UNKNOWN, ClassObject, Function, Instance, ModuleObject, Value
 
@@ -50,7 +50,11 @@ class Target:
             return NO
         if target[1] == SUPER_CALL:
             return self.reach_super(file, use.scope)
-        return self.reach_attribute(self.project.value(file, use.scope, target[1]))
+        reached = self.reach_attribute(self.project.value(file, use.scope, target[1]))
+        if reached == NO and use.how & (DYNAMIC | PATCH) and self.class_key is None and not self.nested:
+            # `getattr(<unknown>, "f")`, `<unknown>.f = ...`: it may be this module
+            return MAYBE if self.project.value(file, use.scope, target[1]) is UNKNOWN else NO
+        return reached
 
     def reach_name(self, file: ModuleFacts, scope: int, name: str) -> str:
         _, bindings = self.project.lookup(file, scope, name)
@@ -97,7 +101,7 @@ class Target:
         """Every use in the project that may reach the definition, with how."""
         found = []
         for file, use in self.project.uses_named(self.definition.name):
-            if self.nested and file is not self.file:
+            if self.nested and file.path != self.file.path:
                 continue
             reached = self.reach(file, use)
             if reached != NO:

@@ -21,7 +21,7 @@ Everything is computed once per project, on first use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from dispatch_lint.channels.capacity import Numbers, capacities, numbers
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
@@ -85,8 +85,13 @@ class ChannelModel:
         self.project = project
         self.builds: Dict[str, Dict[Tuple[int, Expr], List[Build]]] = {}
         self.passings: Dict[str, List[Tuple[ModuleFacts, object]]] = {}
-        for file in project.all_files():  # type: ignore[attr-defined]
+        self.facts: Dict[str, ChannelFacts] = {}  # the channel facts of each file that has some
+        for path in _candidate_paths(project):
+            file = project.files[path]  # type: ignore[attr-defined]
             facts = channel_facts(file)
+            if not (facts.builds or facts.calls):
+                continue
+            self.facts[path] = facts
             index = self.builds.setdefault(file.path, {})
             for build in facts.builds:
                 index.setdefault((build.scope, build.expr), []).append(build)
@@ -96,6 +101,9 @@ class ChannelModel:
         self._sends: Optional[Dict[str, List[Send]]] = None
         self._drains: List[Tuple[str, Drain]] = []
         self._structure: Dict[Site, Structure] = {}
+
+    def facts_of(self, path: str) -> ChannelFacts:
+        return self.facts.get(path) or ChannelFacts()
 
     # -- the call hook --------------------------------------------------------------------
 
@@ -126,7 +134,7 @@ class ChannelModel:
         return shaped(kind, frozenset(found) or frozenset({"unknown"}), sites)
 
     def factory(self, file: ModuleFacts, scope: int, call: Expr) -> Optional[Value]:
-        for factory in channel_facts(file).factories:
+        for factory in self.facts_of(file.path).factories:
             if (factory.scope, factory.expr) == (scope, call) and factory.built_scope >= 0:
                 built = self.value(file, factory.built_scope, factory.built)
                 pair = isinstance(built, ValueSequence) and any(isinstance(i, Channel) for i in built.items)
@@ -204,8 +212,9 @@ class ChannelModel:
 
     def _read_calls(self) -> None:
         self._sends = {}
-        for file in self.project.all_files():  # type: ignore[attr-defined]
-            for call in channel_facts(file).calls:
+        for path, facts in self.facts.items():
+            file = self.project.files[path]  # type: ignore[attr-defined]
+            for call in facts.calls:
                 channel, view = self._receiver(file, call)
                 if channel is None:
                     continue
@@ -377,7 +386,7 @@ class ChannelModel:
         file = self.project.files.get(site.path)  # type: ignore[attr-defined]
         if file is None:
             return None
-        for build in channel_facts(file).builds:
+        for build in self.facts_of(site.path).builds:
             if (build.line, build.column) == (site.line, site.column):
                 return file, build
         return None
@@ -433,6 +442,15 @@ def _join_channels(values: List[Value]) -> Value:
     return found if found is not None else UNKNOWN
 
 
+def _candidate_paths(project: object) -> List[str]:
+    """The files that may hold channel facts, without unpacking the others: the
+    project keeps each file packed with a flag that is set for them."""
+    packed = getattr(project.files, "packed", None)  # type: ignore[attr-defined]
+    if packed is None:
+        return sorted(project.files)  # type: ignore[attr-defined]
+    return sorted(path for path, facts in packed.items() if facts.has_candidates)
+
+
 def _last_name(func: Expr) -> str:
     if func[0] == "n":
         return func[1]
@@ -468,4 +486,4 @@ def channel_model(project: object) -> ChannelModel:
     return found
 
 
-__all__ = ["ChannelModel", "Drain", "FrozenSet", "Send", "Structure", "channel_model"]
+__all__ = ["ChannelModel", "Drain", "Send", "Structure", "channel_model"]

@@ -168,7 +168,6 @@ class Scan:
         self.calls.append(node)
 
 
-
 def _fields(kind: type) -> Tuple[str, ...]:
     found = _FIELDS[kind] = tuple(name for name in kind._fields if name not in SKIPPED_FIELDS)  # type: ignore[attr-defined]
     return found

@@ -8,7 +8,10 @@ An end may have several send methods (aioprocessing's queue has an awaited
 `coro_put` and a blocking `put`): each is a `SendEnd` of its own. A try-send may
 be a method (`put_nowait`) or the send itself with a keyword (`put(x,
 block=False)`): the rewrite then adds the keyword, and gives no fix when the
-call already passes it or hides arguments behind `*`/`**`.
+call already passes it or hides arguments behind `*`/`**`. A try-send is a plain
+call that returns at once (the rewrite drops the `await`): a library whose
+non-blocking form must still be awaited cannot be described by a row, and no
+row describes one, so no rewrite leaves a coroutine un-awaited.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def capacity_table() -> str:
         if spec.fixed_unbounded:
             rows.append(f"| {kind.library} | {_names(kind)} | none | always |")
             continue
-        unbounded = "`0`, negative, or infinite" if spec.zero_is_unbounded else "infinite (`math.inf`, `float(\"inf\")`)"
+        unbounded = "`0`, negative, or infinite" if spec.zero_is_unbounded else \
+            "infinite (`math.inf`, `float(\"inf\")`)"
         rows.append(f"| {kind.library} | {_names(kind)} | {_where(kind)} | {unbounded} |")
     return "\n".join(rows)
 
@@ -72,7 +73,8 @@ def _library_row(library: str, kinds: List[ChannelKind]) -> str:
              for end, view in [(e, None) for e in kind.sends()] + [(e, v) for v, e in (kind.views or {}).items()]}
     unbounded = sorted({f"always (`{k.display}`)" if k.capacity.fixed_unbounded else "`0`, negative or infinite"
                         if k.capacity.zero_is_unbounded else "infinite" for k in kinds})
-    return f"| {library} | {constructors} | {', '.join(sorted(sends))} | {', '.join(sorted(tries))} | {'; '.join(unbounded)} |"
+    cells = [library, constructors, ", ".join(sorted(sends)), ", ".join(sorted(tries)), "; ".join(unbounded)]
+    return "| " + " | ".join(cells) + " |"
 
 
 def readme_block() -> str:

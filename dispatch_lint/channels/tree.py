@@ -1,7 +1,7 @@
 """What the channel code asks about a module: parents, scopes, qualified names, positions.
 
 `module_tree(module)` computes them once per module for the four channel
-rules, with `dispatch_lint.engine.cst_tree`/`cst_scopes` rather than through
+rules, with `dispatch_lint.cst_tree` and `engine.cst_scopes` rather than through
 LibCST metadata providers: parents and expression contexts cost two cheap
 walks over the child fields, scopes one run of LibCST's scope visitor;
 qualified names are asked of the scopes only for the nodes that need them
@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, Scope
 
 from dispatch_lint.engine.cst_scopes import scope_map
-from dispatch_lint.engine.cst_tree import node_positions, parent_map
+from dispatch_lint.cst_tree import node_positions, parent_map
 
 
 class ModuleTree:

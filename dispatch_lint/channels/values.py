@@ -122,7 +122,8 @@ def constructor_of(callee: Value, project: object = None) -> Optional[int]:
         return kind_index(callee.cls)
     if isinstance(callee, Function) and project is not None:
         file = project.files.get(callee.path)  # type: ignore[attr-defined]
-        return kind_index(project.qualified(file, callee.index)) if file is not None else None  # type: ignore[attr-defined]
+        if file is not None:
+            return kind_index(project.qualified(file, callee.index))  # type: ignore[attr-defined]
     return None
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.channels.capacity import capacities
-from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
+from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.values import Sequence as ValueSequence
@@ -160,7 +160,7 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
     if file is None:
         return []
     found = []
-    for build in channel_facts(file).builds:
+    for build in model.facts_of(file.path).builds:
         channel = _built(model, file, build)
         if channel is None or capacities(model, file, build, channel.table_row) != frozenset({UNBOUNDED}):
             continue

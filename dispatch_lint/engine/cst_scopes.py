@@ -16,7 +16,7 @@ from typing import Callable, Dict, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, Scope, ScopeProvider
 
-from dispatch_lint.engine.cst_tree import child_nodes
+from dispatch_lint.cst_tree import child_nodes
 
 LOAD, STORE, DEL = ExpressionContext.LOAD, ExpressionContext.STORE, ExpressionContext.DEL
 

@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
 from dispatch_lint.model.facts import ModuleFacts as FileFacts
 from dispatch_lint.model.modules import module_name
+from dispatch_lint.model.store import unpacked
 
 FORMAT = 2
 
@@ -144,9 +145,9 @@ class FactsCache:
             return False, None  # a package gained or lost an `__init__.py`
         return True, found
 
-    def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: FileFacts) -> None:
+    def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: Any) -> None:
         size, mtime_ns = trusted_stat(stat)
-        data = [size, mtime_ns, digest, encode(facts)]
+        data = [size, mtime_ns, digest, encode(unpacked(facts))]
         if self.entries.get(real) != data:
             self.entries[real] = data
             self.changed = True

@@ -12,6 +12,7 @@ are kept as `Hidden`: their text is searched before a fix is called safe.
 
 from __future__ import annotations
 
+import ast
 import os
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -23,15 +24,21 @@ from dispatch_lint.engine.syntax import parse_ast
 from dispatch_lint.model.extract import extract as extract_facts
 from dispatch_lint.model.facts import ModuleFacts
 from dispatch_lint.model.project import Hidden, Project
+from dispatch_lint.model.store import PackedFacts, packed
 
-__all__ = ["ProjectIndex", "extract_facts"]
+__all__ = ["ProjectIndex", "extract_facts", "extract_packed"]
 
 # Shared with forked workers while the rest of the project is extracted.
 _PENDING: Dict[str, object] = {}
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def _extract(path: str) -> Optional[ModuleFacts]:
+def extract_packed(path: str, text: str, tree: ast.Module, root: str) -> PackedFacts:
+    """A file's model facts, compressed (as the project keeps them)."""
+    return packed(extract_facts(path, text, tree, root))
+
+
+def _extract(path: str) -> Optional[PackedFacts]:
     overlay: Mapping[str, str] = _PENDING["overlay"]  # type: ignore[assignment]
     text = overlay.get(path)
     if text is None:
@@ -42,7 +49,7 @@ def _extract(path: str) -> Optional[ModuleFacts]:
     tree = parse_ast(text, path)
     if not hasattr(tree, "body"):
         return None  # a syntax problem: the file contributes nothing
-    return extract_facts(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
+    return extract_packed(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
 
 
 def _other_projects(root: str, run_files: Sequence[str]) -> List[str]:

@@ -32,6 +32,7 @@ from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
+from dispatch_lint.model.store import packed
 from dispatch_lint.types import Diagnostic
 
 
@@ -91,9 +92,9 @@ def _phase_a(i: int) -> PhaseA:
         return tree, None, frozenset(), None, False
     facts = None
     if _STATE["needs_index"]:
-        from dispatch_lint.engine.index import extract_facts
+        from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_facts(source.path, source.text, tree, _STATE["root"])
+        facts = extract_packed(source.path, source.text, tree, _STATE["root"])
     skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
         if _STATE["prefilter"] else frozenset()
     if state.findings is not None:  # read for its facts only: its results are cached
@@ -357,7 +358,7 @@ def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: 
     digest = state.source.digest if isinstance(state.source, Source) else None
     hit, facts = facts_cache.lookup(os.path.realpath(state.path), state.stat, digest)
     if hit and facts is not None:
-        state.facts = facts
+        state.facts = packed(facts)
         return True
     return False
 
@@ -371,7 +372,7 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
         if state.facts is not None and digest and real not in checked:
             facts_cache.put(real, state.stat, digest, state.facts)
         checked.add(real)
-    for real, facts in index.files.items():
+    for real, facts in index.files.packed.items():
         if real not in checked and real in stats:
             facts_cache.put(real, stats[real], "", facts)
     facts_cache.save()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
-import re
 import tokenize
 from dataclasses import dataclass
 from typing import Union
 
-NEWLINE = re.compile(r"\r\n|\r|\n")
+from dispatch_lint.text import NEWLINE, line_starts
+
+__all__ = ["NEWLINE", "Source", "Unreadable", "decode", "digest_bytes", "line_starts", "read_source"]
+
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,3 @@ def read_source(path: str) -> Union[Source, Unreadable]:
     return decode(path, data)
 
 
-def line_starts(text: str) -> list:
-    """Offsets where each line starts, splitting as Python's tokenizer does."""
-    starts = [0]
-    starts.extend(match.end() for match in NEWLINE.finditer(text))
-    return starts

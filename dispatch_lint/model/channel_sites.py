@@ -28,13 +28,15 @@ from typing import Any, Dict, List, Optional, Tuple
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
-from dispatch_lint.model.facts import Expr
+from dispatch_lint.model.facts import AWAIT, Expr
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
 BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
+# Text that may call a channel method or drain with `async for`.
+METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b|\basync\s+for\b")
 ASYNC_FOR = "__aiter__"
 MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
@@ -95,7 +97,7 @@ class ChannelSites:
     """Mixin over `model.extract.Extractor` (see the module docstring)."""
 
     def __init__(self, text: str, *args: Any, **kwargs: Any) -> None:
-        super().__init__(text, *args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(text, *args, **kwargs)
         self.channel_text = any(word in text for word in BUILD_WORDS)
         self.marked_text = MARKER.search(text) is not None
         self.text_lines: Optional[List[str]] = None
@@ -107,31 +109,50 @@ class ChannelSites:
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+        # The walk dispatches by node type: the channel visitors come first for
+        # the types they note, and only where the text can hold a fact (the walk
+        # stays as fast elsewhere).
+        self.hooks: Dict[type, Any] = {}
+        if self.channel_text:
+            self.hooks.update({ast.ImportFrom: self._import_from, ast.Expr: self._expr,
+                               ast.Assign: self._assign, ast.AnnAssign: self._ann_assign})
+        if self.channel_text or METHOD_TEXT.search(text):
+            self.hooks.update({ast.Call: self._call, ast.While: self._while, ast.For: self._for,
+                               ast.AsyncFor: self._for})
+        if self.hooks:
+            self.visit = self._visit
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _visit(self, node: ast.AST) -> None:
+        hook = self.hooks.get(node.__class__)
+        if hook is None:
+            super().visit(node)
+        else:
+            hook(node)
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
         self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
-        super().visit_ImportFrom(node)  # type: ignore[misc]
+        super().visit_ImportFrom(node)
 
     # -- statements that name what they build, loops --------------------------------
 
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def _assign(self, node: ast.Assign) -> None:
         if type(node.value) in (ast.Name, ast.Attribute) and self._builds(node.value):
             self.build_aliases.update(t.id for t in node.targets if type(t) is ast.Name)
         self._naming(node.value, [n for t in node.targets for n in _target_names(t)])
         self.statement.append(node)
-        super().visit_Assign(node)  # type: ignore[misc]
+        super().visit_Assign(node)
         self.statement.pop()
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._naming(node.value, _target_names(node.target))
         self.statement.append(node)
-        super().visit_AnnAssign(node)  # type: ignore[misc]
+        super().visit_AnnAssign(node)
         self.statement.pop()
 
-    def visit_Expr(self, node: ast.Expr) -> None:
+    def _expr(self, node: ast.Expr) -> None:
         self.statement.append(node)
-        self.generic_visit(node)  # type: ignore[attr-defined]
+        super().visit(node)
         self.statement.pop()
 
     def _naming(self, value: ast.AST, names: List[str]) -> None:
@@ -155,18 +176,16 @@ class ChannelSites:
             elif type(node) is ast.DictComp:
                 inner.append(node.value)
 
-    def visit_While(self, node: ast.While) -> None:
-        self._in_loop(super().visit_While, node)  # type: ignore[misc]
+    def _while(self, node: ast.While) -> None:
+        self._in_loop(super().visit_While, node)
 
-    def visit_For(self, node: Any) -> None:
+    def _for(self, node: Any) -> None:
         if type(node) is ast.AsyncFor:
             self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=True)
-        self._in_loop(super().visit_For, node)  # type: ignore[misc]
-
-    visit_AsyncFor = visit_For
+        self._in_loop(super().visit_For, node)
 
     def _in_loop(self, visit: Any, node: ast.AST) -> None:
-        scope = self.frame.scope  # type: ignore[attr-defined]
+        scope = self.frame.scope
         self.loops[scope] = self.loops.get(scope, 0) + 1
         try:
             visit(node)
@@ -175,18 +194,21 @@ class ChannelSites:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         func = node.func
-        awaited = self.context.get(id(node)) == 1  # type: ignore[attr-defined]  # facts.AWAIT
-        if self._builds(func):
-            self._build(node)
-        elif type(func) is ast.Attribute and func.attr in METHOD_WORDS:
-            self._method_call(func.value, func.attr, node, awaited, self._looping(), node)
-        if self.channel_text and (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
-            self._passing(node)
-        if any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
-            self._factory_call(node)
-        super().visit_Call(node)  # type: ignore[misc]
+        if type(func) is ast.Attribute and func.attr in METHOD_WORDS:
+            looping = self._looping()
+            if looping or func.attr in SEND_WORDS:  # a receive only matters in a loop (a drain)
+                awaited = self.context.get(id(node)) == AWAIT
+                self._method_call(func.value, func.attr, node, awaited, looping, node)
+        if self.channel_text:
+            if self._builds(func):
+                self._build(node)
+            if (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
+                self._passing(node)
+            if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
+                self._factory_call(node)
+        super().visit_Call(node)
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -194,14 +216,14 @@ class ChannelSites:
         return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:
-        return self.loops.get(self.frame.scope, 0) > 0  # type: ignore[attr-defined]
+        return self.loops.get(self.frame.scope, 0) > 0
 
     def _build(self, node: ast.Call) -> None:
-        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,  # type: ignore[attr-defined]
+        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,
                                               node.keywords))
 
     def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
-        positions = self.positions  # type: ignore[attr-defined]
+        positions = self.positions
         end_line = node.end_lineno or node.lineno
         return Build(
             scope=scope, expr=expr, line=node.lineno, column=positions.column(node.lineno, node.col_offset),
@@ -209,50 +231,50 @@ class ChannelSites:
             args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
             keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
             starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
-            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),  # type: ignore[attr-defined]
+            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),
         )
 
     def _marked(self, node: ast.AST) -> bool:
         if not self.marked_text:
             return False
         if self.text_lines is None:
-            self.text_lines = self.positions.text.splitlines()  # type: ignore[attr-defined]
+            self.text_lines = self.positions.text.splitlines()
         statement = self.statement[-1] if self.statement else node
         first, last = statement.lineno, max(statement.end_lineno or 0, node.end_lineno or node.lineno)
         return any(MARKER.search(self.text_lines[n - 1]) for n in range(first, min(last, len(self.text_lines)) + 1))
 
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
-        frame = self.frame  # type: ignore[attr-defined]
+        frame = self.frame
         held = channel_holder(receiver)
         own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
                and type(held.value) is ast.Name and held.value.id == frame.first_param)
         self.method_calls.append(MethodCall(
-            scope=frame.scope, receiver=convert(receiver, self.comps), method=method,  # type: ignore[attr-defined]
+            scope=frame.scope, receiver=convert(receiver, self.comps), method=method,
             awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
-            line=node.lineno, column=self.positions.column(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            line=node.lineno, column=self.positions.column(node.lineno, node.col_offset),
             keywords=tuple((k.arg, convert(k.value)) for k in call.keywords if k.arg) if call else (),
             positional=tuple(convert(a) for a in call.args[:MAX_ARGS]) if call else (),
         ))
 
     def _in_async(self) -> bool:
         """Whether the nearest enclosing function (lambdas count) is an `async def`."""
-        for frame in reversed(self.frames):  # type: ignore[attr-defined]
-            kind = self.scopes[frame.scope].kind  # type: ignore[attr-defined]
+        for frame in reversed(self.frames):
+            kind = self.scopes[frame.scope].kind
             if kind == "comprehension":
                 continue
             if kind == "lambda":
                 return False
             if kind == "function":
-                return type(self.defs[frame.definition][0]) is ast.AsyncFunctionDef  # type: ignore[attr-defined]
+                return type(self.defs[frame.definition][0]) is ast.AsyncFunctionDef
             return False
         return False
 
     def _passing(self, node: ast.Call) -> None:
         self.passings.append(Passing(
-            scope=self.frame.scope, func=convert(node.func),  # type: ignore[attr-defined]
-            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),  # type: ignore[attr-defined]
-            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords  # type: ignore[attr-defined]
+            scope=self.frame.scope, func=convert(node.func),
+            args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),
+            keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords
                            if k.arg),
         ))
 
@@ -262,7 +284,7 @@ class ChannelSites:
         for keyword in node.keywords:
             if keyword.arg in FACTORY_KEYWORD_NAMES:
                 factory = keyword.value
-                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))  # type: ignore[attr-defined]
+                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))
 
     @property
     def _pending_factories(self) -> List[Tuple[int, Expr, ast.AST]]:
@@ -274,7 +296,7 @@ class ChannelSites:
     def channel_facts(self) -> ChannelFacts:
         """The facts noted, once the walk is over."""
         lambdas = {}
-        for number, scope in enumerate(self.scopes):  # type: ignore[attr-defined]
+        for number, scope in enumerate(self.scopes):
             if scope.kind == "lambda":
                 lambdas.setdefault(scope.line, number)
         for scope, expr, factory in self._pending_factories:
@@ -287,7 +309,6 @@ class ChannelSites:
                 self.builds.append(self._build_record(factory, scope, built, ()))
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
                             tuple(self.passings))
-
 
 
 def channel_walker(extractor: type) -> type:

@@ -38,6 +38,7 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 CONTAINER_FACTORIES = frozenset({"builtins.dict", "builtins.list", "builtins.set", "builtins.tuple",
                                  "collections.defaultdict", "collections.OrderedDict", "collections.deque",
                                  "weakref.WeakValueDictionary", "weakref.WeakSet"})
+PROPERTIES = frozenset({"property", "cached_property", "cached"})
 ELEMENT_METHODS = frozenset({"get", "setdefault", "pop", "popleft", "popitem"})
 SAME_CONTAINER_METHODS = frozenset({"values", "copy"})
 _PENDING = object()
@@ -180,7 +181,8 @@ def instance_attribute(project: "Project", cls: str, name: str) -> Value:
     and its project bases assign (`self.name = ...`), or a class attribute."""
     method, certain = project.method(cls, name)
     if method is not None:
-        return Function(method[0].path, method[1])
+        function = Function(method[0].path, method[1])
+        return returned(project, function) if is_property(method[0].defs[method[1]].decorators) else function
     if not certain:
         return UNKNOWN
     keys = [cls] + [b.cls for b in project.ancestors(cls) if isinstance(b, ClassObject)]
@@ -201,6 +203,11 @@ def instance_attribute(project: "Project", cls: str, name: str) -> Value:
     if items and isinstance(found, Container):
         return Container(join_all([found.element] + items))
     return found
+
+
+def is_property(decorators: tuple) -> bool:
+    """`@property`, `@functools.cached_property` and the like."""
+    return any(d[0] == "n" and d[1] in PROPERTIES or d[0] == "a" and d[2] in PROPERTIES for d in decorators)
 
 
 def class_attribute(project: "Project", cls: str, name: str) -> Value:

@@ -47,6 +47,14 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
 
 
+_METHODS: Dict[type, Any] = {}
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Fields that never hold a node worth a visit (contexts, operators, names, flags).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "is_async", "level", "id", "attr", "arg",
+                          "name", "names", "module", "asname", "conversion", "lineno", "col_offset",
+                          "end_lineno", "end_col_offset", "type_ignores"})
+
+
 class _Frame:
     """What the walk knows about the function (or other scope) it is in."""
 
@@ -86,6 +94,31 @@ class Extractor(ast.NodeVisitor):
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
         self.next_branch = 0
+
+    # -- the walk ----------------------------------------------------------------------
+
+    def visit(self, node: ast.AST) -> None:
+        """Dispatch on the node's type, through a table built once per type."""
+        kind = node.__class__
+        method = _METHODS.get(kind)
+        if method is None:
+            method = _METHODS[kind] = getattr(Extractor, "visit_" + kind.__name__, Extractor.generic_visit)
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = node.__class__
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        visit = self.visit
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
     # -- scopes and bindings ---------------------------------------------------
 
@@ -449,9 +482,15 @@ class Extractor(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if type(node.ctx) is ast.Load:
             self.use(("a", receiver_of(node.value, 0), node.attr), VALUE, node)
-        if type(node.value) is ast.Call:  # `f().__await__()`: the coroutine object is used
-            self.context.setdefault(id(node.value), SPAWN)
-        self.visit(node.value)
+        self.visit_receiver(node.value)
+
+    def visit_receiver(self, node: ast.AST) -> None:
+        """The receiver of an attribute: `a.b` in `a.b.c` is read, not used as a value."""
+        while type(node) is ast.Attribute:
+            node = node.value
+        if type(node) is ast.Call:  # `f().__await__()`: the coroutine object is used
+            self.context.setdefault(id(node), SPAWN)
+        self.visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
         frame = self.frame
@@ -492,9 +531,7 @@ class Extractor(ast.NodeVisitor):
             self.use(target, CALL | (SPAWN if context == SPAWN else 0), func)
         self.special_call(node, func)
         if type(func) is ast.Attribute:
-            if type(func.value) is ast.Call:
-                self.context.setdefault(id(func.value), SPAWN)
-            self.visit(func.value)
+            self.visit_receiver(func.value)
         elif type(func) is not ast.Name:
             self.visit(func)
         for arg in node.args:
@@ -516,6 +553,9 @@ class Extractor(ast.NodeVisitor):
             self.use(("a", receiver_of(args[0], 0), args[1].value), PATCH, node)
         elif name == "setattr" and args and type(args[0]) is ast.Constant and type(args[0].value) is str:
             self.use(("dotted", args[0].value), PATCH, node)
+        elif (name == "get" and type(func) is ast.Attribute and args and type(func.value) is ast.Attribute
+              and func.value.attr == "__dict__" and not type(args[0]) is ast.Constant):
+            self.dispatch_by_name(func.value.value, args[0])
         elif name in ITEM_METHODS and type(func) is ast.Attribute and args:
             self.set_item(func.value, self.value_of(args[-1]), node.lineno)
         if self.mocking and mocks.uses_async_mock(node):
@@ -549,9 +589,25 @@ class Extractor(ast.NodeVisitor):
         if type(key) is ast.Constant and type(key.value) is str:
             self.use(("a", receiver_of(receiver, 0), key.value), DYNAMIC, node)
             return
+        self.dispatch_by_name(receiver, key)
+
+    def dispatch_by_name(self, receiver: ast.AST, key: ast.AST) -> None:
+        """A method that looks up a computed name on its instance or class
+        (`getattr(self, name)`, `cls.__dict__.get(name)` for a `cls` of
+        `type(self).__mro__`): the class calls its methods by name."""
         frame = self.frame
-        if type(receiver) is ast.Name and receiver.id == frame.first_param and frame.cls >= 0:
+        if frame.cls >= 0 and frame.first_param and self.from_self(receiver, frame.first_param):
             self.classes[frame.cls][8].add(name_prefix(key))
+
+    def from_self(self, node: ast.AST, first_param: str) -> bool:
+        """Whether `node` is derived from the method's `self`/`cls` (directly,
+        or through a local name bound to an expression that mentions it)."""
+        names = {n.id for n in ast.walk(node) if type(n) is ast.Name}
+        if first_param in names:
+            return True
+        scope = self.frame.scope
+        wanted = ("n", first_param)
+        return any(b.scope == scope and b.name in names and mentions(b.value, wanted) for b in self.bindings)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         value = node.value
@@ -618,7 +674,7 @@ class Extractor(ast.NodeVisitor):
             attr_sets=tuple(self.attr_sets),
             uses=tuple(Use(*u) for u in sorted(uses, key=lambda u: (u[3], u[4]))),
             star_imports=tuple(self.star),
-            async_mocked=frozenset(self.mocked),
+            async_mocked=tuple(sorted(self.mocked)),
         )
 
     def definition(self, entry: List[Any]) -> Definition:
@@ -639,6 +695,13 @@ class Extractor(ast.NodeVisitor):
 
     def module_imports(self) -> Dict[str, str]:
         return {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
+
+
+def mentions(expr: Any, wanted: Any) -> bool:
+    """Whether the symbolic expression `expr` contains `wanted`."""
+    if expr == wanted:
+        return True
+    return type(expr) is tuple and any(type(part) is tuple and mentions(part, wanted) for part in expr)
 
 
 def name_prefix(key: ast.AST) -> str:

@@ -8,7 +8,7 @@ evaluated only when the project is joined, because names may come from other fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Tuple
+from typing import Any, Dict, Tuple
 
 from dispatch_lint.model.channel_facts import ChannelFacts
 
@@ -114,7 +114,7 @@ class ModuleFacts:
     attr_sets: Tuple[AttrSet, ...] = ()
     uses: Tuple[Use, ...] = ()
     star_imports: Tuple[str, ...] = ()
-    async_mocked: FrozenSet[str] = frozenset()  # names the tests replace with AsyncMock
+    async_mocked: Tuple[str, ...] = ()  # names the tests replace with AsyncMock
     incomplete: bool = False  # nested too deeply to follow: treated as a file the model cannot see
     channels: ChannelFacts = field(default_factory=ChannelFacts)  # see channel_sites.py
     # The project these facts belong to, set when it is joined (never stored).

@@ -39,7 +39,7 @@ NON_API_PARTS = frozenset({"tests", "test", "testing", "examples", "example", "d
 def module_name(path: str, root: str) -> Tuple[str, bool]:
     """The dotted module name of `path` and whether it is public API."""
     folder, base = os.path.split(path)
-    stem = base[:-3] if base.endswith(".py") else base
+    stem = base[:-3] if base.endswith(".py") else base[:-4] if base.endswith(".pyi") else base
     parts = _package_parts(folder)
     in_package = bool(parts)
     if not in_package and real_folder(folder) not in (root, os.path.join(root, "src")):
@@ -49,3 +49,15 @@ def module_name(path: str, root: str) -> Tuple[str, bool]:
         n.startswith("_") and n != "__init__" or n in NON_API_PARTS or n.startswith("test_") for n in names
     )
     return ".".join(names), public
+
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "_tests"})
+
+
+def is_test_path(path: str) -> bool:
+    """A test module: in a tests folder, `test_*.py`, `*_test.py` or `conftest.py`."""
+    folder, base = os.path.split(path)
+    stem = base.rsplit(".", 1)[0]
+    parts = folder.replace(os.sep, "/").split("/")
+    return (stem.startswith("test_") or stem.endswith("_test") or stem == "conftest"
+            or any(part in TEST_FOLDERS for part in parts))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import List, Optional
 
-# The tokenizer's line breaks only (not str.splitlines' \f, \v...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+from dispatch_lint.text import NEWLINE
 
 
 class Positions:
@@ -16,8 +14,8 @@ class Positions:
         self.lines: Optional[List[str]] = None  # split only when a column needs a line's text
 
     def line_text(self, line: int) -> str:
-        if self.lines is None:
-            self.lines = self.text.split("\n") if "\r" not in self.text else _LINE_BREAK.split(self.text)
+        if self.lines is None:  # the tokenizer's line breaks only (not str.splitlines' \f, \v...)
+            self.lines = self.text.split("\n") if "\r" not in self.text else NEWLINE.split(self.text)
         return self.lines[line - 1] if line <= len(self.lines) else ""
 
     def column(self, line: int, byte_col: int) -> int:

@@ -10,10 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.model import evaluate
 from dispatch_lint.model.facts import Binding, ClassInfo, Definition, Expr, ModuleFacts, Use
+from dispatch_lint.model.store import (
+    CLASSES,
+    DEFS,
+    IMPORTS,
+    MOCKED,
+    SYNC_METHODS,
+    USES,
+    AnyFacts,
+    LazyFiles,
+    PackedFacts,
+    Refs,
+    packed,
+    use_name,
+)
 from dispatch_lint.model.values import (
     UNKNOWN,
     ClassObject,
@@ -54,88 +69,120 @@ class Hidden:
                         self.texts[path] = handle.read().decode("utf-8", "replace")
                 except OSError:
                     self.texts[path] = name  # unreadable: it may mention anything
-        return next((path for path, text in self.texts.items() if name in text), None)
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        return next((path for path, text in self.texts.items() if name in text and word.search(text)), None)
 
 
 class Project:
-    def __init__(self, root: str, files: Sequence[ModuleFacts], runner_paths: Mapping[str, str],
+    def __init__(self, root: str, files: Sequence[AnyFacts], runner_paths: Mapping[str, str],
                  options: Optional[Mapping[str, object]] = None, hidden: Optional[Hidden] = None) -> None:
         self.root = root
         self.options = dict(options or {})
         self.hidden = hidden or Hidden()
         self.runner_paths = dict(runner_paths)  # real path -> the run's spelling
-        self.files: Dict[str, ModuleFacts] = {}
-        self.modules: Dict[str, ModuleFacts] = {}
-        self.stubs: Dict[str, ModuleFacts] = {}  # module -> its `.pyi`
-        self.classes: Dict[str, ClassRef] = {}
-        self.uses_by_name: Dict[str, List[Tuple[ModuleFacts, Use]]] = {}
-        self.defs_by_name: Dict[str, List[DefRef]] = {}
+        self.files = LazyFiles(self._loaded)
+        self.modules = Refs(self.files, False)
+        self.stubs = Refs(self.files, False)  # module -> its `.pyi`
+        self.classes = Refs(self.files, True)  # class key -> (facts, class number)
+        # name -> the paths of the files that use it, define it, import it (last part of the dotted name)
+        self.use_paths: Dict[str, List[str]] = {}
+        self.def_paths: Dict[str, List[str]] = {}
+        self.import_paths: Dict[str, List[str]] = {}
+        # imported name -> (path, local name) where it is imported under another name
+        self.aliases: Dict[str, List[Tuple[str, str]]] = {}
         self.call_hooks: List[CallHook] = []
-        # imported name -> (file, local name) where it is imported under another name
-        self.aliases: Dict[str, List[Tuple[ModuleFacts, str]]] = {}
-        self.imports_by_name: Dict[str, List[Tuple[ModuleFacts, Binding]]] = {}
-        self._tables: Dict[str, Dict[Tuple[int, str], List[Binding]]] = {}
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
-        self._sync_methods: Optional[frozenset] = None
+        self._derived: Dict[str, Any] = {}
+        sync_methods: set = set()
+        self.mocks: List[Tuple[str, str]] = []
         self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
-        for file in sorted(files, key=lambda f: f.path):
-            self.add(file)
-        self.mocks = sorted((f.path, name) for f in self.files.values() for name in f.async_mocked)
+        for facts in sorted(files, key=lambda f: f.path):
+            self.add(packed(facts), sync_methods)
+        self._sync_methods = frozenset(sync_methods)
 
-    def add(self, file: ModuleFacts) -> None:
-        file.index = self
-        self.files[file.path] = file
-        if file.module:
-            (self.stubs if file.stub_file else self.modules).setdefault(file.module, file)
-        if file.stub_file:
+    def add(self, facts: PackedFacts, sync_methods: set) -> None:
+        facts.index = self
+        path = facts.path
+        self.files.add(facts)
+        if facts.module:
+            (self.stubs if facts.stub_file else self.modules).setdefault_ref(facts.module, path)
+        if facts.stub_file:
             return
-        for number, cls in enumerate(file.classes):
-            self.classes.setdefault(self.class_key(file, number), (file, number))
-        for number, definition in enumerate(file.defs):
-            self.defs_by_name.setdefault(definition.name, []).append((file, number))
-        for binding in file.bindings:
-            if binding.kind == "import":
-                last = binding.value[1].rpartition(".")[2]
-                self.imports_by_name.setdefault(last, []).append((file, binding))
-                if last != binding.name:
-                    self.aliases.setdefault(last, []).append((file, binding.name))
-        for use in file.uses:
-            target = use.target
-            name = target[1] if target[0] in ("n", "dotted") else target[2]
-            if target[0] == "dotted":
-                name = name.rpartition(".")[2]
-            self.uses_by_name.setdefault(name, []).append((file, use))
+        for number, qualname in enumerate(facts.names(CLASSES)):
+            key = f"{facts.module}.{qualname}" if facts.module else f"{path}:{qualname}"
+            self.classes.setdefault_ref(key, path, number)
+        for name in facts.names(USES):
+            self.use_paths.setdefault(name, []).append(path)
+        for name in facts.names(DEFS):
+            self.def_paths.setdefault(name, []).append(path)
+        for entry in facts.names(IMPORTS):
+            last, local = entry.split("\t")
+            self.import_paths.setdefault(last, []).append(path)
+            if last != local:
+                self.aliases.setdefault(last, []).append((path, local))
+        sync_methods.update(facts.names(SYNC_METHODS))
+        self.mocks += [(path, name) for name in facts.names(MOCKED)]
+
+    def _loaded(self, facts: ModuleFacts) -> None:
+        facts.index = self
+
+    def _by_name(self, facts: ModuleFacts) -> Dict[str, List[Use]]:
+        found = getattr(facts, "_uses_by_name", None)
+        if found is None:
+            found = {}
+            for use in facts.uses:
+                found.setdefault(use_name(use), []).append(use)
+            facts._uses_by_name = found  # type: ignore[attr-defined]
+        return found
 
     def uses_named(self, name: str) -> List[Tuple[ModuleFacts, Use]]:
         """Uses of `name`, and of the names it is imported as."""
         if self.reads is not None:
             self.reads.add(("uses", name))
-        found = list(self.uses_by_name.get(name, ()))
-        for file, alias in self.aliases.get(name, ()):
-            found += [(f, u) for f, u in self.uses_by_name.get(alias, ()) if f is file and u.target[0] == "n"]
+        found = []
+        for path in self.use_paths.get(name, ()):
+            file = self.files[path]
+            found += [(file, use) for use in self._by_name(file).get(name, ())]
+        for path, alias in self.aliases.get(name, ()):
+            file = self.files[path]
+            found += [(file, use) for use in self._by_name(file).get(alias, ()) if use.target[0] == "n"]
         return found
 
     def imports_named(self, name: str) -> List[Tuple[ModuleFacts, Binding]]:
         """Import bindings whose imported name ends in `name`."""
         if self.reads is not None:
             self.reads.add(("imports", name))
-        return self.imports_by_name.get(name, [])
+        found = []
+        for path in self.import_paths.get(name, ()):
+            file = self.files[path]
+            found += [(file, b) for b in file.bindings
+                      if b.kind == "import" and b.value[1].rpartition(".")[2] == name]
+        return found
 
     def defs_named(self, name: str) -> List[DefRef]:
         if self.reads is not None:
             self.reads.add(("defs", name))
-        return self.defs_by_name.get(name, [])
+        found = []
+        for path in self.def_paths.get(name, ()):
+            file = self.files[path]
+            found += [(file, number) for number, d in enumerate(file.defs) if d.name == name]
+        return found
 
     def sync_method_names(self) -> frozenset:
         """Names of the project's synchronous methods."""
         if self.reads is not None:
             self.reads.add(("sync-methods",))
-        if self._sync_methods is None:
-            self._sync_methods = frozenset(d.name for f in self.files.values() for d in f.defs
-                                           if d.method_of >= 0 and not d.is_async)
         return self._sync_methods
+
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A project-wide fact an analysis derives once (it reads every file)."""
+        if self.reads is not None:
+            self.reads.add(("derived", name))
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
 
     def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
         """Where the tests replace `name` (or its class) with an AsyncMock."""
@@ -158,8 +205,7 @@ class Project:
         finally:
             self._values, self.reads = saved, None
         digest = hashlib.blake2b(digest_size=16)
-        own = self.file(path)
-        digest.update(repr(own).encode() if own is not None else b"-")
+        digest.update(self.file_digest(os.path.realpath(path)).encode())
         for item in sorted(reads, key=repr):
             digest.update(repr(item).encode())
             digest.update(self._read_digest(item).encode())
@@ -174,7 +220,9 @@ class Project:
         if item[0] == "imports":
             return repr([(f.path, b, self.table(f).get((b.scope, b.name))) for f, b in self.imports_named(item[1])])
         if item[0] == "defs":
-            return repr([(f.path, f.defs[n]) for f, n in self.defs_by_name.get(item[1], ())])
+            return repr([(f.path, f.defs[n]) for f, n in self.defs_named(item[1])])
+        if item[0] == "derived":
+            return repr(self._derived.get(item[1]))
         if item[0] == "sync-methods":
             return repr(sorted(self.sync_method_names()))
         if item[0] == "subclasses":
@@ -184,8 +232,9 @@ class Project:
     def file_digest(self, path: str) -> str:
         found = self._digests.get(path)
         if found is None:
-            file = self.files.get(path)
-            found = self._digests[path] = hashlib.blake2b(repr(file).encode(), digest_size=16).hexdigest()
+            facts = self.files.packed.get(path)
+            data = facts.blob if facts is not None else b"-"
+            found = self._digests[path] = hashlib.blake2b(data, digest_size=16).hexdigest()
         return found
 
     def add_call_hook(self, hook: CallHook) -> None:
@@ -218,11 +267,12 @@ class Project:
         """(scope, name) -> the bindings of the name in that scope."""
         if self.reads is not None:
             self.reads.add(file.path)
-        found = self._tables.get(file.path)
+        found = getattr(file, "_table", None)
         if found is None:
-            found = self._tables[file.path] = {}
+            found = {}
             for binding in file.bindings:
                 found.setdefault((binding.scope, binding.name), []).append(binding)
+            file._table = found  # type: ignore[attr-defined]
         return found
 
     def bindings_in(self, file: ModuleFacts, scope: int, name: str) -> List[Binding]:
@@ -295,7 +345,8 @@ class Project:
             self.reads.add(found[0].path)
         file, number = found
         info = file.classes[number]
-        return [evaluate.value(self, file, info.scope, base) for base in info.bases]
+        # `Generic[T]`, `Base[int]`: the class subscripted
+        return [evaluate.value(self, file, info.scope, base[1] if base[0] == "s" else base) for base in info.bases]
 
     def ancestors(self, key: str) -> Iterator[Value]:
         """Every base, nearest first (breadth first), each once."""

@@ -256,7 +256,8 @@ class AwaitedBoundedSend(Rule):
             rewrite = try_send(self, send, overloaded)
             fix = None
             if rewrite.edits:
-                fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (fails fast when full)",
+                described = f"Use `{send.end.try_text(send.receiver)}` (fails fast when full)"
+                fix = self.make_fix(Applicability.UNSAFE, described,
                                     *rewrite.edits)
             self.report(send.awaited, self._message(send, verdict), fix=fix, no_fix_reason=rewrite.no_fix_reason,
                         related=verdict.related)

@@ -22,7 +22,6 @@ from dispatch_lint.api import (
 )
 
 
-
 class BlockingPutInAsync(Rule):
     """## What it does
     Finds a blocking `put()` on a **bounded** thread queue (`queue.Queue`,
@@ -175,7 +174,8 @@ class BlockingPutInAsync(Rule):
                 rewrite = try_send(self, send)
                 reason = rewrite.no_fix_reason
                 if rewrite.edits:
-                    fix = self.make_fix(Applicability.UNSAFE, f"Use `{send.end.try_text(send.receiver)}` (raises when full)",
+                    described = f"Use `{send.end.try_text(send.receiver)}` (raises when full)"
+                    fix = self.make_fix(Applicability.UNSAFE, described,
                                         *rewrite.edits)
             self.report(send.call, self._message(send, verdict), fix=fix, no_fix_reason=reason,
                         related=verdict.related)

@@ -63,8 +63,17 @@ class AsyncNeverAwaits(Rule):
       (`staticmethod`, `classmethod`, `functools.wraps`, and the
       `allowed-async-decorators` setting);
     - functions referenced anywhere in the project other than by a direct
-      `await f(...)`: passed as a callback, stored, registered as a handler,
-      or given to `create_task`, `gather` and the like;
+      `await f(...)`: passed as a callback, stored, registered as a handler;
+      and functions whose coroutine object is used as a value (assigned,
+      stored, put in a container, returned, or passed on, to `create_task`,
+      `gather`, `asyncio.run` or any other callee);
+    - methods of a class whose base (or itself) calls its methods by name
+      with `getattr(self, <not a constant>)`: the methods matching the
+      visible prefix (`"on_" + event`), or every public method when no prefix
+      shows, are hooks;
+    - a method whose result a caller tests with `inspect.isawaitable`,
+      `asyncio.iscoroutine` and the like (an async override of a callback
+      that may be sync or async);
     - pytest tests (`test*`) unless `dead-async-in-tests` is set; fixtures are
       decorated;
     - functions that need a running event loop (`get_running_loop()`,
@@ -78,9 +87,21 @@ class AsyncNeverAwaits(Rule):
       awaits (an HTTP/1.1 and an HTTP/2 protocol class): `async` is their
       shared interface.
 
+    Uses are resolved by scope, as Python does: a parameter, a loop or
+    comprehension variable, an `async with ... as` or `except ... as` target,
+    or a nested function of the same name is a different thing, and
+    `obj.name()` reaches a method only through what the code shows `obj` is
+    (`self`, an instance built or annotated, an element of a container of
+    instances). The whole project is read, files the configuration
+    `exclude`s included (they are not reported, but their call sites count).
+
     The message says whether every call site in the project is a plain
     `await` (then the rewrite applies) or names the first place that prevents
-    it: a call without `await`, or an `await` followed by a line break.
+    it: a call without `await`, an `await` followed by a line break, an
+    `await` inside a generator expression (which it makes asynchronous), a
+    lookup by name (`getattr(module, "f")`, `globals()["f"]`), an assignment
+    to the module attribute (monkeypatching), or a call that may also reach
+    another binding of the name.
 
     ## Why is this bad?
     A coroutine that never awaits still costs a task switch at every call, and
@@ -117,8 +138,15 @@ class AsyncNeverAwaits(Rule):
     underscore (or a method of such a class), a nested function, or a module
     that is not public API (a private module, tests, scripts, examples). It is
     **unsafe** otherwise, because users of a library may await it; also when
-    a call site's receiver is not known statically, or when the project's
-    tests replace the function with `AsyncMock`, relying on a coroutine.
+    a call site's receiver is not known statically, when the project's tests
+    replace the function with `AsyncMock`, relying on a coroutine, when
+    nothing in the checked tree calls it (its callers may not be written yet,
+    or pre-commit stashed them), or when a Python file the model could not
+    read mentions its name (a gitignored folder, a folder that could not be
+    listed, another project named on the same command line). Alternative
+    definitions of the name (`if`/`else`, `try`/`except`) are rewritten
+    together, and a `.pyi` stub beside the module with them; an alternative
+    to an import is not reported.
 
     ## Options
     - `allowed-async-decorators` (default `[]`): qualified names of decorators
@@ -274,6 +302,71 @@ class AsyncNeverAwaits(Rule):
                 async def get(self):
                     return aiohttp.web.Response()
         """),
+        Valid("""
+            class _Dispatcher:
+                async def dispatch(self, event):
+                    await getattr(self, "on_" + event)()
+
+            class _Client(_Dispatcher):
+                async def on_ready(self):
+                    print("ready")
+        """),
+        Valid("""
+            import inspect
+
+            class _Listener:
+                def on_message(self, message):
+                    return None
+
+            class _AsyncListener(_Listener):
+                async def on_message(self, message):
+                    print(message)
+
+            async def _deliver(listener: _Listener, message):
+                result = listener.on_message(message)
+                if inspect.isawaitable(result):
+                    await result
+        """),
+        Valid("""
+            async def _job():
+                return 1
+
+            def _schedule(queue):
+                queue.append(_job())
+        """),
+        Valid("""
+            try:
+                from fast import _encode
+            except ImportError:
+                async def _encode(data):
+                    return data
+
+            async def send(data):
+                return await _encode(data)
+        """),
+        Valid("""
+            import sys
+            import trio
+
+            if sys.platform == "trio":
+                open_async = trio.open_file
+            else:
+                async def open_async(path):
+                    return open(path)
+
+            async def read(path):
+                async with await open_async(path) as f:
+                    return f.read()
+        """),
+        Valid("""
+            class _RealState:
+                async def query_members(self, guild):
+                    return await fetch(guild)
+
+            class _PartialState:
+                async def query_members(self, guild):
+                    return []
+        """),
     ]
     INVALID = [
         Invalid(
@@ -355,6 +448,46 @@ class AsyncNeverAwaits(Rule):
                     pass
             """,
             expected_message="the tests replace it with an AsyncMock",
+        ),
+        Invalid(
+            """
+            async def _render():
+                return "outer"
+
+            async def build(_render):
+                return await _render()
+
+            async def show():
+                return await _render()
+            """,
+            expected_replacement="""
+            def _render():
+                return "outer"
+
+            async def build(_render):
+                return await _render()
+
+            async def show():
+                return _render()
+            """,
+        ),
+        Invalid(
+            """
+            async def _double(x):
+                return 2 * x
+
+            async def stream(xs):
+                async for value in (await _double(x) for x in xs):
+                    print(value)
+            """,
+            expected_message="awaited inside a generator expression at case.py:6",
+        ),
+        Invalid(
+            """
+            async def _pending():
+                return 1
+            """,
+            expected_message="fix is unsafe: nothing in the checked tree calls it",
         ),
     ]
 

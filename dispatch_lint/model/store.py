@@ -1,0 +1,152 @@
+"""The project's facts kept small: each file's facts compressed, with a short
+summary (the names it uses, defines and imports) for the project's indexes,
+and unpacked on demand into a bounded cache of recently used files.
+
+A project of millions of lines then holds a few bytes per line; a query
+unpacks only the files that mention what it asks about.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
+
+from dispatch_lint.model.facts import ModuleFacts, Use
+
+CACHED_FILES = 256
+_SEPARATOR = "\n"
+
+
+def use_name(use: Use) -> str:
+    """The name a use is indexed by: the plain name, the attribute, or the last
+    part of a dotted string."""
+    target = use.target
+    if target[0] == "n":
+        return target[1]
+    if target[0] == "dotted":
+        return target[1].rpartition(".")[2]
+    return target[2]
+
+
+class PackedFacts:
+    """One file's facts, compressed, and what the project's indexes need of them."""
+
+    __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "summary", "blob",
+                 "index")
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.path = facts.path
+        self.module = facts.module
+        self.public = facts.public
+        self.stub_file = facts.stub_file
+        self.incomplete = facts.incomplete
+        self.has_candidates = facts.has_candidates
+        imports = [f"{b.value[1].rpartition('.')[2]}\t{b.name}" for b in facts.bindings if b.kind == "import"]
+        distinct = [sorted(set(items)) for items in (
+            [use_name(u) for u in facts.uses],
+            [d.name for d in facts.defs],
+            imports,
+        )]
+        classes = [c.qualname for c in facts.classes]  # in order: the class numbers
+        sync_methods = sorted({d.name for d in facts.defs if d.method_of >= 0 and not d.is_async})
+        self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
+            *distinct, classes, sync_methods, facts.async_mocked))
+        facts.index = None
+        self.blob = zlib.compress(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.index: Any = None
+
+    def names(self, part: int) -> Tuple[str, ...]:
+        text = self.summary[part]
+        return tuple(text.split(_SEPARATOR)) if text else ()
+
+    def unpack(self) -> ModuleFacts:
+        facts = pickle.loads(zlib.decompress(self.blob))
+        facts.index = self.index
+        return facts
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "index"}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.index = None
+
+
+USES, DEFS, IMPORTS, CLASSES, SYNC_METHODS, MOCKED = range(6)
+AnyFacts = Union[ModuleFacts, PackedFacts]
+
+
+def packed(facts: AnyFacts) -> PackedFacts:
+    return facts if isinstance(facts, PackedFacts) else PackedFacts(facts)
+
+
+def unpacked(facts: AnyFacts) -> ModuleFacts:
+    return facts.unpack() if isinstance(facts, PackedFacts) else facts
+
+
+class LazyFiles(Mapping[str, ModuleFacts]):
+    """Real path -> the file's facts, unpacked on demand; the most recently
+    used files stay unpacked."""
+
+    def __init__(self, on_load: Callable[[ModuleFacts], None], size: int = CACHED_FILES) -> None:
+        self.packed: Dict[str, PackedFacts] = {}
+        self.on_load = on_load
+        self.size = size
+        self.recent: "OrderedDict[str, ModuleFacts]" = OrderedDict()
+
+    def add(self, facts: PackedFacts) -> None:
+        self.packed[facts.path] = facts
+        self.recent.pop(facts.path, None)
+
+    def __getitem__(self, path: str) -> ModuleFacts:
+        found = self.recent.get(path)
+        if found is not None:
+            self.recent.move_to_end(path)
+            return found
+        found = self.packed[path].unpack()
+        self.on_load(found)
+        self.recent[path] = found
+        if len(self.recent) > self.size:
+            self.recent.popitem(last=False)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+
+class Refs(Mapping[str, Any]):
+    """A name -> (path, extra) table whose answers load the file: `modules`
+    (module -> its facts) and `classes` (key -> (facts, class number))."""
+
+    def __init__(self, files: LazyFiles, with_number: bool) -> None:
+        self.files = files
+        self.with_number = with_number
+        self.table: Dict[str, Tuple[str, int]] = {}
+
+    def setdefault_ref(self, key: str, path: str, number: int = -1) -> None:
+        self.table.setdefault(key, (path, number))
+
+    def __getitem__(self, key: str) -> Any:
+        path, number = self.table[key]
+        return (self.files[path], number) if self.with_number else self.files[path]
+
+    def get(self, key: str, default: Optional[Any] = None) -> Any:
+        return self[key] if key in self.table else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)

@@ -1,0 +1,2 @@
+async def _job():
+    return "job"
