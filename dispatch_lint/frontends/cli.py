@@ -1,4 +1,4 @@
-"""`dispatch-lint check | fix | rules | explain`.
+"""`dispatch-lint check | fix | graph | rules | explain`.
 
 Exit status: 0 when there are no findings, 1 when there are, 2 for a usage or
 configuration error. No traceback reaches the user for a bad input file.
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     fix.add_argument("--stdin-filename", metavar="PATH",
                      help="with '-' as the path: the file the source on stdin stands for")
+    from dispatch_lint.frontends.graph_command import add_graph_arguments
+
+    add_graph_arguments(sub.add_parser("graph", help="print the channel graph (dot, mermaid, html, svg)"))
     sub.add_parser("rules", help="list the rules")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
@@ -71,6 +74,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from dispatch_lint.frontends.fix_command import run_fix
 
             return run_fix(args)
+        if args.command == "graph":
+            from dispatch_lint.frontends.graph_command import run_graph
+
+            return run_graph(args)
         if args.command == "rules":
             from dispatch_lint.frontends.docs import rules_table
 
