@@ -91,6 +91,9 @@ class AwaitedBoundedSend(Rule):
     CODE = "DSP101"
     NAME = "awaited-bounded-send"
     MESSAGE = "awaited send on a bounded actor inbox stalls its producer when the inbox is full"
+    HELP = ("one slow actor stalls every producer: send with the try-send (`put_nowait`, `send_nowait`) "
+            "and fail fast with an overloaded error when the inbox is full")
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (ACTOR_INBOX, OVERLOADED_ERROR)
     METADATA_DEPENDENCIES = TRACKING_METADATA
@@ -240,6 +243,5 @@ class AwaitedBoundedSend(Rule):
         return (
             f"`await {send.receiver}.{send.end.send}(...)` waits while the bounded "
             f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full; "
-            f"it is actor-inbox code ({reason}), so one slow consumer stalls every producer: "
-            f"use `{send.receiver}.{send.end.try_send}(...)` and fail fast with an overloaded error"
+            f"it is actor-inbox code ({reason})"
         )

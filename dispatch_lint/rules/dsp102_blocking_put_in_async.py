@@ -70,6 +70,8 @@ class BlockingPutInAsync(Rule):
     CODE = "DSP102"
     NAME = "blocking-put-in-async"
     MESSAGE = "blocking put on a bounded thread queue inside `async def` stalls the event loop"
+    HELP = "use the try-send (`put_nowait`) and handle a full queue, or run the put in a thread"
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     METADATA_DEPENDENCIES = TRACKING_METADATA
 
@@ -171,7 +173,7 @@ class BlockingPutInAsync(Rule):
         return (
             f"`{send.receiver}.{send.end.send}(...)` blocks the event loop while the bounded "
             f"{binding.kind.display} `{binding.name}` ({binding.capacity_text()}) is full: every task "
-            f"stalls, not just this one; use `{send.receiver}.{send.end.try_send}(...)` or run the put in a thread"
+            f"stalls, not just this one"
         )
 
 

@@ -111,6 +111,7 @@ class UnjustifiedUnboundedChannel(Rule):
     CODE = "DSP301"
     NAME = "unjustified-unbounded-channel"
     MESSAGE = "Unbounded channel without a comment saying what bounds its growth"
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
     METADATA_DEPENDENCIES = TRACKING_METADATA
@@ -145,7 +146,7 @@ class UnjustifiedUnboundedChannel(Rule):
     INVALID = [
         Invalid(
             "import asyncio\nq = asyncio.Queue()\n",
-            expected_message="`# unbounded: <reason>`",
+            expected_message="`asyncio.Queue()` has no comment saying what bounds its growth",
         ),
         Invalid("import asyncio\nq = asyncio.Queue()  # unbounded:\n"),
         Invalid("import asyncio\nq = asyncio.Queue()  # unbounded: TODO\n"),
@@ -201,13 +202,14 @@ class UnjustifiedUnboundedChannel(Rule):
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the channel to {capacity}", edit)
         elif reason is None:
             reason = "set `default-capacity` to have the fix bound the channel"
-        self.report(binding.construction, self._message(binding), fix=fix, no_fix_reason=None if fix else reason)
+        message = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
+        self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason,
+                    help=self._help())
 
-    def _message(self, binding: ChannelBinding) -> str:
+    def _help(self) -> str:
         pattern = self.options[UNBOUNDED_MARKER.name]
         marker = "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
         return (
-            f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth; "
             f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
             f"that would deadlock if bounded) next to it with {marker}, or give it a capacity"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
@@ -26,6 +27,7 @@ from dispatch_lint.api import (
     constant_edit,
     constant_usable,
     construction_text,
+    inbox_reason,
     no_bound_reason,
     try_send,
 )
@@ -95,6 +97,9 @@ class UnboundedActorInbox(Rule):
     CODE = "DSP302"
     NAME = "unbounded-actor-inbox"
     MESSAGE = "Actor inbox is unbounded"
+    HELP = ("bound it, even when a comment explains it, and have producers try-send and fail fast "
+            "with an overloaded error when it is full")
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
     METADATA_DEPENDENCIES = TRACKING_METADATA
@@ -160,12 +165,9 @@ class UnboundedActorInbox(Rule):
             reason = binding.inbox_reason(settings) if binding.capacity.unbounded else None
             if reason is None:
                 continue
-            what = f"Actor inbox `{binding.name}`" if binding.names else "Actor inbox"
-            message = (
-                f"{what} is unbounded (`{construction_text(self, binding)}`) but it is actor-inbox code "
-                f"({reason}): bound it, and have producers try-send and fail fast with an overloaded "
-                f"error when it is full"
-            )
+            what = f"`{binding.name}`" if binding.names else "Channel"
+            message = (f"{what} is unbounded (`{construction_text(self, binding)}`) in actor-inbox code "
+                       f"({_one_channel_reason(binding, settings)})")
             edits, no_fix = self._bounding(binding, channels.sends_on(binding))
             fix = self.make_fix(Applicability.UNSAFE, f"Bound the inbox to `{CONSTANT}` and try-send into it",
                                 *edits) if edits else None
@@ -183,6 +185,15 @@ class UnboundedActorInbox(Rule):
                 edits.extend(try_send(self, send, self.options[OVERLOADED_ERROR.name], CONSTANT).edits)
         constant = constant_edit(self, CONSTANT, self.options[INBOX_CAPACITY.name])
         return merged(edits, constant), None
+
+
+def _one_channel_reason(binding: ChannelBinding, settings: Mapping[str, Any]) -> Optional[str]:
+    """The actor-inbox reason naming one end of a pair (`tx`), not both (`tx, rx`)."""
+    for name in binding.names:
+        reason = inbox_reason(replace(binding.site, name=name.rsplit(".", 1)[-1]), settings)
+        if reason is not None:
+            return reason
+    return binding.inbox_reason(settings)
 
 
 def merged(edits: List[Edit], constant: Optional[Edit]) -> List[Edit]:

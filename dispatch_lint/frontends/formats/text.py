@@ -1,32 +1,109 @@
-"""`text` (the default, for people) and `concise` (one plain line per finding)."""
+"""`text` (the default, for people) and `concise` (one plain line per finding).
+
+`text` shows each finding as ruff does: a `path:line:col: CODE message` line,
+the source line with a caret under the span, and the rule's how-to as a
+`help:` line, once per rule per run.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import os
+from typing import Callable, Dict, List, Optional, Sequence
 
 from dispatch_lint.types import Applicability, Diagnostic
 
-BOLD, RED, CYAN, DIM, RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[2m", "\x1b[0m"
+BOLD, RED, CYAN, BLUE, RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[34m", "\x1b[0m"
+# Longer lines are shown as a window around the finding's column.
+MAX_SHOWN = 160
+BEFORE_COLUMN = 40
+
+LineReader = Callable[[str], Optional[List[str]]]
 
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{RESET}" if color and text else text
 
 
-def fix_label(diagnostic: Diagnostic) -> str:
+def read_lines(path: str) -> Optional[List[str]]:
+    """The lines of the file at `path` as the engine decodes it, or None."""
+    from dispatch_lint.engine.sources import NEWLINE, Source, decode
+
+    try:
+        with open(path, "rb") as handle:
+            source = decode(path, handle.read())
+    except OSError:
+        return None
+    return NEWLINE.split(source.text) if isinstance(source, Source) else None
+
+
+class _Lines:
+    """Each file's lines, read once per run, and only for files with a finding."""
+
+    def __init__(self, reader: LineReader) -> None:
+        self.reader = reader
+        self.files: Dict[str, Optional[List[str]]] = {}
+
+    def get(self, path: str, number: int) -> Optional[str]:
+        if path not in self.files:
+            self.files[path] = self.reader(path)
+        lines = self.files[path]
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+
+def _window(line: str, start: int, width: int) -> tuple:
+    """The part of `line` to show, and the span's start and width within it (0-based)."""
+    if len(line) <= MAX_SHOWN:
+        return line, start, width
+    first = max(0, start - BEFORE_COLUMN)
+    shown = line[first:first + MAX_SHOWN]
+    return shown, start - first, min(width, len(shown) - (start - first))
+
+
+def fix_note(diagnostic: Diagnostic) -> str:
     if diagnostic.fix is None:
         return ""
-    return f" [fix: {diagnostic.fix.applicability.value}]"
+    if diagnostic.fix.applicability is Applicability.SAFE:
+        return "safe fix"
+    return "unsafe fix (--unsafe-fixes)"
 
 
-def text(diagnostics: Sequence[Diagnostic], color: bool = False) -> str:
-    lines = []
+def code_frame(d: Diagnostic, line: Optional[str], color: bool) -> List[str]:
+    """The source line with a caret under the span, ruff style."""
+    if line is None:
+        return []
+    start = min(max(d.column - 1, 0), len(line))
+    end = d.end_column - 1 if d.end_line == d.line else len(line)
+    shown, start, width = _window(line, start, max(end - start, 1))
+    gutter = " " * len(str(d.line))
+    bar = _paint(f"{gutter} |", BLUE, color)
+    # Tabs stay tabs, so the caret lines up under the span in any tab width.
+    under = "".join("\t" if ch == "\t" else " " for ch in shown[:start])
+    carets = _paint("^" * width, RED + BOLD, color)
+    note = fix_note(d)
+    return [
+        f"{bar}\n",
+        f"{_paint(f'{d.line} |', BLUE, color)} {shown}\n",
+        f"{bar} {under}{carets}{' ' + _paint(note, CYAN, color) if note else ''}\n",
+    ]
+
+
+def text(diagnostics: Sequence[Diagnostic], color: bool = False, reader: LineReader = read_lines) -> str:
+    lines = _Lines(reader)
+    helped = set()
+    out: List[str] = []
     for d in diagnostics:
-        where = _paint(d.path, BOLD, color) + _paint(f":{d.line}:{d.column}:", DIM, color)
-        code = _paint(d.code, BOLD + RED, color)
-        lines.append(f"{where} {code} {d.message}{_paint(fix_label(d), CYAN, color)}\n")
-    lines.append(summary(diagnostics))
-    return "".join(lines)
+        where = _paint(f"{d.path}:{d.line}:{d.column}:", BOLD, color)
+        out.append(f"{where} {_paint(d.code, BOLD + RED, color)} {d.message}\n")
+        out += code_frame(d, lines.get(d.path, d.line), color)
+        if d.help and d.code not in helped:
+            helped.add(d.code)
+            gutter = " " * len(str(d.line))
+            out.append(f"{gutter} {_paint('= help:', BOLD + CYAN, color)} {d.help}\n")
+        out.append("\n")
+    out.append(summary(diagnostics))
+    return "".join(out)
 
 
 def concise(diagnostics: Sequence[Diagnostic]) -> str:
@@ -34,6 +111,7 @@ def concise(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    """`Found 5 findings: 3 fixable with `dispatch-lint fix`, 2 more with ...`."""
     if not diagnostics:
         return "All checks passed.\n"
     safe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
@@ -43,6 +121,18 @@ def summary(diagnostics: Sequence[Diagnostic]) -> str:
     if safe:
         parts.append(f"{safe} fixable with `dispatch-lint fix`")
     if unsafe:
-        parts.append(f"{unsafe} more with `dispatch-lint fix --unsafe-fixes`")
-    extra = f" ({', '.join(parts)})" if parts else ""
+        what = "more with" if safe else "fixable with"
+        parts.append(f"{unsafe} {what} `dispatch-lint fix --unsafe-fixes`")
+    extra = f": {', '.join(parts)}" if parts else ""
     return f"Found {len(diagnostics)} {noun}{extra}.\n"
+
+
+def display_path(path: str, cwd: Optional[str] = None) -> str:
+    """`path` relative to the working folder when it lies inside it, else as given."""
+    if path == "-":
+        return path
+    cwd = cwd or os.getcwd()
+    absolute = os.path.abspath(path)
+    if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute, cwd)
+    return path
