@@ -52,6 +52,9 @@ class AwaitedBoundedSend(Rule):
 
     ## Example
     ```python
+    import asyncio
+
+
     class SessionActor:
         def __init__(self):
             self.inbox = asyncio.Queue(maxsize=100)
@@ -61,12 +64,19 @@ class AwaitedBoundedSend(Rule):
     ```
 
     ## Use instead
+    What `dispatch-lint fix --unsafe-fixes` makes of it, with
+    `overloaded-error = "myapp.errors:Overloaded"`:
+
     ```python
+    import asyncio
+    from myapp.errors import Overloaded
+
+
     class SessionActor:
         def __init__(self):
             self.inbox = asyncio.Queue(maxsize=100)
 
-        def tell(self, message):
+        async def tell(self, message):
             try:
                 self.inbox.put_nowait(message)
             except asyncio.QueueFull:
