@@ -35,13 +35,22 @@ def env(tmp_path_factory):
     return full
 
 
+def _project_files():
+    """The files of this project: git's list in a checkout, the unpacked tree in an sdist."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True)
+    if listed.returncode == 0:
+        return [name for name in listed.stdout.decode().split("\0") if name]
+    skipped = {".venv", ".git", "build", "dist", "__pycache__", ".pytest_cache", ".dispatch_lint_cache"}
+    return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
+            if p.is_file() and not skipped.intersection(p.relative_to(ROOT).parts)]
+
+
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory, env):
     """A committed copy of this working tree."""
     copy = tmp_path_factory.mktemp("hook-repo")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
+    for name in _project_files():
         source = ROOT / name
         if source.is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
