@@ -3,6 +3,7 @@
 try-repo installs the hook repository from its HEAD commit, so the working
 tree (tracked and untracked, not ignored) is copied into a temporary git
 repository and committed there: the test sees uncommitted changes too.
+pre-commit installs the hook with pip, from PyPI: those tests are opt-in (`-m network`).
 """
 
 import json
@@ -83,6 +84,7 @@ def test_hooks_file_declares_both_hooks():
         assert hook["language"] == "python" and hook["types"] == ["python"] and hook["require_serial"] is True
 
 
+@pytest.mark.network
 def test_check_hook_fails_on_a_finding_and_passes_on_clean_code(hook_repo, target, env):
     (target / "bad.py").write_text("x = (\n")
     (target / "good.py").write_text("import asyncio\n")
@@ -102,6 +104,7 @@ def _fixture_with_safe_fix():
     return None
 
 
+@pytest.mark.network
 def test_fix_hook_rewrites_the_file_and_fails(hook_repo, target, env):
     found = _fixture_with_safe_fix()
     if found is None:
