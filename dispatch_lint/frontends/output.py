@@ -6,13 +6,12 @@ import dataclasses
 import json
 import os
 from collections import Counter
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, TextIO
+from typing import Callable, Dict, Mapping, Optional, Sequence, TextIO
 
-from dispatch_lint.engine.sources import NEWLINE
 from dispatch_lint.frontends.formats.github import github
 from dispatch_lint.frontends.formats.json_output import as_json
 from dispatch_lint.frontends.formats.sarif import sarif
-from dispatch_lint.frontends.formats.text import BOLD, CYAN, RED, RESET, concise, display_path, read_lines, \
+from dispatch_lint.frontends.formats.text import BOLD, CYAN, RED, RESET, concise, display_path, read_text, \
     summary, text
 from dispatch_lint.types import Applicability, Diagnostic
 
@@ -46,13 +45,7 @@ def render(name: str, diagnostics: Sequence[Diagnostic], color: bool = False,
     if name != "text":
         return FORMATS[name](shown)
     overlay = {display_path(path): source for path, source in (sources or {}).items()}
-
-    def reader(path: str) -> Optional[List[str]]:
-        if path in overlay:
-            return NEWLINE.split(overlay[path])
-        return read_lines(path)
-
-    return text(shown, color, reader)
+    return text(shown, color, lambda path: overlay[path] if path in overlay else read_text(path))
 
 
 def statistics(diagnostics: Sequence[Diagnostic], as_json_list: bool) -> str:

@@ -8,7 +8,8 @@ the source line with a caret under the span, and the rule's how-to as a
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, Optional, Sequence
+import stat
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from dispatch_lint.types import Applicability, Diagnostic
 
@@ -17,39 +18,53 @@ BOLD, RED, CYAN, BLUE, RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[34m", "\
 MAX_SHOWN = 160
 BEFORE_COLUMN = 40
 
-LineReader = Callable[[str], Optional[List[str]]]
+# Reads a file's text (None when it cannot be read or decoded).
+TextReader = Callable[[str], Optional[str]]
 
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{RESET}" if color and text else text
 
 
-def read_lines(path: str) -> Optional[List[str]]:
-    """The lines of the file at `path` as the engine decodes it, or None."""
-    from dispatch_lint.engine.sources import NEWLINE, Source, decode
+def read_text(path: str) -> Optional[str]:
+    """The text of the regular file at `path` as the engine decodes it, or None
+    (a FIFO or a device is never opened for a code frame)."""
+    from dispatch_lint.engine.sources import Source, decode
 
     try:
-        with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
             source = decode(path, handle.read())
     except OSError:
         return None
-    return NEWLINE.split(source.text) if isinstance(source, Source) else None
+    return source.text if isinstance(source, Source) else None
 
 
-class _Lines:
-    """Each file's lines, read once per run, and only for files with a finding."""
+def wanted_lines(diagnostics: Sequence[Diagnostic], reader: TextReader) -> Dict[Tuple[str, int], str]:
+    """The source lines the findings sit on, each file read once and never split
+    whole (a generated file can hold millions of lines)."""
+    from dispatch_lint.engine.sources import NEWLINE
 
-    def __init__(self, reader: LineReader) -> None:
-        self.reader = reader
-        self.files: Dict[str, Optional[List[str]]] = {}
-
-    def get(self, path: str, number: int) -> Optional[str]:
-        if path not in self.files:
-            self.files[path] = self.reader(path)
-        lines = self.files[path]
-        if lines is None or not 1 <= number <= len(lines):
-            return None
-        return lines[number - 1]
+    wanted: Dict[str, set] = {}
+    for d in diagnostics:
+        wanted.setdefault(d.path, set()).add(d.line)
+    found: Dict[Tuple[str, int], str] = {}
+    for path, numbers in wanted.items():
+        text = reader(path)
+        if text is None:
+            continue
+        last, number, start = max(numbers), 1, 0
+        for newline in NEWLINE.finditer(text):
+            if number in numbers:
+                found[(path, number)] = text[start:newline.start()]
+            number, start = number + 1, newline.end()
+            if number > last:
+                break
+        else:
+            if number in numbers:
+                found[(path, number)] = text[start:]
+    return found
 
 
 def _window(line: str, start: int, width: int) -> tuple:
@@ -89,14 +104,14 @@ def code_frame(d: Diagnostic, line: Optional[str], color: bool) -> List[str]:
     ]
 
 
-def text(diagnostics: Sequence[Diagnostic], color: bool = False, reader: LineReader = read_lines) -> str:
-    lines = _Lines(reader)
+def text(diagnostics: Sequence[Diagnostic], color: bool = False, reader: TextReader = read_text) -> str:
+    lines = wanted_lines(diagnostics, reader)
     helped = set()
     out: List[str] = []
     for d in diagnostics:
         where = _paint(f"{d.path}:{d.line}:{d.column}:", BOLD, color)
         out.append(f"{where} {_paint(d.code, BOLD + RED, color)} {d.message}\n")
-        out += code_frame(d, lines.get(d.path, d.line), color)
+        out += code_frame(d, lines.get((d.path, d.line)), color)
         if d.help and d.code not in helped:
             helped.add(d.code)
             gutter = " " * len(str(d.line))
