@@ -1,4 +1,4 @@
-"""`dispatch-lint check | fix | graph | rules | explain`.
+"""dispatch-lint finds and fixes backpressure and dispatch defects in asyncio, anyio and trio code.
 
 Exit status: 0 when there are no findings, 1 when there are, 2 for a usage or
 configuration error. No traceback reaches the user for a bad input file.
@@ -13,6 +13,15 @@ from typing import List, Optional
 
 from dispatch_lint import __version__
 from dispatch_lint.types import ConfigError
+
+
+EPILOG = """examples:
+  dispatch-lint check src/                 report findings
+  dispatch-lint fix --diff src/            show the fixes, write nothing
+  dispatch-lint fix --unsafe-fixes src/    apply safe and unsafe fixes
+  dispatch-lint explain DSP101             what a rule finds and how to fix it
+
+Settings live in [tool.dispatch-lint] in pyproject.toml."""
 
 
 def _codes(value: str) -> List[str]:
@@ -30,15 +39,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dispatch-lint", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dispatch-lint", description=__doc__.splitlines()[0], epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dispatch-lint {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="report findings")
+    check = sub.add_parser("check", help="report findings (exit 1 when there are some)",
+                           description="Check files and folders and report each finding with its "
+                                       "line of code. Exit status: 0 clean, 1 findings, 2 usage error.")
     _common(check)
     from dispatch_lint.frontends.check_command import add_check_arguments
 
     add_check_arguments(check)
-    fix = sub.add_parser("fix", help="apply fixes in place")
+    fix = sub.add_parser("fix", help="apply fixes in place (safe ones unless --unsafe-fixes)",
+                         description="Apply fixes in place, repeating until nothing changes; every "
+                                     "rewritten file is re-parsed before it is written. Safe fixes apply "
+                                     "by default, unsafe ones with --unsafe-fixes; --diff only shows them.")
     _common(fix)
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
@@ -46,10 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with '-' as the path: the file the source on stdin stands for")
     from dispatch_lint.frontends.graph_command import add_graph_arguments
 
-    add_graph_arguments(sub.add_parser("graph", help="print the channel graph (dot, mermaid, html, svg)"))
-    sub.add_parser("rules", help="list the rules")
-    explain = sub.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("code")
+    add_graph_arguments(sub.add_parser(
+        "graph", help="print the channel graph (dot, mermaid, html, svg)",
+        description="Print who sends to which channel: owners, drains, sends with capacities, "
+                    "and the sends that carry a finding."))
+    sub.add_parser("rules", help="list the rules and which of them can fix",
+                   description="List every rule: its code, name, fix safety and what it finds.")
+    explain = sub.add_parser("explain", help="print a rule's documentation",
+                             description="Print a rule's documentation: what it finds, why, an "
+                                         "example, the fix and its options.")
+    explain.add_argument("code", help="a rule code, such as DSP101")
     return parser
 
 

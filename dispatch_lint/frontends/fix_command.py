@@ -17,6 +17,7 @@ from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.fixes.loop import FixLoop, FixOutcome
 from dispatch_lint.fixes.report import summary, unified_diff
 from dispatch_lint.fixes.write import edit_guard, write_outcome
+from dispatch_lint.frontends import output
 from dispatch_lint.frontends.check_command import overrides_from
 from dispatch_lint.frontends.interrupted import settle_interrupted_fixes
 from dispatch_lint.rules import ALL_RULES
@@ -49,7 +50,8 @@ def run_fix(args: argparse.Namespace) -> int:
 
 
 def _show_diff(outcome: FixOutcome) -> int:
-    sys.stdout.write(unified_diff(outcome))
+    diff = unified_diff(outcome)
+    sys.stdout.write(output.color_diff(diff) if output.use_color(sys.stdout) else diff)
     sys.stderr.write(summary(outcome, written=False))
     return 1 if outcome.remaining or outcome.changed() else 0
 

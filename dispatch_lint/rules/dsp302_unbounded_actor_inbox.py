@@ -31,6 +31,7 @@ from dispatch_lint.api import (
     constant_edit,
     constant_usable,
     construction_text,
+    inbox_reason,
     no_bound_reason,
     try_send,
 )
@@ -104,6 +105,9 @@ class UnboundedActorInbox(Rule):
     CODE = "DSP302"
     NAME = "unbounded-actor-inbox"
     MESSAGE = "Actor inbox is unbounded"
+    HELP = ("bound it, even when a comment explains it, and have producers try-send and fail fast "
+            "with an overloaded error when it is full")
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
     NEEDS_INDEX = True
