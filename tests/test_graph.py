@@ -228,20 +228,22 @@ def test_a_200_channel_layout_keeps_nodes_apart_and_inside_their_modules():
 
 
 def test_the_docs_show_the_current_graph_of_the_showcase():
-    """docs/graph.md embeds the showcase's mermaid graph and its picture;
+    """docs/graph.md and the README embed the showcase's mermaid graph (GitHub renders it), the docs its picture;
     regenerate both with DISPATCH_LINT_UPDATE_SNAPSHOTS=1 when the graph changes."""
     docs = ROOT / "docs" / "graph.md"
     picture = ROOT / "docs" / "images" / "graph-showcase.svg"
     svg = _graph_output("fixtures/showcase", "--format", "svg", "--link", "../../{path}#L{line}")
     mermaid = _graph_output("fixtures/showcase", "--format", "mermaid")
-    text = docs.read_text(encoding="utf-8")
-    before, block = text.split("```mermaid\n", 1)
-    block, after = block.split("```\n", 1)
     if UPDATE:
         picture.write_text(svg, encoding="utf-8")
-        docs.write_text(before + "```mermaid\n" + mermaid + "```\n" + after, encoding="utf-8")
-        block = mermaid
-    assert block == mermaid
+    for page in (docs, ROOT / "README.md"):
+        text = page.read_text(encoding="utf-8")
+        before, block = text.split("```mermaid\n", 1)
+        block, after = block.split("```\n", 1)
+        if UPDATE:
+            page.write_text(before + "```mermaid\n" + mermaid + "```\n" + after, encoding="utf-8")
+            block = mermaid
+        assert block == mermaid, page.name
     assert picture.read_text(encoding="utf-8") == svg
 
 
