@@ -41,7 +41,7 @@ def test_bad_patterns_are_one_line_errors_not_tracebacks(project):
 
 def test_an_unwritable_output_file_is_one_line(project):
     make_project(project)
-    result = dispatch_lint("check", "--output-file", str(project / "missing" / "report.txt"), ".", cwd=project)
+    result = dispatch_lint("check", "--output-file", str(project / "good.py" / "report.txt"), ".", cwd=project)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("dispatch-lint: error: cannot write --output-file")
 

@@ -52,12 +52,18 @@ def _any_match(value: Optional[str], patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in patterns)
 
 
+def _names(name: Optional[str]) -> Sequence[str]:
+    """Each end a channel is bound to (`tx, rx` names two), so a message names one."""
+    return [part.strip() for part in name.split(",")] if name else []
+
+
 def inbox_reason(site: ChannelSite, settings: Mapping[str, Sequence[str]]) -> Optional[str]:
     """Why `site` is actor-inbox code (for the message), or None when it is not."""
     if site.marked:
         return "marked `# dispatch-lint: actor-inbox`"
-    if _any_match(site.name, settings["names"]):
-        return f"its name `{site.name}` matches actor-inbox `names`"
+    matching = next((name for name in _names(site.name) if _any_match(name, settings["names"])), None)
+    if matching is not None:
+        return f"its name `{matching}` matches actor-inbox `names`"
     if _any_match(site.class_name, settings["classes"]):
         return f"it belongs to class `{site.class_name}`, which matches actor-inbox `classes`"
     for base in site.base_names:

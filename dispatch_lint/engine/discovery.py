@@ -141,6 +141,14 @@ def _target_not_a_folder(path: str) -> bool:
         return False
 
 
+def _regular(entry: os.DirEntry) -> bool:
+    """A regular file, through symlinks; a loop or a dangling link is not one."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str], List[str]]:
     """What the project model reads under `root`: (every Python file that is
     not gitignored, `exclude`d ones included; the gitignored ones, whose text
@@ -167,7 +175,7 @@ def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in ALWAYS_SKIPPED:
                     pending.append((entry.path, full, ignored or ignorer.ignored(full, True)))
-            elif entry.name.endswith((".py", ".pyi")) and entry.is_file():
+            elif entry.name.endswith((".py", ".pyi")) and _regular(entry):
                 hide = ignored or ignorer.ignored(full, False)
                 (hidden if hide else seen).append(os.path.normpath(entry.path))
     return sorted(seen), sorted(hidden), sorted(unlisted)

@@ -205,10 +205,10 @@ class Project:
         finally:
             self._values, self.reads = saved, None
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(self.file_digest(os.path.realpath(path)).encode())
+        digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogateescape"))
         for item in sorted(reads, key=repr):
-            digest.update(repr(item).encode())
-            digest.update(self._read_digest(item).encode())
+            digest.update(repr(item).encode("utf-8", "surrogateescape"))
+            digest.update(self._read_digest(item).encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def _read_digest(self, item: Any) -> str:
