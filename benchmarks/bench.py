@@ -10,6 +10,7 @@ the corpus, and on 8x for its peak memory. Prints Markdown tables; it asserts no
     python benchmarks/bench.py                 # the full corpus (about 15 minutes on 2 cores)
     python benchmarks/bench.py --quick         # four small projects, a smoke test
     python benchmarks/bench.py --skip fixit --skip flake8-async --skip flake8 --skip scaling --skip memory  # quick
+    python benchmarks/bench.py --memory        # bytes of memory per byte of source, check and fix
 """
 
 from __future__ import annotations
@@ -265,6 +266,55 @@ def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement])
     return "\n".join(rows)
 
 
+# -- memory per byte of source ---------------------------------------------------
+
+MEMORY_SIZES_MB = (1, 2, 4)
+SHORT_STATEMENT = "v{0} = {0}\n"
+DEAD_ASYNC = "import asyncio\n\n\nasync def _helper():\n    return 1\n\n\nasync def main():\n    return await _helper()\n"
+
+
+def generated_module(size: int) -> str:
+    """About `size` bytes of short statements, with a dead-async helper so that
+    LibCST parses it and `fix` has a cross-file-capable rewrite to make."""
+    parts, total, n = [DEAD_ASYNC], len(DEAD_ASYNC), 0
+    while total < size:
+        parts.append(SHORT_STATEMENT.format(n))
+        total += len(parts[-1])
+        n += 1
+    return "".join(parts)
+
+
+def memory_per_byte(temp: Path, sizes_mb: Sequence[int]) -> List[Tuple[str, int, float, float]]:
+    """(command, source bytes, peak MB, bytes of memory per byte of source) for
+    `check` and `fix` on generated modules; the per-byte figure is the peak
+    above the same command's peak on a one-line module, over the module's size."""
+    commands = {"check": ["check", "--no-cache", "-j", "1", "--select", "DSP201", "."],
+                "fix": ["fix", "--diff", "-j", "1", "--select", "DSP201", "."]}
+    rows = []
+    for name, arguments in commands.items():
+        baseline = None
+        for size in (0, *(mb * 1024 * 1024 for mb in sizes_mb)):
+            project = temp / f"memory-{name}-{size}"
+            project.mkdir()
+            (project / "pyproject.toml").write_text(f'[project]\nname = "m"\n[tool.dispatch-lint]\n'
+                                                    f"max-file-size = {1 << 30}\nmemory-budget = {1 << 40}\n")
+            text = generated_module(size)
+            (project / "big.py").write_text(text)
+            _, _, peak, _ = measure([tool("dispatch-lint"), *arguments], project)
+            if baseline is None:
+                baseline = peak
+                continue
+            rows.append((name, len(text), peak, (peak - baseline) * 1024 * 1024 / len(text)))
+    return rows
+
+
+def memory_table(rows: Sequence[Tuple[str, int, float, float]]) -> str:
+    lines = ["| command | module | peak | memory per byte of source |", "|---|---:|---:|---:|"]
+    for name, size, peak, per_byte in rows:
+        lines.append(f"| `{name}` | {size / 1024 / 1024:.1f} MB | {peak:,.0f} MB | {per_byte:,.0f} |")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects (default: all pinned; --quick: four small ones)")
@@ -273,10 +323,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
     parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling", "memory"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
+    parser.add_argument("--memory", action="store_true",
+                        help="only measure memory per byte of source on generated modules (1, 2, 4 MB)")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.parse_files:
         parse_all(args.parse_files)
+        return 0
+    if args.memory:
+        with tempfile.TemporaryDirectory(prefix="dispatch-lint-memory-") as temp:
+            print(memory_table(memory_per_byte(Path(temp), MEMORY_SIZES_MB)))
         return 0
     names = args.names or (list(QUICK_PROJECTS) if args.quick else None)
     peer_lines = args.peer_lines or (2000 if args.quick else 40000)

@@ -47,6 +47,8 @@ from dispatch_lint.channels.verdicts import (
 )
 from dispatch_lint.channels.table_docs import capacity_table, send_table
 from dispatch_lint.config import Option
+from dispatch_lint.graph.cycles import cycle_text
+from dispatch_lint.graph.facts import send_cycles
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
@@ -99,12 +101,14 @@ __all__ = [
     "capacity_table",
     "channel_growth",
     "send_table",
+    "send_cycles",
     "channel_map",
     "channel_screen",
     "constant_edit",
     "constant_usable",
     "construction_text",
     "constructor_kind",
+    "cycle_text",
     "evaluate",
     "has_marker",
     "inbox_reason",

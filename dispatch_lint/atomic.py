@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Optional
+from typing import Optional, Tuple
 
 
-def write_atomic(path: str, data: bytes, mode: Optional[int] = None) -> None:
+def write_atomic(path: str, data: bytes, mode: Optional[int] = None, owner: Optional[Tuple[int, int]] = None) -> None:
     """Replace `path` by `data` so that readers see the old or the new bytes, never a mix.
 
-    `mode`, when given, is set on the new file before it takes the old one's place.
+    `mode` and `owner` (uid, gid), when given, are set on the new file before it
+    takes the old one's place; an owner it cannot be given raises PermissionError.
+    A symlink at `path` is replaced, never followed.
     """
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".dispatch-lint-", suffix=".tmp")
     try:
@@ -18,6 +20,8 @@ def write_atomic(path: str, data: bytes, mode: Optional[int] = None) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        if owner is not None and owner != (os.stat(temporary).st_uid, os.stat(temporary).st_gid):
+            os.chown(temporary, *owner)
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)

@@ -70,15 +70,130 @@ def _check_type(value: Any, expected: type, label: str) -> Any:
     return value
 
 
+# -- limits and the cache folder: what no repository can use against the user ---
+
+MEBIBYTE = 1024 * 1024
+DEFAULT_MEMORY_BUDGET = 2048 * MEBIBYTE
+LIMIT_OPTIONS = (
+    Option("max-file-size", 10 * MEBIBYTE,
+           "Largest file read, in bytes; a larger one is reported as DSP002.",
+           check=lambda value: None if value > 0 else "must be a positive number of bytes"),
+    Option("memory-budget", DEFAULT_MEMORY_BUDGET,
+           "Memory one file's analysis may take, in bytes; a file whose estimate exceeds it is DSP001.",
+           check=lambda value: None if value > 0 else "must be a positive number of bytes"),
+)
+
+
+def cache_folder(root: Path, value: str, where: str) -> Path:
+    """`cache-dir` resolved inside the project root: relative, below the root,
+    no symlink on the way, and not a folder holding Python files."""
+    label = f"{where}: 'cache-dir' = {value!r}"
+    parts = Path(value).parts
+    if not value.strip() or Path(value).is_absolute() or ".." in parts or not parts or all(p == "." for p in parts):
+        raise ConfigError(f"{label} must be a folder below the project root, named relative to it")
+    folder = root
+    for part in (p for p in parts if p != "."):
+        folder = folder / part
+        if folder.is_symlink():
+            raise ConfigError(f"{label}: {folder} is a symlink; the cache folder is never reached through one")
+    if folder.is_dir() and _holds_sources(folder):
+        raise ConfigError(f"{label}: {folder} holds Python files; the cache folder must not contain sources")
+    return folder
+
+
+MAX_PATTERN = 1000
+
+
+def gitignore_problem(patterns: Sequence[str]) -> Optional[str]:
+    """Why `patterns` are not valid gitignore-style patterns, or None."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as exc:
+            return f"holds an invalid pattern {pattern!r}: {exc}"
+    return None
+
+
+def regex_hazard(pattern: str) -> Optional[str]:
+    """Why matching `pattern` could take exponential time (a repetition inside
+    a repetition, as in `(a+)+`), or None. A configured regular expression is
+    matched against text the repository controls, so such a pattern is refused."""
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        parsed = parser.parse(pattern)
+    except Exception:  # re.error: reported by the caller's own check
+        return None
+    return "nests one repetition inside another, which can backtrack for ever" if _nested_repeat(parsed) else None
+
+
+def _nested_repeat(items: Any, repeated: bool = False) -> bool:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    for op, value in items:
+        if op in repeats:
+            low, high, sub = value
+            many = high is c.MAXREPEAT or high > 1
+            if (many and repeated) or _nested_repeat(sub, repeated or many):
+                return True
+        elif op is c.SUBPATTERN and _nested_repeat(value[-1], repeated):
+            return True
+        elif op is c.BRANCH and any(_nested_repeat(branch, repeated) for branch in value[1]):
+            return True
+        elif op in (c.ASSERT, c.ASSERT_NOT) and _nested_repeat(value[1], repeated):
+            return True
+    return False
+
+
+def cache_location(paths: Sequence[str]) -> Tuple[Path, Path]:
+    """The project root of a run over `paths` and its validated cache folder
+    (where the fix journal lives even when the cache is off), read without the
+    rules' options. Raises ConfigError."""
+    anchor = Path(os.path.abspath(paths[0] if paths else "."))
+    root = find_root(anchor)
+    config_file, table = find_config(anchor)
+    where = str(config_file) if config_file else "settings"
+    value = CORE_OPTIONS_BY_NAME["cache-dir"].validate(table.get("cache-dir", ".dispatch_lint_cache"), where)
+    return root, cache_folder(root, value, where)
+
+
+def _holds_sources(folder: Path, budget: int = 10_000) -> bool:
+    """Whether `folder` holds a `*.py` file (looking at no more than `budget` entries)."""
+    pending = [str(folder)]
+    while pending and budget > 0:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                for entry in listing:
+                    budget -= 1
+                    if entry.name.endswith((".py", ".pyi")):
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+        except OSError:
+            continue
+    return False
+
+
 CORE_OPTIONS = (
     Option("select", ("DSP",), "Rule codes or prefixes to enable."),
     Option("extend-select", (), "Codes or prefixes to enable on top of `select`."),
     Option("ignore", (), "Codes or prefixes to disable."),
-    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked)."),
+    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked).",
+           check=lambda patterns: gitignore_problem(patterns)),
     Option("respect-gitignore", True, "Skip files that `.gitignore` files ignore."),
     Option("cache", True, "Cache results by content hash between runs."),
     Option("cache-dir", ".dispatch_lint_cache", "Where the cache lives, relative to the project root."),
+    *LIMIT_OPTIONS,
 )
+
+CORE_OPTIONS_BY_NAME = {option.name: option for option in CORE_OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -92,6 +207,8 @@ class Settings:
     cache: bool
     cache_dir: Path
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_file_size: int = LIMIT_OPTIONS[0].default
+    memory_budget: int = LIMIT_OPTIONS[1].default
 
     def enabled(self, code: str) -> bool:
         chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
@@ -173,6 +290,8 @@ def load_settings(
         exclude=tuple(values["exclude"]),
         respect_gitignore=values["respect-gitignore"],
         cache=values["cache"],
-        cache_dir=root / values["cache-dir"],
+        cache_dir=cache_folder(root, values["cache-dir"], where),
         options=options,
+        max_file_size=values["max-file-size"],
+        memory_budget=values["memory-budget"],
     )

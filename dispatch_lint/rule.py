@@ -30,9 +30,6 @@ from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, 
 if TYPE_CHECKING:  # pragma: no cover
     from dispatch_lint.model.project import Project as ProjectIndex
 
-DOCS_URL = "https://github.com/dispatch-lint/dispatch-lint/blob/main/docs/rules/{code}.md"
-
-
 @dataclass(frozen=True)
 class Valid:
     """Code on which the rule must report nothing."""
@@ -109,6 +106,11 @@ class Rule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str]
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
+    # What to do about a finding, in one sentence: the text format shows it once
+    # per rule as a `help:` line, so the message itself stays short.
+    HELP: ClassVar[str] = ""
+    # The applicabilities of the fixes the rule can offer (empty: it never fixes).
+    FIXES: ClassVar[Tuple[Applicability, ...]] = ()
     # The rule can only report in files whose text holds one of these strings
     # or matches one of these compiled patterns.
     TRIGGERS: ClassVar[Tuple[Union[str, TextPattern], ...]] = ()
@@ -152,10 +154,6 @@ class Rule(cst.BatchableCSTVisitor):
         channel table), added at the end of the docs' "What it does"."""
         return ""
 
-    @classmethod
-    def docs_url(cls) -> str:
-        return DOCS_URL.format(code=cls.CODE)
-
     def check_facts(self) -> None:
         """Report from `self.context` (text, options, project index; no `module`)
         with `report_span()`; called instead of the visit when NEEDS_CST is False."""
@@ -172,11 +170,12 @@ class Rule(cst.BatchableCSTVisitor):
         no_fix_reason: Optional[str] = None,
         position: Optional[CodeRange] = None,
         related: Sequence[Related] = (),
+        help: Optional[str] = None,
     ) -> None:
         where = position or self.node_range(node)
         self.report_span(Position(where.start.line, where.start.column + 1),
                          Position(where.end.line, where.end.column + 1),
-                         message, fix=fix, no_fix_reason=no_fix_reason, related=related)
+                         message, fix=fix, no_fix_reason=no_fix_reason, related=related, help=help)
 
     def report_span(
         self,
@@ -187,9 +186,12 @@ class Rule(cst.BatchableCSTVisitor):
         fix: Optional[Fix] = None,
         no_fix_reason: Optional[str] = None,
         related: Sequence[Related] = (),
+        help: Optional[str] = None,
     ) -> None:
         """Report the text between two positions (1-based lines and character columns);
-        `related` are other places the finding points at (where its channel was built)."""
+        `related` are other places the finding points at (where its channel was built);
+        `help` replaces the rule's `HELP` when the how-to depends on the settings."""
+        how_to = help or self.HELP
         self.context.reports.append(
             Diagnostic(
                 path=self.context.path,
@@ -202,6 +204,7 @@ class Rule(cst.BatchableCSTVisitor):
                 message=message or self.MESSAGE,
                 fix=fix,
                 no_fix_reason=no_fix_reason,
+                extra=(("help", how_to),) if how_to else (),
                 related=tuple(related),
             )
         )

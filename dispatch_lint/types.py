@@ -108,6 +108,11 @@ class Diagnostic:
     related: Tuple[Related, ...] = ()
 
     @property
+    def help(self) -> Optional[str]:
+        """The rule's how-to for this finding (shown once per rule by the text format)."""
+        return dict(self.extra).get("help")
+
+    @property
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)
 

@@ -1,8 +1,9 @@
 """The pinned real-code corpus: sdists of async projects, downloaded once from PyPI.
 
 The sdists go to `<cache>/sdists/` and are unpacked into `<cache>/src/`, where
-`<cache>` is `$DISPATCH_LINT_CORPUS` or `.corpus/` at the repository root (git
-ignores it). A project is unpacked once; a later call reuses it.
+`<cache>` is `$DISPATCH_LINT_CORPUS`, or else `dispatch-lint/corpus` in the
+user's cache folder (`$XDG_CACHE_HOME`, by default `~/.cache`): never inside the
+checkout. A project is unpacked once; a later call reuses it.
 
     python scripts/corpus.py                  # fetch and unpack every pin
     python scripts/corpus.py janus aiofiles   # only these
@@ -71,7 +72,10 @@ class CorpusUnavailable(RuntimeError):
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("DISPATCH_LINT_CORPUS") or ROOT / ".corpus")
+    if os.environ.get("DISPATCH_LINT_CORPUS"):
+        return Path(os.environ["DISPATCH_LINT_CORPUS"])
+    user_cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(user_cache) / "dispatch-lint" / "corpus"
 
 
 def _normalized(name: str) -> str:

@@ -8,6 +8,14 @@ FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def pytest_report_header(config):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import corpus
+
+    return (f"corpus for the network tests: {corpus.cache_dir()} (downloaded from PyPI on first use; "
+            "DISPATCH_LINT_CORPUS moves it)")
+
+
 @pytest.fixture
 def project(tmp_path):
     """A throw-away project root (it has a pyproject.toml)."""

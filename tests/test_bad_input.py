@@ -100,11 +100,14 @@ def test_codemod_survives_deep_nesting(tmp_path, name):
     assert (tmp_path / "bad.py").read_bytes() == CASES[name].data
 
 
-def test_a_10_mb_file_is_parsed_to_its_end(tmp_path):
+# Checking costs about 350 MB of memory per MB of such source: the default run
+# stays near 1 MB, and `-m slow` checks a 10 MB file.
+@pytest.mark.parametrize("megabytes", [1, pytest.param(10, marks=pytest.mark.slow)])
+def test_a_large_file_is_parsed_to_its_end(tmp_path, megabytes):
     make_project(tmp_path)
     chunk = "def function_{0}(value):\n    return value + {0}\n\n\n"
     parts, size, n = [], 0, 0
-    while size < 10_000_000:
+    while size < megabytes * 1_000_000:
         parts.append(chunk.format(n))
         size += len(parts[-1])
         n += 1

@@ -275,3 +275,140 @@ def test_warm_command_loads_neither_rules_nor_libcst(project):
     changed = warm()
     assert "DSP001" in changed.stdout and "libcst loaded" in changed.stderr
     assert "libcst loaded" in warm("--select", "DSP001").stderr  # other flags: another memo
+
+
+# -- where the cache lives, and what is trusted from it --------------------------------------
+
+from bad_input_cases import GOOD, GOOD_FINDING, dispatch_lint, lines_about, make_project  # noqa: E402
+
+
+def _tree_snapshot(folder):
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+            for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("", "must be a folder below the project root"),
+    (".", "must be a folder below the project root"),
+    ("./", "must be a folder below the project root"),
+    ("/tmp", "must be a folder below the project root"),
+    ("../elsewhere", "must be a folder below the project root"),
+    ("src", "holds Python files; the cache folder must not contain sources"),
+    ("linked", "is a symlink; the cache folder is never reached through one"),
+    ("linked/inner", "is a symlink; the cache folder is never reached through one"),
+])
+def test_a_cache_dir_outside_the_root_or_over_sources_is_a_configuration_error(tmp_path, value, problem):
+    (tmp_path / "elsewhere").mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    make_project(project)
+    (project / "src").mkdir()
+    (project / "src" / "app.py").write_text(GOOD)
+    os.symlink(tmp_path / "elsewhere", project / "linked")
+    (project / "pyproject.toml").write_text(f"[project]\nname = 'p'\n[tool.dispatch-lint]\ncache-dir = {value!r}\n")
+    before = _tree_snapshot(tmp_path)
+    for command in (("check", "."), ("fix", "."), ("fix", "--diff", ".")):
+        result = dispatch_lint(*command, cwd=project)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert problem in result.stderr and "'cache-dir'" in result.stderr
+    assert _tree_snapshot(tmp_path) == before
+
+
+def test_a_symlinked_default_cache_folder_is_not_followed(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    make_project(project)
+    os.symlink(tmp_path / "elsewhere", project / ".dispatch_lint_cache")
+    result = dispatch_lint("check", ".", cwd=project)
+    assert result.returncode == 2 and "is a symlink" in result.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [("fix", "--diff", "--unsafe-fixes"), ("check", "--no-cache")])
+def test_read_only_commands_write_nothing(tmp_path, command):
+    make_project(tmp_path)
+    before = _tree_snapshot(tmp_path)
+    result = dispatch_lint(*command, ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert _tree_snapshot(tmp_path) == before
+
+
+def _memo(project):
+    [memo] = (project / ".dispatch_lint_cache").glob("settings-*.json")
+    folder, _, body = memo.read_bytes().partition(b"\n")
+    return memo, folder, json.loads(body)
+
+
+@pytest.mark.parametrize("forge", [
+    {"exclude": ["*"]},
+    {"select": ["DSP002"]},
+    {"respect_gitignore": "yes"},
+    {"select": 5},
+    {"options": {"inbox-capacity": "x"}, "select": [[]]},
+    {"max_file_size": 1},
+    {"root": "/"},
+])
+def test_a_forged_warm_memo_is_a_miss_never_a_crash_or_another_answer(project, forge):
+    make_project(project)
+    dispatch_lint("check", ".", cwd=project)
+    memo, folder, data = _memo(project)
+    data.update(forge)
+    memo.write_bytes(folder + b"\n" + json.dumps(data).encode())
+    result = dispatch_lint("check", "--format", "concise", ".", cwd=project)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)
+
+
+UNBOUNDED = "import asyncio\nq = asyncio.Queue( )\n"  # DSP301, which needs no project index
+BOUNDED = "import asyncio\nq = asyncio.Queue(1)\n"  # same size, no finding
+
+
+def _channel_project(root, text):
+    root.mkdir(exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (root / "chan.py").write_text(text)
+    os.utime(root / "chan.py", (PAST, PAST))
+    return root
+
+
+def _reseal(path, meta, body):
+    """Write a store file with a valid checksum over a forged body."""
+    import hashlib
+
+    if isinstance(meta, dict) and "body" in meta:
+        meta["body"] = hashlib.blake2b(body, digest_size=16).hexdigest()
+    path.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+
+
+def test_a_cache_folder_copied_from_elsewhere_is_not_trusted(tmp_path):
+    """A repository that ships `.dispatch_lint_cache` with results of its own making:
+    the checksums are right, but the entries were written in another folder."""
+    first = _channel_project(tmp_path / "first", BOUNDED)
+    dispatch_lint("check", ".", cwd=first)
+    second = _channel_project(tmp_path / "second", UNBOUNDED)
+    import shutil
+
+    shutil.copytree(first / ".dispatch_lint_cache", second / ".dispatch_lint_cache")
+    for data_file in (second / ".dispatch_lint_cache").glob("*.json"):  # point the entries at the copy
+        header, _, body = data_file.read_bytes().partition(b"\n")
+        _reseal(data_file, json.loads(header), body.replace(str(first).encode(), str(second).encode()))
+    result = dispatch_lint("check", "--format", "concise", ".", cwd=second)
+    assert lines_about(result.stdout, "chan.py") and "DSP301" in result.stdout, result.stdout
+
+
+def test_cached_edits_are_never_applied_by_fix(tmp_path):
+    """A cache entry (valid checksum, as a hostile or stale cache could hold) whose
+    fix edits another file: `fix` computes its fixes afresh and ignores it."""
+    project = _channel_project(tmp_path / "project", UNBOUNDED)
+    (project / "victim.py").write_text("x = 1\n")
+    os.utime(project / "victim.py", (PAST, PAST))
+    dispatch_lint("check", ".", cwd=project)
+    [results] = (project / ".dispatch_lint_cache").glob("results-*.json")
+    header, _, body = results.read_bytes().partition(b"\n")
+    entries = json.loads(body)
+    finding = entries[str(project / "chan.py")][4][0]
+    finding[7] = ["safe", "forged", [[1, 1, 1, 6, "import os; os.system('true')  #", "victim.py"]]]
+    _reseal(results, json.loads(header), json.dumps(entries, separators=(",", ":")).encode())
+    dispatch_lint("fix", ".", cwd=project)
+    assert (project / "victim.py").read_text() == "x = 1\n"

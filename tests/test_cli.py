@@ -71,3 +71,14 @@ def test_rules_and_explain():
     explained = run_cli("explain", "DSP001")
     assert explained.returncode == 0 and "## What it does" in explained.stdout
     assert run_cli("explain", "DSP777").returncode == 2
+
+
+def test_help_says_what_the_tool_and_each_command_do():
+    top = run_cli("--help")
+    assert top.returncode == 0 and "backpressure and dispatch defects" in top.stdout
+    from dispatch_lint.frontends.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in commands.choices.items():
+        assert parser.description, f"`dispatch-lint {name} --help` does not say what it does"
+    assert all(action.help for action in commands._choices_actions)

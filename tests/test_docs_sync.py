@@ -9,7 +9,7 @@ import pytest
 
 from dispatch_lint import registry
 from dispatch_lint.config import CORE_OPTIONS
-from dispatch_lint.frontends.docs import all_entries, doc_url, rule_pages, stale, toml_value
+from dispatch_lint.frontends.docs import all_entries, rule_pages, stale, toml_value
 from helpers import ROOT, run_cli
 
 RULES_DIR = ROOT / "docs" / "rules"
@@ -42,8 +42,7 @@ def test_explain_prints_the_rule_page(entry):
 
 
 @pytest.mark.parametrize("entry", all_entries(), ids=[e.CODE for e in all_entries()])
-def test_every_rule_has_a_doc_url_to_its_page_and_ruff_sections(entry):
-    assert doc_url(entry).endswith(f"/docs/rules/{entry.CODE}.md")
+def test_every_rule_page_has_the_ruff_sections(entry):
     page = rule_pages()[f"{entry.CODE}.md"]
     headings = [line for line in page.splitlines() if line.startswith("## ")]
     assert headings == ["## What it does", "## Why is this bad?", "## Example", "## Use instead",

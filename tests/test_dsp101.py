@@ -175,3 +175,20 @@ def test_unsafe_fix_needs_the_flag_and_noqa_silences(project):
     before = path.read_text()
     run_cli("fix", "--no-cache", str(project))
     assert path.read_text() == before
+
+
+def test_the_documented_example_is_what_the_fix_produces(project):
+    """`explain DSP101`'s "Use instead" is the fix of its "Example", byte for byte."""
+    import re
+
+    from dispatch_lint.frontends.docs import section
+    from dispatch_lint.rules.dsp101_awaited_bounded_send import AwaitedBoundedSend
+
+    def code(title):
+        return re.search(r"```python\n(.*?)```", section(AwaitedBoundedSend, title), re.DOTALL).group(1)
+
+    (project / "pyproject.toml").write_text('[tool.dispatch-lint]\noverloaded-error = "myapp.errors:Overloaded"\n')
+    (project / "actor.py").write_text(code("Example"))
+    result = run_cli("fix", "--unsafe-fixes", "--select", "DSP101", "--no-cache", "actor.py", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "actor.py").read_text() == code("Use instead")

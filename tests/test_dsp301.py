@@ -16,19 +16,19 @@ def codes(project, name="m.py", text=UNJUSTIFIED):
     return [(f["code"], f["line"]) for f in check_json("--select", "DSP3", str(project))]
 
 
-def test_message_names_what_to_say_and_the_marker(project):
+def test_help_names_what_to_say_and_the_marker(project):
     (project / "m.py").write_text(UNJUSTIFIED)
     [finding] = check_json("--select", "DSP301", str(project))
     assert "`asyncio.Queue()`" in finding["message"]
-    assert "flow control" in finding["message"] and "`# unbounded: <reason>`" in finding["message"]
+    assert "flow control" in finding["help"] and "`# unbounded: <reason>`" in finding["help"]
     assert finding["fix"] is None and "default-capacity" in finding["no_fix_reason"]
 
 
-def test_custom_marker_is_named_in_the_message_and_honoured(project):
+def test_custom_marker_is_named_in_the_help_and_honoured(project):
     settings(project, 'unbounded-marker = "why:"\n')
     (project / "m.py").write_text(UNJUSTIFIED)
     [finding] = check_json("--select", "DSP301", str(project))
-    assert "a comment matching `why:`" in finding["message"]
+    assert "a comment matching `why:`" in finding["help"]
     assert codes(project, text="import asyncio\nq = asyncio.Queue()  # why: finite input file\n") == []
 
 

@@ -67,3 +67,20 @@ def test_invalid_inbox_capacity_is_a_config_error(project):
     settings(project, "inbox-capacity = 0\n")
     result = run_cli("check", str(project))
     assert result.returncode == 2 and "'inbox-capacity' must be positive" in result.stderr
+
+
+def test_message_names_one_channel_of_a_pair(project):
+    (project / "m.py").write_text("import math\nimport trio\n\n"
+                                  "inbox_send, inbox_receive = trio.open_memory_channel(math.inf)\n")
+    [finding] = check_json("--select", "DSP302", str(project))
+    assert finding["message"].startswith("`inbox_send` is unbounded"), finding["message"]
+    assert "inbox_send, inbox_receive" not in finding["message"]
+    assert "its name `inbox_send` matches" in finding["message"]
+
+
+def test_a_results_queue_of_an_actor_class_is_not_called_its_inbox(project):
+    (project / "m.py").write_text("import asyncio\n\n\nclass WorkerActor:\n    def __init__(self):\n"
+                                  "        self.results = asyncio.Queue()\n")
+    [finding] = check_json("--select", "DSP302", str(project))
+    assert "inbox" not in finding["message"].lower().replace("actor-inbox", ""), finding["message"]
+    assert "class `WorkerActor`" in finding["message"]

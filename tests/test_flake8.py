@@ -65,7 +65,7 @@ def test_plugin_reuses_the_facts_cache_and_sees_edits(project):
     (project / "worker.py").write_text("async def _step(job):\n    print(job)\n\n\nasync def run(job):\n"
                                        "    await _step(job)\n")
     (project / "main.py").write_text("import asyncio\nfrom worker import _step\n\n\n"
-                                     "def start():\n    asyncio.run(_step(1))\n")
+                                     "def start():\n    _step(1)\n")
     first = flake8("--select", "DSP", "worker.py", cwd=project).stdout
     assert "worker.py:1:1: DSP201" in first and "called without `await` at main.py:6" in first
     assert list((project / ".dispatch_lint_cache").glob("facts-*.json"))

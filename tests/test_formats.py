@@ -71,10 +71,11 @@ def test_concise_is_one_plain_line_per_finding(bad_project):
     ]
 
 
-def test_json_carries_the_doc_url(bad_project):
-    result = run_cli("check", "--no-cache", "--format", "json", "bad.py", cwd=bad_project)
+def test_json_carries_the_how_to_and_no_address(project):
+    (project / "m.py").write_text("import asyncio\nq = asyncio.Queue()\n")
+    result = run_cli("check", "--no-cache", "--format", "json", "m.py", cwd=project)
     [item] = json.loads(result.stdout)
-    assert item["url"].endswith("/docs/rules/DSP001.md")
+    assert "# unbounded: <reason>" in item["help"] and "url" not in item
 
 
 def test_github_annotations(bad_project):
@@ -96,7 +97,7 @@ def test_github_escapes_workflow_command_syntax():
 def test_statistics_counts_by_code(bad_project):
     result = run_cli("check", "--no-cache", "--statistics", ".", cwd=bad_project)
     assert result.returncode == 1
-    assert result.stdout == "2\tDSP001\tsyntax-error\n"
+    assert result.stdout == "2  DSP001      syntax-error\n"
     as_json = run_cli("check", "--no-cache", "--statistics", "--format", "json", ".", cwd=bad_project)
     assert json.loads(as_json.stdout) == [{"code": "DSP001", "name": "syntax-error", "count": 2, "fixable": False}]
 
@@ -109,8 +110,14 @@ def test_exit_zero_and_output_file(bad_project):
     assert item["code"] == "DSP001"
 
 
+def test_output_file_creates_its_folder(bad_project):
+    result = run_cli("check", "--no-cache", "--output-file", "reports/lint/out.txt", ".", cwd=bad_project)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "bad.py:1:5: DSP001" in (bad_project / "reports" / "lint" / "out.txt").read_text()
+
+
 def test_unwritable_output_file_is_a_usage_error(bad_project):
-    result = run_cli("check", "--no-cache", "--output-file", "missing/dir/out.txt", ".", cwd=bad_project)
+    result = run_cli("check", "--no-cache", "--output-file", "bad.py/out.txt", ".", cwd=bad_project)
     assert result.returncode == 2
     assert "cannot write --output-file" in result.stderr and "Traceback" not in result.stderr
 
@@ -154,3 +161,90 @@ def test_showcase_text_and_json_agree():
     as_json = run_cli("check", "--no-cache", "--format", "json", "fixtures")
     expected = [f"{d['path']}:{d['line']}:{d['column']}: {d['code']} {d['message']}" for d in json.loads(as_json.stdout)]
     assert text.stdout.splitlines() == expected
+
+
+UNBOUNDED = "import asyncio\n\nq = asyncio.Queue()\nr = asyncio.Queue()\n"
+
+
+def test_text_shows_a_code_frame_and_the_help_once_per_rule(project):
+    (project / "m.py").write_text(UNBOUNDED)
+    result = run_cli("check", "--no-cache", "m.py", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "m.py:3:5: DSP301 Unbounded `asyncio.Queue()` has no comment saying what bounds its growth\n"
+        "  |\n"
+        "3 | q = asyncio.Queue()\n"
+        "  |     ^^^^^^^^^^^^^^^\n"
+        "  = help: name the external limit"
+    ), result.stdout
+    assert result.stdout.count("= help:") == 1 and "r = asyncio.Queue()" in result.stdout
+    assert result.stdout.endswith("\nFound 2 findings.\n")
+
+
+def test_code_frame_keeps_tabs_and_shows_a_window_of_a_long_line(project):
+    (project / "m.py").write_text("import asyncio\nif True:\n\tq = asyncio.Queue()\n" + "x = [" + "1, " * 200 + "asyncio.Queue()]\n")
+    out = run_cli("check", "--no-cache", "m.py", cwd=project).stdout
+    assert "3 | \tq = asyncio.Queue()\n  | \t    ^^^^^^^^^^^^^^^\n" in out
+    frame = out.split("m.py:4:")[1].splitlines()
+    assert len(frame[2]) < 200 and frame[3].index("^") == frame[2].index("asyncio.Queue()")
+
+
+def test_stdin_gets_a_code_frame_from_its_text(project):
+    result = run_cli("check", "-", "--stdin-filename", "pkg/m.py", input=UNBOUNDED, cwd=project)
+    assert "3 | q = asyncio.Queue()\n" in result.stdout
+
+
+def test_paths_are_shown_relative_to_the_working_folder(project):
+    (project / "pkg").mkdir()
+    (project / "pkg" / "bad.py").write_text(BAD)
+    for spelling in ("./pkg", str(project / "pkg"), "pkg/../pkg"):
+        result = run_cli("check", "--no-cache", "--format", "concise", spelling, cwd=project)
+        assert result.stdout == "pkg/bad.py:1:5: DSP001 syntax error: '(' was never closed\n", spelling
+
+
+@pytest.mark.parametrize("safe,unsafe,expected", [
+    (0, 0, "Found 2 findings.\n"),
+    (1, 0, "Found 2 findings: 1 fixable with `dispatch-lint fix`.\n"),
+    (0, 2, "Found 2 findings: 2 fixable with `dispatch-lint fix --unsafe-fixes`.\n"),
+    (1, 1, "Found 2 findings: 1 fixable with `dispatch-lint fix`, 1 more with `dispatch-lint fix --unsafe-fixes`.\n"),
+])
+def test_summary_wording(safe, unsafe, expected):
+    from dispatch_lint.frontends.formats.text import summary
+    from dispatch_lint.types import Applicability, Fix
+
+    fixes = [Fix(Applicability.SAFE, (), "")] * safe + [Fix(Applicability.UNSAFE, (), "")] * unsafe
+    fixes += [None] * (2 - len(fixes))
+    found = [Diagnostic("a.py", 1, 1, 1, 2, "DSP201", "n", "m", fix) for fix in fixes]
+    assert summary(found) == expected
+
+
+def test_statistics_columns_line_up():
+    from dispatch_lint.frontends.output import statistics
+    from dispatch_lint.types import Applicability, Fix
+
+    safe = Fix(Applicability.SAFE, (), "")
+    found = [Diagnostic("a.py", n, 1, n, 2, "DSP301", "unjustified-unbounded-channel", "m") for n in range(12)]
+    found.append(Diagnostic("a.py", 1, 1, 1, 2, "DSP201", "async-never-awaits", "m", safe))
+    assert statistics(found, as_json_list=False) == (
+        "12  DSP301      unjustified-unbounded-channel\n"
+        " 1  DSP201  [*] async-never-awaits\n"
+    )
+
+
+def test_rules_is_a_table_that_says_which_rules_fix():
+    lines = run_cli("rules").stdout.splitlines()
+    assert lines[0].split() == ["code", "name", "fix", "finds"]
+    rows = {line.split()[0]: line for line in lines[1:] if line.startswith("DSP")}
+    assert rows["DSP001"].split()[2] == "none" and rows["DSP101"].split()[2] == "unsafe"
+    assert "safe or unsafe" in rows["DSP201"]
+    assert len({line.index(" DSP") if " DSP" in line else line.find("finds") for line in lines[:1]}) == 1
+    assert len({row.index(row.split()[1]) for row in rows.values()}) == 1
+    assert "**" not in "\n".join(lines)
+
+
+def test_fix_diff_is_coloured_on_a_terminal_only(project):
+    (project / "m.py").write_text("async def _f():\n    return 1\n\n\nasync def main():\n    await _f()\n")
+    coloured = on_terminal(["fix", "--diff", "--no-cache", "m.py"], project, {})
+    assert "\x1b[31m-async def _f():" in coloured and "\x1b[32m+def _f():" in coloured
+    plain = run_cli("fix", "--diff", "--no-cache", "m.py", cwd=project)
+    assert "-async def _f():\n+def _f():\n" in plain.stdout and "\x1b[" not in plain.stdout

@@ -64,3 +64,15 @@ def test_every_rule_has_cases_and_docs():
         assert rule.VALID and rule.INVALID, rule.CODE
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## Options"):
             assert section in (rule.__doc__ or ""), f"{rule.CODE} lacks {section}"
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=[r.CODE for r in ALL_RULES])
+def test_declared_fixes_are_the_fixes_offered(tmp_path, rule):
+    """`FIXES` (shown by `dispatch-lint rules`) is what the rule's own cases produce."""
+    offered = set()
+    for n, case in enumerate(rule.INVALID):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        _, found = run_case(folder, rule, case)
+        offered |= {d.fix.applicability for d in found if d.code == rule.CODE and d.fix}
+    assert offered == set(rule.FIXES)

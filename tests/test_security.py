@@ -136,3 +136,26 @@ def test_configuration_values_are_data(tmp_path):
     bad_select = dispatch_lint("check", "--select", payload, ".", cwd=project)
     assert bad_select.returncode == 2
     assert not marker.exists()
+
+
+def test_the_console_script_and_safe_invocations_run_no_project_module(tmp_path):
+    """A project shadowing the tool itself (`dispatch_lint.py`), its dependencies
+    and the standard library: the console script, `python -P -m dispatch_lint`
+    and `python -P -m libcst.tool` (the documented safe forms) import none of it."""
+    marker = tmp_path / "MARKER"
+    (tmp_path / "project").mkdir()
+    project = _trapped_project(tmp_path / "project", marker)
+    for name in ("dispatch_lint", "libcst", "pathspec", "typing", "ast", "json", "tokenize", "argparse", "enum"):
+        (project / f"{name}.py").write_text(_booby_trap(marker))
+    commands = [
+        [str(CONSOLE_SCRIPT), "check", "--no-cache", "."],
+        [str(CONSOLE_SCRIPT), "fix", "--unsafe-fixes", "."],
+        [sys.executable, "-P", "-m", "dispatch_lint", "check", "."],
+        [sys.executable, "-P", "-m", "libcst.tool", "codemod", "-x", "dispatch_lint.codemods.dead_async.DropDeadAsync",
+         "--no-format", "--hide-progress", "-j", "1", "pkg"],
+    ]
+    for command in commands:
+        result = run(command, project)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+    assert (project / "good.py").read_text().endswith(GOOD_FIXED)
+    assert not marker.exists(), marker.read_text()

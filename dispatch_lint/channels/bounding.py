@@ -95,6 +95,27 @@ def module_binds(module: cst.Module, name: str, rule: Any) -> bool:
     return scope is not None and name in scope.globals and bool(scope.globals.assignments[name])
 
 
+def reusable_constant(module: cst.Module, name: str, rule: Any, before: cst.CSTNode) -> bool:
+    """Whether the module assigns `name` unconditionally at its top level, in a
+    statement ending above `before`: only then is it bound when `before` runs
+    (a later or conditional assignment raises NameError at import)."""
+    line = rule.node_range(before).start.line
+    for statement in module.body:
+        if rule.node_range(statement).end.line >= line:
+            return False
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+                _assigns(small, name) for small in statement.body):
+            return True
+    return False
+
+
+def _assigns(small: cst.BaseSmallStatement, name: str) -> bool:
+    if isinstance(small, cst.Assign):
+        return any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets)
+    return isinstance(small, cst.AnnAssign) and small.value is not None and \
+        isinstance(small.target, cst.Name) and small.target.value == name
+
+
 def constant_edit(rule: Any, name: str, value: int) -> Optional[Edit]:
     """Insert `NAME = value` after the module's imports, unless the module binds NAME."""
     module: cst.Module = rule.context.module

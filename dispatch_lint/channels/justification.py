@@ -30,7 +30,7 @@ from functools import cached_property
 from typing import Dict, Iterator, List, Mapping, Optional, Pattern, Sequence
 
 from dispatch_lint.channels.bound_claims import Claim, judge, limit_words
-from dispatch_lint.config import Option
+from dispatch_lint.config import Option, regex_hazard
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 TODO = re.compile(r"^\W*(todo|fixme|xxx)\b", re.IGNORECASE)
@@ -46,7 +46,7 @@ def _check_pattern(value: str) -> Optional[str]:
         re.compile(value)
     except re.error as exc:
         return f"is not a valid regular expression: {exc}"
-    return None
+    return regex_hazard(value)
 
 
 UNBOUNDED_MARKER = Option(

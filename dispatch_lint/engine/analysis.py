@@ -6,8 +6,10 @@ from __future__ import annotations
 import ast
 from typing import AbstractSet, Any, FrozenSet, List, Mapping, Optional, Sequence, Type
 
+from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.noqa import unsuppressed
 from dispatch_lint.engine.problems import SyntaxErrorProblem, problem
+from dispatch_lint.engine.syntax import LIBCST_BYTES_PER_BYTE, over_budget
 from dispatch_lint.types import Diagnostic
 
 
@@ -31,10 +33,12 @@ def analyse_text(
     rules: Sequence[Type],
     options: Mapping[str, Any],
     index: Optional[Any] = None,
+    budget: Optional[int] = DEFAULT_MEMORY_BUDGET,
 ) -> List[Diagnostic]:
     """Run `rules` (already pre-filtered) over `text`, which `ast` accepted:
     those that report from the index facts first, then, if any rule remains
-    that needs the CST, one LibCST parse and one batched pass."""
+    that needs the CST, one LibCST parse and one batched pass (refused, as
+    DSP001, when its estimated memory exceeds `budget` bytes)."""
     if not rules:
         return []
     from dispatch_lint.rule import RuleContext, visit_rules
@@ -45,13 +49,18 @@ def analyse_text(
             rule(context).check_facts()
     visitors = [rule for rule in rules if rule.NEEDS_CST]
     if visitors:
+        refusal = over_budget(text, LIBCST_BYTES_PER_BYTE, budget)
+        if refusal:
+            return [problem(SyntaxErrorProblem, path, 1, 1, refusal)]
         import libcst as cst
 
         try:
             context.module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
+            # `ast` accepted the file: this is a limit of LibCST's parser (such
+            # as thousands of implicitly concatenated strings), not a syntax error.
             return [problem(SyntaxErrorProblem, path, exc.raw_line, exc.raw_column + 1,
-                            f"syntax error: {exc.message}")]
+                            f"LibCST cannot parse this file, which Python accepts: {exc.message.splitlines()[0]}")]
         try:
             visit_rules(context.module, [rule(context) for rule in visitors])
         except RecursionError:

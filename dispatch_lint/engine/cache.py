@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint import __version__
 from dispatch_lint.atomic import write_atomic
+from dispatch_lint.engine.sources import read_regular
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 FORMAT = 2
@@ -34,6 +36,8 @@ PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # again within the same mtime tick unnoticed ("racy git"): its stat is not trusted.
 RACY_NS = 2_000_000_000
 _UNTRUSTED = -1
+# A cache file larger than this is not read (a hostile one could be endless).
+MAX_STORE_SIZE = 512 * 1024 * 1024
 
 
 def _digest(*parts: Any) -> str:
@@ -133,6 +137,8 @@ def _diagnostic(data: list, path: str) -> Diagnostic:
 
 def _owned(where: Optional[str], owner: str) -> str:
     """A path stored relative to `owner`'s folder (None: `owner` itself)."""
+    if where is not None and (not isinstance(where, str) or os.path.isabs(where) or "\0" in where):
+        raise ValueError("a stored path must be named relative to the finding's file")
     return owner if where is None else os.path.normpath(os.path.join(os.path.dirname(owner), where))
 
 
@@ -140,6 +146,29 @@ def _edit(data: list, owner: str) -> Edit:
     start_line, start_column, end_line, end_column, content, where = data
     path = _owned(where, owner)
     return Edit(path, Position(start_line, start_column), Position(end_line, end_column), content)
+
+
+_CODE = re.compile(r"[A-Z]{1,8}[0-9]{1,6}")
+
+
+def _counts(*values: Any, least: int = 0) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= least for v in values)
+
+
+def _plausible(d: Diagnostic, path: str) -> bool:
+    """The types and ranges of a finding a run could have produced."""
+    texts = (d.code, d.name, d.message)
+    if not (_counts(d.line, d.end_line, least=1) and _counts(d.column, d.end_column)
+            and all(isinstance(t, str) for t in texts) and _CODE.fullmatch(d.code)
+            and (d.no_fix_reason is None or isinstance(d.no_fix_reason, str))
+            and all(_counts(r.line, least=1) and _counts(r.column) and isinstance(r.message, str)
+                    for r in d.related)):
+        return False
+    if d.fix is None:
+        return True
+    return isinstance(d.fix.description, str) and all(
+        _counts(e.start.line, e.end.line, least=1) and _counts(e.start.column, e.end.column)
+        and isinstance(e.content, str) and isinstance(e.path, str) for e in d.fix.edits)
 
 
 # -- the cache file ------------------------------------------------------------
@@ -156,11 +185,13 @@ class Entry:
         self.index_key, self.findings, self.facts = index_key, findings, facts
 
     def diagnostics(self, path: str) -> Optional[List[Diagnostic]]:
-        """The findings, spelled with `path`; None when the entry does not decode."""
+        """The findings, spelled with `path`; None when the entry does not decode
+        or does not hold what a run could have produced."""
         try:
-            return [_diagnostic(data, path) for data in self.findings]
+            found = [_diagnostic(data, path) for data in self.findings]
         except (TypeError, ValueError, KeyError):
             return None
+        return found if all(_plausible(d, path) for d in found) else None
 
     def data(self) -> list:
         return [self.size, self.mtime_ns, self.digest, self.index_key, self.findings, self.facts]
@@ -250,10 +281,15 @@ def stat_or_none(path: str) -> Optional[os.stat_result]:
 
 
 def prepare(folder: str) -> None:
-    """Create the cache folder, marked so that git and backup tools skip it."""
+    """Create the cache folder, marked so that git and backup tools skip it.
+    A symlink in its place is never followed (OSError)."""
+    if os.path.islink(folder):
+        raise OSError(f"{folder} is a symlink; the cache folder is never reached through one")
     os.makedirs(folder, exist_ok=True)
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        raise OSError(f"{folder} is not a folder")
     ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
+    if not os.path.lexists(ignore):
         write_atomic(ignore, b"# Created by dispatch-lint.\n*\n")
         write_atomic(os.path.join(folder, "CACHEDIR.TAG"),
                      b"Signature: 8a477f597d28d172789f06886806bc55\n# dispatch-lint cache\n")
@@ -267,14 +303,26 @@ def trusted_stat(stat: Optional[os.stat_result]) -> Tuple[int, int]:
     return _UNTRUSTED, 0
 
 
+def folder_identity(folder: str) -> Optional[List[int]]:
+    """The cache folder's device and inode. A store file records the folder it
+    was written in, so a cache folder copied, unpacked or checked out from
+    elsewhere (a repository shipping one) is never trusted: its inode differs."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino]
+
+
 def read_store(path: str, format_version: int, key: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """(header, entries) of a store file written by `write_store`, or two empty
-    dicts when it is missing, damaged, or of another format or key."""
+    dicts when it is missing, not a regular file, too large, damaged, of another
+    format or key, or written in another folder."""
     try:
-        with open(path, "rb") as handle:
-            header, _, body = handle.read().partition(b"\n")
+        header, _, body = read_regular(path, MAX_STORE_SIZE, follow=False).partition(b"\n")
         meta = json.loads(header)
         if (not isinstance(meta, dict) or meta.get("format") != format_version or meta.get("key") != key
+                or meta.get("folder") != folder_identity(os.path.dirname(path))
                 or meta.get("body") != hashlib.blake2b(body, digest_size=16).hexdigest()):
             return {}, {}
         entries = json.loads(body)
@@ -292,10 +340,10 @@ def write_store(folder: str, path: str, format_version: int, key: str,
         body = json.dumps(live, separators=(",", ":")).encode()
     except (TypeError, ValueError):  # data JSON cannot hold
         return False
-    meta = {"format": format_version, "key": key,
-            "body": hashlib.blake2b(body, digest_size=16).hexdigest(), **header}
     try:
         prepare(folder)
+        meta = {"format": format_version, "key": key, "folder": folder_identity(folder),
+                "body": hashlib.blake2b(body, digest_size=16).hexdigest(), **header}
         write_atomic(path, json.dumps(meta).encode() + b"\n" + body)
     except OSError:
         return False

@@ -1,7 +1,11 @@
 """Find the Python files to check: walk folders, honour .gitignore and `exclude`.
 
 Explicitly named files are always checked, as in ruff and flake8. Symlinked
-folders are not followed, so a symlink loop cannot trap the walk.
+folders are not followed, so a symlink loop cannot trap the walk. A file
+reached by two names (a symlink to a file in the tree) is checked once, under
+its own name when the tree holds it (`one_name_per_file`). A `*.py` that is not a regular file (a
+FIFO, a device, a symlink to one) is still listed, so that reading it reports
+DSP002 instead of hanging or exhausting memory.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import pathspec
 
 from dispatch_lint.config import Settings
+from dispatch_lint.engine.sources import DEFAULT_MAX_FILE_SIZE, read_regular
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv",
                   ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dispatch_lint_cache", "node_modules"}
@@ -19,11 +24,22 @@ ALWAYS_SKIPPED = {".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv",
 
 def _gitignore_spec(folder: str) -> Optional[pathspec.PathSpec]:
     try:
-        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
+        data = read_regular(os.path.join(folder, ".gitignore"), DEFAULT_MAX_FILE_SIZE)
+    except OSError:  # missing, not a regular file (a FIFO would hang), or huge
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # a line git itself would skip (such as a bare `!`): skip it too
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -82,9 +98,23 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     return sorted(found)
 
 
+def one_name_per_file(paths: Sequence[str]) -> List[str]:
+    """The files to check: the other names of a file reached twice are dropped
+    (its own name wins over a symlink's, then the first in order). The project
+    index keeps every name, since imports may use either."""
+    chosen: Dict[str, str] = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in chosen or (os.path.abspath(path) == real != os.path.abspath(chosen[real])):
+            chosen[real] = path
+    kept = set(chosen.values())
+    return [path for path in paths if path in kept]
+
+
 def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
     """Python files under `top`; symlinked folders are not entered, and a
-    symlinked file counts only when it points to a file."""
+    symlink counts when it points to anything but a folder (reading reports
+    what is not a regular file)."""
     pending = [(top, os.path.abspath(top))]
     while pending:
         folder, absolute = pending.pop()
@@ -99,9 +129,16 @@ def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
             if not linked and entry.is_dir():
                 if name not in ALWAYS_SKIPPED and not ignorer.ignored(os.path.join(absolute, name), True):
                     pending.append((entry.path, os.path.join(absolute, name)))
-            elif name.endswith(".py") and (os.path.isfile(entry.path) if linked else True):
+            elif name.endswith(".py") and (_target_not_a_folder(entry.path) if linked else True):
                 if not ignorer.ignored(os.path.join(absolute, name), False):
                     yield entry.path
+
+
+def _target_not_a_folder(path: str) -> bool:
+    try:
+        return not os.path.isdir(path) and os.path.exists(path)
+    except OSError:
+        return False
 
 
 def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str], List[str]]:

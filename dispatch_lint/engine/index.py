@@ -23,6 +23,7 @@ from dispatch_lint.engine.sources import Source, read_source
 from dispatch_lint.engine.syntax import parse_ast
 from dispatch_lint.model.extract import extract as extract_facts
 from dispatch_lint.model.facts import ModuleFacts
+from dispatch_lint.model.modules import module_name
 from dispatch_lint.model.project import Hidden, Project
 from dispatch_lint.model.store import PackedFacts, packed
 
@@ -114,4 +115,19 @@ class ProjectIndex:
         seen = {f.path for f in facts}
         others = [p for p in _other_projects(os.path.realpath(root), list(runner_paths)) if real_path(p) not in seen]
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
-        return Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
+        project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
+        _add_other_names(project, everything, real_path)
+        return project
+
+
+def _add_other_names(project: Project, paths: Sequence[str], real_path: Callable[[str], str]) -> None:
+    """A file reached by two names (a symlink in the tree) is one file that
+    imports can reach under either module name."""
+    for path in paths:
+        absolute, real = os.path.abspath(path), real_path(path)
+        if absolute == real or real not in project.files:
+            continue
+        module = project.files[real].module
+        other = module_name(absolute, project.root)[0]
+        if module and other and other != module:
+            project.modules.setdefault_ref(other, real)

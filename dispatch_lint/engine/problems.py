@@ -33,6 +33,7 @@ None.
 
     CODE = "DSP001"
     NAME = "syntax-error"
+    MESSAGE = "file does not parse"
 
 
 class UnreadableFileProblem:
@@ -59,6 +60,7 @@ None.
 
     CODE = "DSP002"
     NAME = "unreadable-file"
+    MESSAGE = "file cannot be read or decoded"
 
 
 PROBLEMS = (SyntaxErrorProblem, UnreadableFileProblem)

@@ -27,7 +27,7 @@ from dispatch_lint.engine.cache import (
     tool_fingerprint,
     universe_digest,
 )
-from dispatch_lint.engine.discovery import discover
+from dispatch_lint.engine.discovery import discover, one_name_per_file
 from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
@@ -87,7 +87,7 @@ def _phase_a(i: int) -> PhaseA:
     source = state.source
     if not isinstance(source, Source):
         return None, None, frozenset(), None, False
-    tree = parse_ast(source.text, source.path)
+    tree = parse_ast(source.text, source.path, _STATE["budget"])
     if isinstance(tree, SyntaxProblem):
         return tree, None, frozenset(), None, False
     facts = None
@@ -101,7 +101,7 @@ def _phase_a(i: int) -> PhaseA:
         return None, facts, skipped, None, False
     local = rules_for([rule for rule in _STATE["rules"] if not rule.NEEDS_INDEX], source.text, facts,
                       _STATE["prefilter"], skipped)
-    early = analyse_text(source.path, source.text, local, _STATE["options"], None)
+    early = analyse_text(source.path, source.text, local, _STATE["options"], None, _STATE["budget"])
     return None, facts, skipped, early, parses(local)
 
 
@@ -128,7 +128,7 @@ def _phase_b(i: int) -> Outcome:
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
         return state.early, uses_index, state.early_parsed  # LibCST refused the file
     rules = _remaining_rules(state)
-    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"], _STATE["budget"])
     if state.early is not None:
         found = sorted(state.early + found, key=lambda d: d.sort_key)
     return found, uses_index, parses(rules) or state.early_parsed
@@ -186,9 +186,9 @@ class Engine:
         return results_key(self.settings.fingerprint(), rule_ids(self.rules), self.prefilter, tool)
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
-        files = discover(paths, self.settings)
+        named = discover(paths, self.settings)
         whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
-        return self.run_files(files, overlay, project_files=files if whole_root else None)
+        return self.run_files(one_name_per_file(named), overlay, project_files=named if whole_root else None)
 
     def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
                   project_files: Optional[Sequence[str]] = None) -> RunResult:
@@ -205,6 +205,7 @@ class Engine:
             needs_index=self.needs_index,
             root=str(self.settings.root),
             index=None,
+            budget=self.settings.memory_budget,
         )
         try:
             todo = [i for i, state in enumerate(states) if state.findings is None]
@@ -267,11 +268,13 @@ class Engine:
     def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:
         return state.index_key is not None and state.index_key != _dependency_key(state, index, rules)
 
-    @staticmethod
-    def _read_missing(states: Sequence[_FileState], todo: Sequence[int]) -> None:
+    def _read_missing(self, states: Sequence[_FileState], todo: Sequence[int]) -> None:
         for i in todo:
             if states[i].source is None:
-                states[i].source = read_source(states[i].path)
+                states[i].source = self._read_file(states[i].path)
+
+    def _read_file(self, path: str) -> Union[Source, Unreadable]:
+        return read_source(path, self.settings.max_file_size)
 
     def _prepare(self, path: str, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:
@@ -279,7 +282,7 @@ class Engine:
         if overlay is not None and path in overlay:
             return _FileState(path, self._read(path, overlay))
         if cache is None:
-            return _FileState(path, read_source(path))
+            return _FileState(path, self._read_file(path))
         try:
             stat: Optional[os.stat_result] = os.stat(path)
         except OSError:
@@ -287,7 +290,7 @@ class Engine:
         state = _FileState(path, stat=stat)
         entry = cache.unchanged(path, stat)
         if entry is None:
-            state.source = read_source(path)
+            state.source = self._read_file(path)
             if not isinstance(state.source, Source):
                 return state
             state.cacheable = True
@@ -297,7 +300,7 @@ class Engine:
         findings = entry.diagnostics(path)
         if findings is None:  # an entry that does not decode: check the file afresh
             if state.source is None:
-                state.source = read_source(path)
+                state.source = self._read_file(path)
             state.cacheable = isinstance(state.source, Source)
             return state
         state.cacheable = True
@@ -338,16 +341,15 @@ class Engine:
 
         return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files)
 
-    @staticmethod
-    def _read(path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
+    def _read(self, path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
         if overlay is not None and path in overlay:
-            original = read_source(path)
+            original = self._read_file(path)
             text = overlay[path]
             if isinstance(original, Source):
                 digest = digest_bytes(original.encode(text))
                 return Source(path, text, original.encoding, original.bom, digest)
             return decode(path, text.encode("utf-8"))
-        return read_source(path)
+        return self._read_file(path)
 
 
 def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: Optional[Mapping[str, str]]) -> bool:

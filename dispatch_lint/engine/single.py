@@ -23,7 +23,7 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
     `index_for()` builds it only when the file's own facts leave a rule that needs it.
     `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does)."""
     engine = Engine(settings, rules, jobs=1)
-    tree = parse_ast(text, path) if tree is None else vet_tree(tree, text)
+    tree = parse_ast(text, path, settings.memory_budget) if tree is None else vet_tree(tree, text)
     if isinstance(tree, SyntaxProblem):
         found = [problem(SyntaxErrorProblem, path, tree.line, tree.column, tree.message)]
     else:
@@ -36,5 +36,5 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
         active = rules_for(engine.rules, text, facts, True, skipped)
         if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
             index = index_for()
-        found = analyse_text(path, text, active, settings.options, index)
+        found = analyse_text(path, text, active, settings.options, index, settings.memory_budget)
     return [d for d in found if settings.enabled(d.code)]

@@ -9,14 +9,62 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
+import stat
 import tokenize
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 from dispatch_lint.text import NEWLINE, line_starts
 
-__all__ = ["NEWLINE", "Source", "Unreadable", "decode", "digest_bytes", "line_starts", "read_source"]
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE", "NEWLINE", "NotReadable", "Source", "Unreadable",
+    "decode", "digest_bytes", "line_starts", "read_regular", "read_source",
+]
 
+# The largest file read unless the `max-file-size` setting says otherwise.
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+class NotReadable(OSError):
+    """A path that is not a regular file, or one larger than the size limit."""
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE, *, follow: bool = True) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them.
+
+    Opening never blocks (a FIFO named like a source would hang a plain open),
+    anything but a regular file is refused, and so is a file over `limit`
+    bytes, before or while it is read. With `follow=False` a symlink is refused
+    too. Raises OSError (NotReadable for the refusals)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(f"is {_kind(info.st_mode)}, not a regular file")
+        if limit is not None and info.st_size > limit:
+            raise NotReadable(f"is {_size(info.st_size)}, over the {_size(limit)} size limit (`max-file-size`)")
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
+    if limit is not None and len(data) > limit:
+        raise NotReadable(f"grew over the {_size(limit)} size limit (`max-file-size`) while it was read")
+    return data
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
 @dataclass(frozen=True)
@@ -67,14 +115,16 @@ def decode(path: str, data: bytes) -> Union[Source, Unreadable]:
     return Source(path, text, encoding, bom, digest_bytes(data))
 
 
-def read_source(path: str) -> Union[Source, Unreadable]:
+def read_source(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE) -> Union[Source, Unreadable]:
+    """The file decoded, or why it cannot be (not a regular file, over `limit` bytes, ...)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, limit)
     except FileNotFoundError:
         return Unreadable(path, "file vanished before it could be read")
     except IsADirectoryError:
         return Unreadable(path, "is a directory, not a file")
+    except NotReadable as exc:
+        return Unreadable(path, str(exc))
     except OSError as exc:
         return Unreadable(path, f"cannot read file: {exc.strerror or exc}")
     return decode(path, data)

@@ -13,7 +13,9 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
+
+from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 
 # `ast` nests at most about 3,000 levels; LibCST parses that much safely, and
 # boolean chains may add this many levels on top before a file is refused.
@@ -25,6 +27,23 @@ TOO_DEEP = "too deeply nested to parse safely"
 BOOL_KEYWORD = re.compile(r"(?<![g-ik-zG-IK-Z_])(?:and|or)(?![A-Za-z0-9_])")
 
 
+# Peak memory of a parse, in bytes per byte of source: the largest figures
+# measured (`benchmarks/bench.py --memory`, generated modules of short
+# statements), rounded up. A file whose estimate exceeds the `memory-budget`
+# setting is refused (DSP001) before the parse, in workers and in the main process.
+AST_BYTES_PER_BYTE = 200
+LIBCST_BYTES_PER_BYTE = 650
+
+
+def over_budget(text: str, per_byte: int, budget: Optional[int]) -> Optional[str]:
+    """Why parsing `text` would take more than `budget` bytes, or None."""
+    need = len(text) * per_byte
+    if budget is None or need <= budget:
+        return None
+    return (f"too large to parse within the memory budget: about {need >> 20} MB needed, "
+            f"`memory-budget` is {budget >> 20} MB")
+
+
 @dataclass(frozen=True)
 class SyntaxProblem:
     message: str
@@ -32,7 +51,10 @@ class SyntaxProblem:
     column: int
 
 
-def parse_ast(text: str, path: str) -> Union[ast.Module, SyntaxProblem]:
+def parse_ast(text: str, path: str, budget: Optional[int] = DEFAULT_MEMORY_BUDGET) -> Union[ast.Module, SyntaxProblem]:
+    refusal = over_budget(text, AST_BYTES_PER_BYTE, budget)
+    if refusal:
+        return SyntaxProblem(refusal, 1, 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

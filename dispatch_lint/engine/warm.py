@@ -17,58 +17,85 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from stat import S_ISREG
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.atomic import write_atomic
-from dispatch_lint.config import Settings, find_config, find_root
+from dispatch_lint.config import CORE_OPTIONS_BY_NAME, Settings, cache_location, find_config
 from dispatch_lint.engine.cache import (
     ResultCache,
+    folder_identity,
     prepare,
     rule_modules,
     stat_or_none,
     tool_fingerprint,
     universe_digest,
 )
-from dispatch_lint.engine.discovery import discover
-from dispatch_lint.engine.sources import digest_bytes
+from dispatch_lint.engine.discovery import discover, one_name_per_file
+from dispatch_lint.engine.sources import digest_bytes, read_regular
 from dispatch_lint.types import ConfigError, Diagnostic
 
-MEMO_FORMAT = 1
-DEFAULT_CACHE_DIR = ".dispatch_lint_cache"
+MEMO_FORMAT = 2
+MAX_MEMO = 16 * 1024 * 1024
 
 
-def _memo_path(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool) -> Optional[str]:
-    """Where the memo for this invocation lives; None when the cache is off."""
+@dataclass(frozen=True)
+class _Expected:
+    """What a memo for this invocation must say, as far as it can be known
+    without the rules: its own place, and the core settings."""
+
+    memo: str
+    root: Path
+    config_file: Optional[Path]
+    cache_dir: Path
+    core: Mapping[str, Any]
+    table: Mapping[str, Any]
+
+
+def _expected(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool) -> Optional[_Expected]:
+    """None when the cache is off or the configuration is in doubt (the engine's path reports it)."""
     if overrides.get("cache") is False:
         return None
     anchor = Path(os.path.abspath(paths[0] if paths else "."))
     try:
         config_file, table = find_config(anchor)
-    except ConfigError:
-        return None  # the engine's path reports it
-    folder = table.get("cache-dir", DEFAULT_CACHE_DIR)
-    if table.get("cache", True) is not True or not isinstance(folder, str):
+        root, folder = cache_location(paths)
+        core = _core_settings(table, overrides, str(config_file) if config_file else "settings")
+        config = read_regular(str(config_file), MAX_MEMO) if config_file is not None else b""
+    except (ConfigError, OSError):
         return None
-    config = b""
-    if config_file is not None:
-        try:
-            config = config_file.read_bytes()
-        except OSError:
-            return None
-    root = find_root(anchor)
+    if core["cache"] is not True:
+        return None
     parts = [MEMO_FORMAT, tool_fingerprint(), str(root), str(config_file),
              hashlib.blake2b(config).hexdigest(), sorted((k, v) for k, v in overrides.items()), prefilter]
     key = hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=12).hexdigest()
-    return os.path.join(root, folder, f"settings-{key}.json")
+    return _Expected(os.path.join(folder, f"settings-{key}.json"), root, config_file, folder, core, table)
+
+
+def _core_settings(table: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> Dict[str, Any]:
+    """The core settings as `load_settings` resolves them (the rules' options aside)."""
+    values = {name: option.default for name, option in CORE_OPTIONS_BY_NAME.items()}
+    for key, value in table.items():
+        if key in CORE_OPTIONS_BY_NAME:
+            values[key] = CORE_OPTIONS_BY_NAME[key].validate(value, where)
+    for key, value in overrides.items():
+        if value is not None and key in CORE_OPTIONS_BY_NAME:
+            values[key] = CORE_OPTIONS_BY_NAME[key].validate(value, "command line")
+    return {"select": tuple(values["select"]) + tuple(values["extend-select"]), "ignore": tuple(values["ignore"]),
+            "exclude": tuple(values["exclude"]), "respect_gitignore": values["respect-gitignore"],
+            "cache": values["cache"], "max_file_size": values["max-file-size"],
+            "memory_budget": values["memory-budget"]}
 
 
 def remember(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool, engine: Any) -> None:
     """After an engine run: record what the settings resolved to, for the next warm run."""
     settings: Settings = engine.settings
-    memo = _memo_path(paths, overrides, prefilter)
-    if memo is None or not settings.cache or rule_modules(engine.rules):
+    expected = _expected(paths, overrides, prefilter)
+    if expected is None or not settings.cache or rule_modules(engine.rules):
         return
+    memo = expected.memo
     data = {
         "root": str(settings.root),
         "config_file": None if settings.config_file is None else str(settings.config_file),
@@ -78,6 +105,8 @@ def remember(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool
         "respect_gitignore": settings.respect_gitignore,
         "cache_dir": str(settings.cache_dir),
         "options": settings.options,
+        "max_file_size": settings.max_file_size,
+        "memory_budget": settings.memory_budget,
         "results": engine.cache_key(),
     }
     try:
@@ -85,7 +114,9 @@ def remember(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool
         if os.path.dirname(memo) != str(settings.cache_dir):
             return
         prepare(str(settings.cache_dir))
-        write_atomic(memo, encoded)
+        # Bound to this cache folder: a memo copied in from elsewhere is not trusted.
+        folder = json.dumps(folder_identity(str(settings.cache_dir))).encode()
+        write_atomic(memo, folder + b"\n" + encoded)
     except (OSError, TypeError, ValueError):
         return
 
@@ -99,29 +130,65 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _settings(memo: str) -> Optional[Tuple[Settings, Any]]:
+def _settings(expected: _Expected) -> Optional[Tuple[Settings, Any]]:
+    """The memo's settings when it is well formed and agrees with what can be
+    checked without the rules; None (a cold run) otherwise."""
     try:
-        with open(memo, "rb") as handle:
-            data = json.loads(handle.read())
-        return Settings(
+        folder, _, body = read_regular(expected.memo, MAX_MEMO, follow=False).partition(b"\n")
+        if json.loads(folder) != folder_identity(str(expected.cache_dir)):
+            return None
+        data = json.loads(body)
+        settings = Settings(
             root=Path(data["root"]),
             config_file=None if data["config_file"] is None else Path(data["config_file"]),
             select=_tuples(data["select"]),
             ignore=_tuples(data["ignore"]),
             exclude=_tuples(data["exclude"]),
-            respect_gitignore=bool(data["respect_gitignore"]),
+            respect_gitignore=data["respect_gitignore"],
             cache=True,
             cache_dir=Path(data["cache_dir"]),
             options=_tuples(data["options"]),
-        ), data["results"]
-    except (OSError, ValueError, KeyError, TypeError):
+            max_file_size=data["max_file_size"],
+            memory_budget=data["memory_budget"],
+        )
+        results = data["results"]
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         return None
+    if not isinstance(results, str) or not _agrees(settings, expected):
+        return None
+    return settings, results
+
+
+def _agrees(settings: Settings, expected: _Expected) -> bool:
+    core = {"select": settings.select, "ignore": settings.ignore, "exclude": settings.exclude,
+            "respect_gitignore": settings.respect_gitignore, "cache": settings.cache,
+            "max_file_size": settings.max_file_size, "memory_budget": settings.memory_budget}
+    if (settings.root, settings.config_file, settings.cache_dir) != (
+            expected.root, expected.config_file, expected.cache_dir) or core != expected.core:
+        return False
+    options = settings.options
+    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+        return False
+    # The rules' options named in the configuration must hold what it says
+    # (tables: the keys it names); the others are the rules' defaults.
+    for key, value in expected.table.items():
+        if key in CORE_OPTIONS_BY_NAME:
+            continue
+        if key not in options:
+            return False
+        held, said = options[key], _tuples(value)
+        if isinstance(said, dict):
+            if not isinstance(held, dict) or any(held.get(k) != v for k, v in said.items()):
+                return False
+        elif held != said:
+            return False
+    return True
 
 
 def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool) -> Optional[List[Diagnostic]]:
     """The findings for `paths` if the cache holds all of them, else None."""
-    memo = _memo_path(paths, overrides, prefilter)
-    loaded = _settings(memo) if memo is not None else None
+    expected = _expected(paths, overrides, prefilter)
+    loaded = _settings(expected) if expected is not None else None
     if loaded is None:
         return None
     settings, key = loaded
@@ -131,10 +198,10 @@ def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bo
     if not cache.entries:
         return None
     found: List[Diagnostic] = []
-    files = discover(paths, settings)
+    files = one_name_per_file(discover(paths, settings))
     depends_on_index = False
     for path in files:
-        cached = _cached(cache, path)
+        cached = _cached(cache, path, settings.max_file_size)
         if cached is None:
             return None
         diagnostics, index_key = cached
@@ -156,20 +223,21 @@ def _same_universe(cache: ResultCache, settings: Settings, files: Sequence[str])
     return universe_digest(files, {real: stat_or_none(real) for real in reals}) == cache.index_universe
 
 
-def _cached(cache: ResultCache, path: str) -> Optional[Tuple[List[Diagnostic], Optional[str]]]:
+def _cached(cache: ResultCache, path: str, limit: int) -> Optional[Tuple[List[Diagnostic], Optional[str]]]:
     try:
         stat = os.stat(path)
     except OSError:
         return None
+    if not S_ISREG(stat.st_mode) or stat.st_size > limit:
+        return None  # the engine reports it
     entry = cache.unchanged(path, stat)
     if entry is None:
         entry = cache.get(path)
         if entry is None:
             return None
         try:
-            with open(path, "rb") as handle:
-                if digest_bytes(handle.read()) != entry.digest:
-                    return None
+            if digest_bytes(read_regular(path, limit)) != entry.digest:
+                return None
         except OSError:
             return None
     diagnostics = entry.diagnostics(path)

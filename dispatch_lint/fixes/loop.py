@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
+from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.runner import RunResult
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
 from dispatch_lint.fixes.edits import EditConflict, apply_edits, overlaps, replaced_texts, spans
@@ -91,8 +92,11 @@ class FixLoop:
         unsafe: bool = False,
         guard: EditGuard = lambda path: None,
         max_passes: int = MAX_PASSES,
+        budget: Optional[int] = DEFAULT_MEMORY_BUDGET,
     ) -> None:
+        """`budget`: the memory, in bytes, that verifying one fixed file may take."""
         self.engine = engine
+        self.budget = budget
         self.unsafe = unsafe
         self.guard = guard
         self.max_passes = max_passes
@@ -121,12 +125,14 @@ class FixLoop:
         result = self.engine.run(paths, self.overlay)
         for path, source in result.sources.items():
             self.originals.setdefault(path, source)
-        self.known.update((os.path.abspath(path), path) for path in result.files)
+        for path in result.files:
+            self.known.setdefault(os.path.realpath(path), path)
         return result
 
     def _canonical(self, path: str) -> str:
-        """An edit's path spelled as the run spells that file (the overlay's key)."""
-        return self.known.get(os.path.abspath(path), os.path.normpath(path))
+        """An edit's path spelled as the run spells that file (the overlay's key):
+        a file reached by two names is one file."""
+        return self.known.get(os.path.realpath(path), os.path.normpath(path))
 
     def _text(self, path: str) -> Optional[str]:
         if path in self.overlay:
@@ -206,7 +212,7 @@ class FixLoop:
 
     def _first_breakage(self, texts: Mapping[str, str]) -> Optional[Tuple[str, str]]:
         for path, text in texts.items():
-            reason = breakage(path, text, self.originals.get(path))
+            reason = breakage(path, text, self.originals.get(path), self.budget)
             if reason:
                 return path, reason
         return None

@@ -7,6 +7,7 @@ import re
 from typing import AbstractSet, Dict, List, Sequence
 
 from dispatch_lint.fixes.loop import AppliedFix, FixOutcome
+from dispatch_lint.printable import printable
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Rules whose fixes drop `async` from definitions and `await` from call sites:
@@ -24,7 +25,8 @@ def unified_diff(outcome: FixOutcome) -> str:
     pieces: List[str] = []
     for path, new in sorted(outcome.changed().items()):
         old = outcome.originals[path].text
-        for line in difflib.unified_diff(LINE.findall(old), LINE.findall(new), fromfile=path, tofile=path):
+        name = printable(path)
+        for line in difflib.unified_diff(LINE.findall(old), LINE.findall(new), fromfile=name, tofile=name):
             if not line.endswith(("\n", "\r")):
                 line += "\n\\ No newline at end of file\n"
             pieces.append(line)
@@ -65,7 +67,7 @@ def _by_code(outcome: FixOutcome, async_dropping: AbstractSet[str]) -> List[str]
         lines.append(head)
         for fix in sorted(fixes, key=lambda f: (f.pass_number, f.diagnostic.sort_key)):
             d = fix.diagnostic
-            lines.append(f"  pass {fix.pass_number}: {d.path}:{d.line}: {d.fix.description}")
+            lines.append(f"  pass {fix.pass_number}: {printable(d.path)}:{d.line}: {d.fix.description}")
     return lines
 
 
@@ -82,7 +84,8 @@ def summary(outcome: FixOutcome, *, written: bool, async_dropping: AbstractSet[s
         lines.append(f"{_plural(len(outcome.remaining), 'finding')} {verb_remain}:")
         for remaining in outcome.remaining:
             d = remaining.diagnostic
-            lines.append(f"  {d.path}:{d.line}:{d.column}: {d.code} {d.message} [{remaining.reason}]")
+            lines.append(f"  {printable(d.path)}:{d.line}:{d.column}: {d.code} {d.message} "
+                         f"[{printable(remaining.reason)}]")
     else:
         lines.append("No findings remain.")
     return "".join(line + "\n" for line in lines)

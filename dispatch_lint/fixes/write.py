@@ -1,21 +1,24 @@
 """Write fixed files back without losing a byte.
 
-A write is atomic (a temporary file in the same folder, then `os.replace`),
-keeps the file's mode, encoding and BOM, never goes through a symlink that
-resolves outside the named paths, never touches a read-only file, and never
-overwrites a file whose bytes changed on disk after the run read it. Files
-linked by a fix that spans several of them are written together or not at all.
+Which files may be edited (never through a symlink that resolves outside the
+named paths, never a read-only file), and which must be written together: the
+files linked by a fix that spans several of them form one group, written as a
+transaction by `fixes.transaction`.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 from dispatch_lint.atomic import write_atomic
-from dispatch_lint.engine.sources import digest_bytes
+from dispatch_lint.engine.cache import prepare
 from dispatch_lint.fixes.loop import EditGuard, FixOutcome
+from dispatch_lint.fixes.transaction import Target, write_groups
+
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 
 def edit_guard(roots: Sequence[str]) -> EditGuard:
@@ -67,40 +70,42 @@ def linked_groups(outcome: FixOutcome) -> List[List[str]]:
     return list(groups.values())
 
 
-def write_outcome(outcome: FixOutcome) -> Dict[str, str]:
-    """Write every changed file; returns the refused files with the reason for each."""
-    changed = outcome.changed()
-    refused: Dict[str, str] = {}
-    # A file reached by two names (a symlink inside the roots) is written once.
-    written: Dict[str, bytes] = {}
+def write_outcome(outcome: FixOutcome, cache_dir: PathLike, root: PathLike) -> Dict[str, str]:
+    """Write every changed file inside the project `root`, each linked group as
+    one transaction (see `fixes.transaction`) with its journal in `cache_dir`.
+    Returns the refused files with the reason for each."""
+    real_root = os.path.realpath(root)
+    refused = {path: f"{path} is outside the project root {root}; not written"
+               for path in outcome.changed() if not os.path.realpath(path).startswith(real_root + os.sep)}
+    changed = {path: text for path, text in outcome.changed().items() if path not in refused}
+    if not changed:
+        return refused
+    try:
+        prepare(str(cache_dir))
+    except OSError as exc:
+        reason = f"the cache folder for the fix journal cannot be made: {exc.strerror or exc}"
+        return {**refused, **{path: f"{path} not written: {reason}" for path in changed}}
+    names: Dict[str, str] = {}
+    groups: List[List[Target]] = []
     for group in linked_groups(outcome):
-        data = {path: outcome.originals[path].encode(changed[path]) for path in group}
-        group = [path for path in group if written.get(os.path.realpath(path)) != data[path]]
-        stale = [path for path in group if _disk_digest(path) != outcome.originals[path].digest]
-        if stale:
-            for path in group:
-                refused[path] = (f"{path} changed on disk since it was read; not written" if path in stale
-                                 else f"{path} not written: {stale[0]}, which its fixes also change, was refused")
+        if any(path in refused for path in group):
+            refused.update((path, refused.get(path) or f"{path} not written: a file its fixes also change "
+                                                       "was refused") for path in group)
             continue
-        for path in group:
-            try:
-                atomic_write(path, data[path])
-                written[os.path.realpath(path)] = data[path]
-            except OSError as exc:
-                refused[path] = f"{path} could not be written: {exc.strerror or exc}"
+        targets = [Target(path, os.path.realpath(path), outcome.originals[path].digest,
+                          outcome.originals[path].encode(changed[path])) for path in group]
+        twice = [t for t in targets if names.setdefault(t.real, t.path) != t.path]
+        if twice:
+            refused.update((t.path, f"{t.path} not written: {twice[0].path} is the same file as "
+                                    f"{names[twice[0].real]}") for t in targets)
+            continue
+        groups.append(targets)
+    refused.update(write_groups(groups, str(cache_dir), real_root))
     return refused
 
 
-def _disk_digest(path: str) -> Optional[str]:
-    try:
-        with open(path, "rb") as handle:
-            return digest_bytes(handle.read())
-    except OSError:
-        return None
-
-
 def atomic_write(path: str, data: bytes) -> None:
-    """Replace the file `path` resolves to by `data`, keeping its mode."""
+    """Replace the file `path` resolves to by `data`, keeping its mode, owner and group."""
     real = os.path.realpath(path)
-    write_atomic(real, data, stat.S_IMODE(os.stat(real).st_mode))
-
+    info = os.stat(real)
+    write_atomic(real, data, stat.S_IMODE(info.st_mode), owner=(info.st_uid, info.st_gid))

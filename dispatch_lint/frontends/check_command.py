@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 from dispatch_lint.engine.problems import UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Unreadable, decode
 from dispatch_lint.frontends import output, progress
+from dispatch_lint.frontends.interrupted import settle_interrupted_fixes
+from dispatch_lint.printable import printable_diagnostics
 from dispatch_lint.types import ConfigError, Diagnostic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,8 +53,11 @@ def run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--stdin-filename needs '-' as the path")
     if args.add_noqa and reading_stdin:
         raise ConfigError("--add-noqa edits files; it cannot read stdin")
+    if not reading_stdin:
+        settle_interrupted_fixes(args.paths, write=not args.no_cache)
+    sources: Dict[str, str] = {}
     if reading_stdin:
-        diagnostics = _check_stdin(args)
+        diagnostics = _check_stdin(args, sources)
     elif not args.add_noqa and (warm := _check_warm(args)) is not None:
         diagnostics = warm
     else:
@@ -62,7 +67,7 @@ def run_check(args: argparse.Namespace) -> int:
             from dispatch_lint.frontends.add_noqa import add_noqa
 
             return add_noqa(diagnostics, result.sources, sys.stdout, sys.stderr)
-    _emit(args, diagnostics)
+    _emit(args, diagnostics, sources)
     return 1 if diagnostics and not args.exit_zero else 0
 
 
@@ -91,8 +96,9 @@ def _check_paths(args: argparse.Namespace) -> RunResult:
     return result
 
 
-def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
-    """Check the source on stdin as if it were the file `--stdin-filename`."""
+def _check_stdin(args: argparse.Namespace, sources: Dict[str, str]) -> List[Diagnostic]:
+    """Check the source on stdin as if it were the file `--stdin-filename`; its
+    text goes into `sources` for the report's code frames."""
     from dispatch_lint import registry
     from dispatch_lint.engine.single import check_text
     from dispatch_lint.rules import ALL_RULES
@@ -103,6 +109,7 @@ def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
     source = decode(path, sys.stdin.buffer.read())
     if isinstance(source, Unreadable):
         return [problem(UnreadableFileProblem, path, source.line, 1, source.reason)]
+    sources[path] = source.text
     rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
     index = None
     if any(rule.NEEDS_INDEX for rule in rules):
@@ -114,18 +121,21 @@ def _check_stdin(args: argparse.Namespace) -> List[Diagnostic]:
     return sorted(found, key=lambda d: d.sort_key)
 
 
-def _emit(args: argparse.Namespace, diagnostics: Sequence[Diagnostic]) -> None:
+def _emit(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], sources: Dict[str, str]) -> None:
+    diagnostics = printable_diagnostics(diagnostics)
     if args.output_file:
         try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output_file)), exist_ok=True)
             with open(args.output_file, "w", encoding="utf-8", newline="\n") as out:
-                out.write(_rendered(args, diagnostics, color=False))
+                out.write(_rendered(args, diagnostics, sources, color=False))
         except OSError as exc:
             raise ConfigError(f"cannot write --output-file {args.output_file}: {exc.strerror or exc}") from None
         return
-    sys.stdout.write(_rendered(args, diagnostics, color=output.use_color(sys.stdout)))
+    sys.stdout.write(_rendered(args, diagnostics, sources, color=output.use_color(sys.stdout)))
 
 
-def _rendered(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], color: bool) -> str:
+def _rendered(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], sources: Dict[str, str],
+              color: bool) -> str:
     if args.statistics:
         return output.statistics(diagnostics, as_json_list=args.format == "json")
-    return output.render(args.format, diagnostics, color)
+    return output.render(args.format, diagnostics, color, sources)

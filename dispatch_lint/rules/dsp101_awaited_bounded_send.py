@@ -68,6 +68,9 @@ class AwaitedBoundedSend(Rule):
 
     ## Example
     ```python
+    import asyncio
+
+
     class SessionActor:
         def __init__(self):
             self.inbox = asyncio.Queue(maxsize=100)
@@ -77,12 +80,19 @@ class AwaitedBoundedSend(Rule):
     ```
 
     ## Use instead
+    What `dispatch-lint fix --unsafe-fixes` makes of it, with
+    `overloaded-error = "myapp.errors:Overloaded"`:
+
     ```python
+    import asyncio
+    from myapp.errors import Overloaded
+
+
     class SessionActor:
         def __init__(self):
             self.inbox = asyncio.Queue(maxsize=100)
 
-        def tell(self, message):
+        async def tell(self, message):
             try:
                 self.inbox.put_nowait(message)
             except asyncio.QueueFull:
@@ -107,6 +117,9 @@ class AwaitedBoundedSend(Rule):
     CODE = "DSP101"
     NAME = "awaited-bounded-send"
     MESSAGE = "awaited send on a bounded actor inbox stalls its producer when the inbox is full"
+    HELP = ("one slow actor stalls every producer: send with the try-send (`put_nowait`, `send_nowait`) "
+            "and fail fast with an overloaded error when the inbox is full")
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = (AWAITED_SEND_TEXT,)
     OPTIONS = (ACTOR_INBOX, OVERLOADED_ERROR)
     NEEDS_INDEX = True
@@ -266,5 +279,5 @@ class AwaitedBoundedSend(Rule):
     def _message(send: AnchoredSend, verdict: Verdict) -> str:
         return (
             f"`await {send.receiver}.{send.end.send}(...)` waits while the {verdict.description} is full; "
-            f"it is actor-inbox code ({verdict.reason}), so one slow consumer stalls every producer"
+            f"it is actor-inbox code ({verdict.reason})"
         )

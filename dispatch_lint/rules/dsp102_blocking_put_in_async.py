@@ -71,6 +71,8 @@ class BlockingPutInAsync(Rule):
     CODE = "DSP102"
     NAME = "blocking-put-in-async"
     MESSAGE = "blocking put on a bounded thread queue inside `async def` stalls the event loop"
+    HELP = "use the try-send (`put_nowait`) and handle a full queue, or run the put in a thread"
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = (BLOCKING_SEND_TEXT,)
     NEEDS_INDEX = True
 

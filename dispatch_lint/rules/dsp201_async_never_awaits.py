@@ -158,6 +158,8 @@ class AsyncNeverAwaits(Rule):
     CODE = "DSP201"
     NAME = "async-never-awaits"
     MESSAGE = "`async def` never awaits"
+    HELP = "drop `async` from the definition and `await` from every call site (the fix does both)"
+    FIXES = (Applicability.SAFE, Applicability.UNSAFE)
     NEEDS_INDEX = True
     NEEDS_CST = False
     OPTIONS = (ALLOWED_DECORATORS, TESTS_CHECKED)

@@ -156,6 +156,7 @@ class UnjustifiedUnboundedChannel(Rule):
     CODE = "DSP301"
     NAME = "unjustified-unbounded-channel"
     MESSAGE = "Unbounded channel without a comment saying what bounds its growth"
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
     METADATA_DEPENDENCIES = TRACKING_METADATA
@@ -202,7 +203,7 @@ class UnjustifiedUnboundedChannel(Rule):
     INVALID = [
         Invalid(
             "import asyncio\nq = asyncio.Queue()\n",
-            expected_message="`# unbounded: <reason>`",
+            expected_message="`asyncio.Queue()` has no comment saying what bounds its growth",
         ),
         Invalid("import asyncio\nq = asyncio.Queue()  # unbounded:\n"),
         Invalid("import asyncio\nq = asyncio.Queue()  # unbounded: TODO\n"),
@@ -300,12 +301,19 @@ class UnjustifiedUnboundedChannel(Rule):
         elif reason is None:
             reason = "set `default-capacity` to have the fix bound the channel"
         message = self._message(binding, path, bounds, rejected)
-        self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason)
+        self.report(binding.construction, message, fix=fix, no_fix_reason=None if fix else reason,
+                    help=self._help())
+
+    def _marker(self) -> str:
+        pattern = self.options[UNBOUNDED_MARKER.name]
+        return "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
+
+    def _help(self) -> str:
+        return (f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
+                f"that would deadlock if bounded) next to it with {self._marker()}, or give it a capacity")
 
     def _message(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
                  rejected: Sequence[Any]) -> str:
-        pattern = self.options[UNBOUNDED_MARKER.name]
-        marker = "`# unbounded: <reason>`" if pattern == DEFAULT_MARKER else f"a comment matching `{pattern}`"
         head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
         if path is not None:
             built = self.context.module.code_for_node(binding.construction)
@@ -314,13 +322,8 @@ class UnjustifiedUnboundedChannel(Rule):
         notes: List[str] = [f"the comment \"{claim.clause}\" does not count ({claim.why})" for claim in rejected[:1]]
         if bounds:
             seen = " and ".join(evidence.describe() for evidence in bounds)
-            return (f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {marker}"
-                    + "".join(f"; {note}" for note in notes))
-        return (
-            f"{head}; name the external limit (an upstream bound, flow control, a finite input, a circular flow "
-            f"that would deadlock if bounded) next to it with {marker}, or give it a capacity"
-            + "".join(f"; {note}" for note in notes)
-        )
+            head = f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {self._marker()}"
+        return head + "".join(f"; {note}" for note in notes)
 
 
 def is_test_file(path: str) -> bool:

@@ -31,9 +31,11 @@ from dispatch_lint.api import (
     constant_edit,
     constant_usable,
     construction_text,
+    inbox_reason,
     no_bound_reason,
     try_send,
 )
+from dispatch_lint.channels.bounding import module_binds, reusable_constant
 
 CONSTANT = "INBOX_CAPACITY"
 
@@ -103,6 +105,9 @@ class UnboundedActorInbox(Rule):
     CODE = "DSP302"
     NAME = "unbounded-actor-inbox"
     MESSAGE = "Actor inbox is unbounded"
+    HELP = ("bound it, even when a comment explains it, and have producers try-send and fail fast "
+            "with an overloaded error when it is full")
+    FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
     NEEDS_INDEX = True
@@ -212,6 +217,10 @@ class UnboundedActorInbox(Rule):
             return [], reason
         if not constant_usable(self, binding.construction, CONSTANT):
             return [], f"a local `{CONSTANT}` would shadow the module constant the fix adds"
+        module = self.context.module
+        if module_binds(module, CONSTANT, self) and not reusable_constant(module, CONSTANT, self, binding.construction):
+            return [], (f"the module binds `{CONSTANT}` only later or conditionally, "
+                        "so the fix cannot reuse it (NameError at import)")
         edits = [capacity_edit(self, binding, CONSTANT)]
         for send in sends:
             edits.extend(try_send(self, send, self.options[OVERLOADED_ERROR.name], CONSTANT).edits)

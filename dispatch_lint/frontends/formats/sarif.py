@@ -1,7 +1,7 @@
 """`sarif`: a SARIF 2.1.0 log for code-scanning services (GitHub, Azure DevOps).
 
 Every rule is described in `tool.driver.rules` (id, name, descriptions, help
-from its docs, helpUri); results point at their rule by id and index. Columns
+from its docs); results point at their rule by id and index. Columns
 count Unicode code points, as the command prints them.
 """
 
@@ -18,7 +18,6 @@ from dispatch_lint.types import Diagnostic, Edit, Fix
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-INFORMATION_URI = "https://github.com/dispatch-lint/dispatch-lint"
 
 
 def _level(entry: Type) -> str:
@@ -27,7 +26,7 @@ def _level(entry: Type) -> str:
 
 
 def _rule(entry: Type) -> dict:
-    from dispatch_lint.frontends.docs import doc_url, rule_doc, section, summary
+    from dispatch_lint.frontends.docs import rule_doc, section, summary
 
     return {
         "id": entry.CODE,
@@ -35,7 +34,6 @@ def _rule(entry: Type) -> dict:
         "shortDescription": {"text": summary(entry)},
         "fullDescription": {"text": section(entry, "What it does") or summary(entry)},
         "help": {"text": rule_doc(entry), "markdown": rule_doc(entry)},
-        "helpUri": doc_url(entry),
         "defaultConfiguration": {"level": _level(entry)},
     }
 
@@ -122,7 +120,6 @@ def sarif(diagnostics: Sequence[Diagnostic], base: Optional[Path] = None) -> str
                     "driver": {
                         "name": "dispatch-lint",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": [_rule(entry) for entry in entries],
                     }
                 },
