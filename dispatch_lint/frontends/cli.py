@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rules")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
+    sub.add_parser("server", help="run the language server over stdio")
     return parser
 
 
@@ -61,6 +62,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from dispatch_lint.frontends.fix_command import run_fix
 
             return run_fix(args)
+        if args.command == "server":
+            from dispatch_lint.frontends.server import serve
+
+            return serve()
         if args.command == "rules":
             from dispatch_lint.frontends.docs import rules_table
 
