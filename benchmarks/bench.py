@@ -251,6 +251,17 @@ def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement])
     return "\n".join(rows)
 
 
+def server_benchmark(name: str, from_dir: Optional[Path], json_out: Optional[Path]) -> int:
+    """Only the language server: diagnostics after an edit (see server_latency.py)."""
+    import server_latency
+
+    result = server_latency.measure(corpus.ensure([name], from_dir)[name], edits=40, lines=1000)
+    print(f"Machine: {machine()}\n\n{server_latency.table(result)}")
+    if json_out:
+        json_out.write_text(json.dumps({"machine": machine(), "server": result}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects (default: all pinned; --quick: four small ones)")
@@ -259,8 +270,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
     parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
+    parser.add_argument("--server", metavar="PROJECT", help="only time the language server after edits, on PROJECT")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.server:
+        return server_benchmark(args.server, args.from_dir, args.json)
     if args.parse_files:
         parse_all(args.parse_files)
         return 0

@@ -14,6 +14,7 @@ files do not flicker as the user types.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -47,6 +48,20 @@ def _parsed(path: str, text: str) -> Optional[ast.Module]:
     return tree if isinstance(tree, ast.Module) else None
 
 
+def _settle() -> None:
+    """Keep the collector from walking the index again and again: each join
+    allocates enough to trigger full collections over everything alive. What a
+    join replaces is freed by reference counting (see `_retire`)."""
+    gc.freeze()
+
+
+def _retire(facts: Any) -> None:
+    """Cut the link from facts leaving the index back to the index, the one cycle
+    that would keep an old index alive once the collector no longer sees it."""
+    if facts is not None:
+        facts.index = None
+
+
 class Project:
     """One project root, as the editor sees it."""
 
@@ -57,6 +72,8 @@ class Project:
         self.discovered: Set[str] = set()
         self.facts: Dict[str, Any] = {}
         self._own_settings: Dict[str, Settings] = {}
+        self._last: Dict[str, Tuple[str, Optional[ast.Module]]] = {}  # real path -> its last text, parsed
+        self._indexed: Dict[str, str] = {}  # real path -> the text its facts in the index come from
         self.index: ProjectIndex = _join(self.root, {}, settings.options)
 
     def load(self, buffers: Mapping[str, str]) -> None:
@@ -88,7 +105,9 @@ class Project:
         self.facts = dict(built.files)
         for real, text in buffers.items():
             self._extract(real, text)
+            self._indexed[real] = text
         self.index = _join(self.root, self.facts, self.settings.options)
+        _settle()
 
     def contains(self, real: str) -> bool:
         return real in self.discovered or real in self.facts
@@ -98,14 +117,23 @@ class Project:
     def update(self, changes: Mapping[str, Optional[str]]) -> None:
         """Take new text for some files (real path -> buffer text, or None: read
         the file from disk, or drop it if it is gone or not part of the project)."""
+        changed = False
         for real, text in changes.items():
             if text is None:
                 text = self._disk_text(real)
                 if text is None:
-                    self.facts.pop(real, None)
+                    self._indexed.pop(real, None)
+                    gone = self.facts.pop(real, None)
+                    _retire(gone)
+                    changed |= gone is not None
                     continue
-            self._extract(real, text, keep_last=real in self.facts)
-        self.index = _join(self.root, self.facts, self.settings.options)
+            if self._indexed.get(real) != text:
+                self._extract(real, text, keep_last=real in self.facts)
+                self._indexed[real] = text
+                changed = True
+        if changed:
+            self.index = _join(self.root, self.facts, self.settings.options)
+            _settle()
 
     def _disk_text(self, real: str) -> Optional[str]:
         if real not in self.discovered:
@@ -114,15 +142,23 @@ class Project:
         return source.text if isinstance(source, Source) else None
 
     def _extract(self, real: str, text: str, keep_last: bool = False) -> None:
-        tree = _parsed(real, text)
+        tree = self._tree(real, text)
         if tree is not None:
+            _retire(self.facts.get(real))
             self.facts[real] = extract_facts(real, text, tree, str(self.settings.root))
         elif not keep_last:
-            self.facts.pop(real, None)
+            _retire(self.facts.pop(real, None))
 
     def rediscover(self) -> None:
         """After files were created or deleted on disk: which files the project holds."""
         self.discovered = {os.path.realpath(path) for path in discover([str(self.settings.root)], self.settings)}
+
+    def _tree(self, real: str, text: str) -> Optional[ast.Module]:
+        """The `ast` tree of `text`, parsed once per version of a file."""
+        last = self._last.get(real)
+        if last is None or last[0] != text:
+            last = self._last[real] = (text, _parsed(real, text))
+        return last[1]
 
     # -- findings --------------------------------------------------------------
 
@@ -132,7 +168,7 @@ class Project:
         if own is None:
             own = self._own_settings[real] = document_settings(real, self.overrides)[1]
         rules = [rule for rule in ALL_RULES if own.enabled(rule.CODE)]
-        found = check_text(own, rules, real, text, self.index if index is None else index, tree=_parsed(real, text))
+        found = check_text(own, rules, real, text, self.index if index is None else index, tree=self._tree(real, text))
         return sorted(found, key=lambda d: d.sort_key)
 
     def dependency_keys(self, reals: Sequence[str]) -> Dict[str, str]:
@@ -143,13 +179,20 @@ class Project:
         """Check `paths` with `overlay` (real path -> text) as their text and the
         text of their files, on a scratch index: the fix loop's checker."""
         overlay = dict(overlay or {})
-        saved = dict(self.facts)
+        scratch: Dict[str, Any] = {}
+        for real, text in overlay.items():
+            tree = self._tree(real, text) if self._indexed.get(real) != text else None
+            if tree is not None:
+                scratch[real] = extract_facts(real, text, tree, str(self.settings.root))
+        index = _join(self.root, {**self.facts, **scratch}, self.settings.options)
         try:
-            for real, text in overlay.items():
-                self._extract(real, text)
-            index = _join(self.root, self.facts, self.settings.options)
+            return self._run_on(paths, overlay, index)
         finally:
-            self.facts = saved
+            for facts in scratch.values():
+                _retire(facts)
+            self.index = _join(self.root, self.facts, self.settings.options)  # the facts point back at it
+
+    def _run_on(self, paths: Sequence[str], overlay: Mapping[str, str], index: ProjectIndex) -> RunResult:
         found: List[Diagnostic] = []
         for path in paths:
             text = overlay.get(path)

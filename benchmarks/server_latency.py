@@ -1,0 +1,170 @@
+"""How long the language server takes to publish diagnostics after an edit.
+
+`dispatch-lint server` runs in a copy of one pinned project; a JSON-RPC client
+on its stdio (this file; no LSP library needed) opens the file closest to
+`--lines` lines that holds `async def`, waits for the index to be built, then
+edits the file `--edits` times, each edit sent once the previous diagnostics
+arrived. An edit either appends a dead `async def` (a new DSP201 finding, so
+the project index changes) or takes it away again. The latency of an edit is
+the time from sending `didChange` until the diagnostics of that version
+arrive, less the server's debounce. Prints a Markdown table; asserts nothing.
+
+    python benchmarks/bench.py --server aiohttp
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+DEBOUNCE_MS = 150
+
+
+class Client:
+    """JSON-RPC over a subprocess's stdio; notifications are stamped on arrival."""
+
+    def __init__(self, command: List[str], cwd: Path) -> None:
+        self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        self.inbox: "queue.Queue[Tuple[float, Dict[str, Any]]]" = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            length = 0
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, _, value = line.decode("ascii").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            message = json.loads(stream.read(length))
+            self.inbox.put((time.perf_counter(), message))
+
+    def send(self, method: str, params: Any, request: bool = False) -> Optional[int]:
+        message: Dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            message["id"] = self.next_id
+        data = json.dumps(message).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        self.process.stdin.flush()
+        return message.get("id")
+
+    def wait(self, match, timeout: float = 300) -> Tuple[float, Dict[str, Any]]:
+        deadline = time.perf_counter() + timeout
+        while True:
+            stamp, message = self.inbox.get(timeout=max(0.0, deadline - time.perf_counter()))
+            if message.get("method") in ("workspace/configuration", "client/registerCapability"):
+                self._answer(message)
+            elif match(message):
+                return stamp, message
+
+    def _answer(self, message: Dict[str, Any]) -> None:
+        result = [None] * len(message["params"].get("items", [])) if "items" in message["params"] else None
+        data = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        self.process.stdin.flush()
+
+
+def cpu_seconds(pid: int) -> Optional[float]:
+    """User + system CPU time of a process so far (Linux), to tell the server's
+    own work from waiting for a core on a busy machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pick_file(root: Path, lines: int) -> Path:
+    """The file with `async def` whose length is closest to `lines`."""
+    candidates = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "async def" in text and "/tests/" not in path.as_posix():
+            candidates.append((abs(text.count("\n") - lines), str(path)))
+    return Path(min(candidates)[1])
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(project: Path, edits: int, lines: int) -> Dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="dispatch-lint-server-bench-") as temp:
+        root = Path(temp) / project.name
+        shutil.copytree(project, root)
+        target = pick_file(root, lines)
+        client = Client([sys.executable, "-m", "dispatch_lint", "server"], root)
+        client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                   "initializationOptions": {"debounce": DEBOUNCE_MS}}, request=True)
+        client.wait(lambda m: m.get("id") == 1)
+        client.send("initialized", {})
+        uri = target.as_uri()
+        text = target.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 0,
+                                                              "text": text}})
+        is_ours = lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri  # noqa: E731
+        stamp, first = client.wait(is_ours)
+        first_open = stamp - started
+        latencies, cpu = [], []
+        for version in range(1, edits + 1):
+            cpu_before = cpu_seconds(client.process.pid)
+            edited = text + (f"\n\nasync def _bench_edit_{version}():\n    return {version}\n" if version % 2 else "")
+            sent = time.perf_counter()
+            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                   "contentChanges": [{"text": edited}]})
+            stamp, message = client.wait(lambda m: is_ours(m) and m["params"].get("version") == version)
+            latencies.append((stamp - sent) * 1000 - DEBOUNCE_MS)
+            cpu_after = cpu_seconds(client.process.pid)
+            if cpu_before is not None and cpu_after is not None:
+                cpu.append((cpu_after - cpu_before) * 1000)
+        client.send("shutdown", None, request=True)
+        client.wait(lambda m: m.get("id") == 2)
+        client.send("exit", None)
+        status = client.process.wait(30)
+    project_lines = sum(p.read_bytes().count(b"\n") for p in project.rglob("*.py"))
+    return {"project": project.name, "project_lines": project_lines, "file": str(target.relative_to(root)),
+            "file_lines": text.count("\n"), "first_open_s": first_open, "findings_on_open": len(first["params"]["diagnostics"]),
+            "edits": edits, "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
+            "max_ms": max(latencies), "server_cpu_p50_ms": percentile(cpu, 0.5) if cpu else None,
+            "server_cpu_p95_ms": percentile(cpu, 0.95) if cpu else None, "exit_status": status,
+            "load_average": os.getloadavg()[0]}
+
+
+def table(result: Dict[str, Any]) -> str:
+    return "\n".join([
+        f"Language server on {result['project']} ({result['project_lines']:,} lines), "
+        f"editing {result['file']} ({result['file_lines']:,} lines), debounce {DEBOUNCE_MS} ms:",
+        "",
+        "| first open (index built) | edits | p50 after debounce | p95 after debounce | max | target p95 "
+        "| server CPU per edit p50 / p95 | load average |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {result['first_open_s']:.2f} s | {result['edits']} | {result['p50_ms']:.0f} ms | "
+        f"{result['p95_ms']:.0f} ms | {result['max_ms']:.0f} ms | <= 200 ms "
+        f"({'met' if result['p95_ms'] <= 200 else 'not met'}) | {_ms(result['server_cpu_p50_ms'])} / "
+        f"{_ms(result['server_cpu_p95_ms'])} | {result['load_average']:.1f} |",
+    ])
+
+
+def _ms(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.0f} ms"
