@@ -34,6 +34,7 @@ class DispatchLintServer(LanguageServer):
         super().__init__("dispatch-lint", __version__)
         self.state = Workspace()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
+        self.initial: Dict[str, Any] = {}  # the initialization options
         self.uris: Dict[str, str] = {}  # real path -> the uri the client opened it as
         self.shown: Dict[str, Tuple[List[Diagnostic], List[lsp.Diagnostic]]] = {}
         self._timer: Optional[asyncio.TimerHandle] = None
@@ -66,11 +67,17 @@ class DispatchLintServer(LanguageServer):
 
     # -- settings --------------------------------------------------------------
 
-    def apply_settings(self, values: Any) -> None:
-        """Client settings: `debounce` (milliseconds) and overrides of the project's rule selection."""
+    def apply_settings(self, values: Any, initial: bool = False) -> None:
+        """Client settings: `debounce` (milliseconds) and `select`, `extendSelect`,
+        `ignore`, which override the project's rule selection as the command's
+        flags do. The initialization options are the base; the client's
+        configuration (`workspace/configuration`) goes on top."""
         values = values.get(SECTION, values) if isinstance(values, dict) else {}
         if not isinstance(values, dict):
             return
+        if initial:
+            self.initial = dict(values)
+        values = {**self.initial, **values}
         debounce = values.get("debounce")
         if isinstance(debounce, (int, float)) and debounce >= 0:
             self.debounce = debounce / 1000
@@ -146,7 +153,7 @@ server = DispatchLintServer()
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: DispatchLintServer, params: lsp.InitializeParams) -> None:
-    ls.apply_settings(params.initialization_options or {})
+    ls.apply_settings(params.initialization_options or {}, initial=True)
 
 
 @server.feature(lsp.INITIALIZED)
