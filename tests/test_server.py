@@ -230,3 +230,56 @@ async def test_settings_follow_pyproject_and_client_configuration(tmp_path):
         client.set_configuration({}, section="dispatch-lint")
         client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
         assert [d.code for d in await published(client, uri)] == ["DSP201"]
+
+
+@pytest.mark.asyncio
+async def test_files_changed_on_disk_and_positions_in_utf16(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL})
+    async with session(root) as client:
+        uri = open_file(client, root / "pkg/_impl.py")
+        [alone] = await published(client, uri)
+        assert any(r.method == "workspace/didChangeWatchedFiles" for r in client.registrations)
+        assert "nothing in the project calls it" in alone.message
+        # A caller appears on disk, with a character outside the BMP before its `await`.
+        caller = root / "pkg/caller.py"
+        caller.write_text('from pkg._impl import _forward\n\n\nasync def handle(message):\n'
+                          '    s = "\U0001F600"; await _forward(message)\n', encoding="utf-8")
+        client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=caller.as_uri(), type=lsp.FileChangeType.Created)]))
+        [called] = await published(client, uri)
+        assert "plain `await`" in called.message
+        [related] = called.related_information
+        # `    s = "😀"; ` is 13 characters, 14 UTF-16 code units.
+        assert (related.location.range.start.character, related.location.range.end.character) == (14, 20)
+        [fix] = [a for a in await actions_at(client, uri, called) if "synchronous" in a.title]
+        [caller_edit] = [c for c in fix.edit.document_changes if c.text_document.uri == caller.as_uri()]
+        assert caller_edit.edits[0].range.start.character == 14
+        # The caller changes on disk again, to a call without await.
+        caller.write_text(caller.read_text(encoding="utf-8").replace("await _forward", "_forward"), encoding="utf-8")
+        client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=caller.as_uri(), type=lsp.FileChangeType.Changed)]))
+        [plain] = await published(client, uri)
+        assert "called without `await`" in plain.message
+
+
+@pytest.mark.asyncio
+async def test_a_buffer_that_does_not_parse_keeps_other_findings_stable(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL, "pkg/caller.py": CALLER})
+    async with session(root) as client:
+        impl = open_file(client, root / "pkg/_impl.py")
+        [before] = await published(client, impl)
+        caller = open_file(client, root / "pkg/caller.py")
+        await published(client, caller)
+        change_file(client, caller, CALLER + "def broken(:\n", 2)
+        [syntax] = await published(client, caller)
+        assert syntax.code == "DSP001" and syntax.severity == lsp.DiagnosticSeverity.Error
+        # The index kept the caller's last facts that parsed: the definition's finding is unchanged
+        # (had it changed, its diagnostics would have been published before the caller's).
+        [after] = client.diagnostics[impl]
+        assert after.message == before.message
+        # No fix is offered while it would edit a file that does not parse.
+        actions = await actions_at(client, impl, after)
+        assert not any("synchronous" in a.title for a in actions) and any("noqa" in a.title for a in actions)
+        change_file(client, caller, CALLER, 3)
+        await published(client, caller)
+        assert any("synchronous" in a.title for a in await actions_at(client, impl, after))
