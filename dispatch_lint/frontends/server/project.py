@@ -48,16 +48,18 @@ def _parsed(path: str, text: str) -> Optional[ast.Module]:
     return tree if isinstance(tree, ast.Module) else None
 
 
-def _settle() -> None:
-    """Keep the collector from walking the index again and again: each join
-    allocates enough to trigger full collections over everything alive. What a
-    join replaces is freed by reference counting (see `_retire`)."""
+def collect_garbage() -> None:
+    """Collect, then freeze what is alive, so that the collections that the next
+    edits trigger walk only what those edits allocate, not the whole index.
+    Run while the editor is idle: it costs a full collection."""
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
 
 
 def _retire(facts: Any) -> None:
     """Cut the link from facts leaving the index back to the index, the one cycle
-    that would keep an old index alive once the collector no longer sees it."""
+    that keeps an old index alive after a join: then reference counting frees it."""
     if facts is not None:
         facts.index = None
 
@@ -107,7 +109,6 @@ class Project:
             self._extract(real, text)
             self._indexed[real] = text
         self.index = _join(self.root, self.facts, self.settings.options)
-        _settle()
 
     def contains(self, real: str) -> bool:
         return real in self.discovered or real in self.facts
@@ -133,7 +134,6 @@ class Project:
                 changed = True
         if changed:
             self.index = _join(self.root, self.facts, self.settings.options)
-            _settle()
 
     def _disk_text(self, real: str) -> Optional[str]:
         if real not in self.discovered:

@@ -19,11 +19,13 @@ from pygls.uris import to_fs_path
 from dispatch_lint import __version__
 from dispatch_lint.frontends.server.actions import FIX_ALL, code_actions
 from dispatch_lint.frontends.server.convert import EditBuilder, Lines, to_lsp
+from dispatch_lint.frontends.server.project import collect_garbage
 from dispatch_lint.frontends.server.workspace import Workspace
 from dispatch_lint.types import Diagnostic
 
 SECTION = "dispatch-lint"
 DEFAULT_DEBOUNCE_MS = 150
+IDLE_S = 1.0  # after this long without an edit, the server tidies its memory
 # Client settings that override pyproject.toml, as the command's flags do.
 OVERRIDES = {"select": "select", "extendSelect": "extend-select", "ignore": "ignore"}
 WATCHED = ("**/pyproject.toml", "**/*.py")
@@ -108,10 +110,11 @@ class DispatchLintServer(LanguageServer):
             self._announced = stale
             if news and self._refresh_supported():
                 self.workspace_diagnostic_refresh(None)
-            return
-        for real in sorted(stale):
-            if real in self.uris:
-                self.publish(real)
+        else:
+            for real in sorted(stale):
+                if real in self.uris:
+                    self.publish(real)
+        self.when_idle()
 
     def publish(self, real: str) -> None:
         uri = self.uris[real]
@@ -134,6 +137,11 @@ class DispatchLintServer(LanguageServer):
         """Check again once typing pauses for the debounce."""
         self._cancel_timer()
         self._timer = asyncio.get_running_loop().call_later(self.debounce, self.refresh)
+
+    def when_idle(self) -> None:
+        """Collect garbage once nothing happened for a while."""
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_later(IDLE_S, collect_garbage)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

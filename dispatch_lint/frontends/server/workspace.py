@@ -8,7 +8,6 @@ read, the same key the result cache uses) changed. Only those are checked again.
 
 from __future__ import annotations
 
-import gc
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set
 
@@ -55,7 +54,6 @@ class Workspace:
         resolve everything again."""
         if overrides is not None:
             self.overrides = dict(overrides)
-        gc.unfreeze()  # let the collector reclaim the projects dropped here
         self.projects.clear()
         self._project_of.clear()
         self.errors.clear()
