@@ -251,14 +251,19 @@ def targets_table(results: Sequence[Measurement], growth: Sequence[Measurement])
     return "\n".join(rows)
 
 
-def server_benchmark(name: str, from_dir: Optional[Path], json_out: Optional[Path]) -> int:
-    """Only the language server: diagnostics after an edit (see server_latency.py)."""
+def server_benchmark(cases: Sequence[str], from_dir: Optional[Path], json_out: Optional[Path]) -> int:
+    """Only the language server: diagnostics after an edit (see server_latency.py).
+    Each case is PROJECT or PROJECT:FILE."""
     import server_latency
 
-    result = server_latency.measure(corpus.ensure([name], from_dir)[name], edits=40, lines=1000)
-    print(f"Machine: {machine()}\n\n{server_latency.table(result)}")
+    results = []
+    for case in cases:
+        name, _, file = case.partition(":")
+        project = corpus.ensure([name], from_dir)[name]
+        results.append(server_latency.measure(project, edits=40, lines=1000, file=file or None))
+    print(f"Machine: {machine()}\n\n" + "\n\n".join(server_latency.table(result) for result in results))
     if json_out:
-        json_out.write_text(json.dumps({"machine": machine(), "server": result}, indent=2) + "\n")
+        json_out.write_text(json.dumps({"machine": machine(), "server": results}, indent=2) + "\n")
     return 0
 
 
@@ -270,7 +275,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
     parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
-    parser.add_argument("--server", metavar="PROJECT", help="only time the language server after edits, on PROJECT")
+    parser.add_argument("--server", metavar="PROJECT[:FILE]", nargs="+",
+                        help="only time the language server's diagnostics after edits of FILE in PROJECT")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.server:

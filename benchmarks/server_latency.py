@@ -1,15 +1,18 @@
 """How long the language server takes to publish diagnostics after an edit.
 
 `dispatch-lint server` runs in a copy of one pinned project; a JSON-RPC client
-on its stdio (this file; no LSP library needed) opens the file closest to
-`--lines` lines that holds `async def`, waits for the index to be built, then
+on its stdio (this file; no LSP library needed) opens the given file, or the
+one closest to 1,000 lines that holds `async def`, waits for the index, then
 edits the file `--edits` times, each edit sent once the previous diagnostics
 arrived. An edit either appends a dead `async def` (a new DSP201 finding, so
 the project index changes) or takes it away again. The latency of an edit is
 the time from sending `didChange` until the diagnostics of that version
 arrive, less the server's debounce. Prints a Markdown table; asserts nothing.
 
-    python benchmarks/bench.py --server aiohttp
+    python benchmarks/bench.py --server aiohttp textual:src/textual/command.py
+
+(aiohttp's file has no channel: only DSP201 runs, from the index; textual's
+`command.py` builds a queue, so LibCST parses it on every edit.)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import math
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -93,12 +97,22 @@ def cpu_seconds(pid: int) -> Optional[float]:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def resident_mb(pid: int) -> Optional[float]:
+    """The process's resident memory now (Linux)."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            found = next((line for line in handle if line.startswith("VmRSS:")), None)
+    except OSError:
+        return None
+    return int(found.split()[1]) / 1024 if found else None
+
+
 def pick_file(root: Path, lines: int) -> Path:
-    """The file with `async def` whose length is closest to `lines`."""
+    """The file with `async def`, outside the tests, whose length is closest to `lines`."""
     candidates = []
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8", errors="replace")
-        if "async def" in text and "/tests/" not in path.as_posix():
+        if re.search(r"^\s*async def ", text, re.MULTILINE) and "/tests/" not in path.as_posix():
             candidates.append((abs(text.count("\n") - lines), str(path)))
     return Path(min(candidates)[1])
 
@@ -108,11 +122,12 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure(project: Path, edits: int, lines: int) -> Dict[str, Any]:
+def measure(project: Path, edits: int, lines: int, file: Optional[str] = None) -> Dict[str, Any]:
+    """Time `edits` edits of `file` (relative to the project), or of the file that `pick_file` picks."""
     with tempfile.TemporaryDirectory(prefix="dispatch-lint-server-bench-") as temp:
         root = Path(temp) / project.name
         shutil.copytree(project, root)
-        target = pick_file(root, lines)
+        target = root / file if file else pick_file(root, lines)
         client = Client([sys.executable, "-m", "dispatch_lint", "server"], root)
         client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
                                    "initializationOptions": {"debounce": DEBOUNCE_MS}}, request=True)
@@ -138,6 +153,12 @@ def measure(project: Path, edits: int, lines: int) -> Dict[str, Any]:
             cpu_after = cpu_seconds(client.process.pid)
             if cpu_before is not None and cpu_after is not None:
                 cpu.append((cpu_after - cpu_before) * 1000)
+        memory = [resident_mb(client.process.pid)]
+        for version in range(edits + 1, 3 * edits + 1):  # as many again: does memory grow?
+            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                   "contentChanges": [{"text": text + f"\n# {version}\n"}]})
+            client.wait(lambda m: is_ours(m) and m["params"].get("version") == version)
+        memory.append(resident_mb(client.process.pid))
         client.send("shutdown", None, request=True)
         client.wait(lambda m: m.get("id") == 2)
         client.send("exit", None)
@@ -148,6 +169,7 @@ def measure(project: Path, edits: int, lines: int) -> Dict[str, Any]:
             "edits": edits, "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
             "max_ms": max(latencies), "server_cpu_p50_ms": percentile(cpu, 0.5) if cpu else None,
             "server_cpu_p95_ms": percentile(cpu, 0.95) if cpu else None, "exit_status": status,
+            "rss_mb_after_edits": memory, "edits_between_rss": 2 * edits,
             "load_average": os.getloadavg()[0]}
 
 
@@ -157,13 +179,19 @@ def table(result: Dict[str, Any]) -> str:
         f"editing {result['file']} ({result['file_lines']:,} lines), debounce {DEBOUNCE_MS} ms:",
         "",
         "| first open (index built) | edits | p50 after debounce | p95 after debounce | max | target p95 "
-        "| server CPU per edit p50 / p95 | load average |",
-        "|---|---|---|---|---|---|---|---|",
+        "| server CPU per edit p50 / p95 | server memory after the timed edits -> after twice as many more "
+        "| load average |",
+        "|---|---|---|---|---|---|---|---|---|",
         f"| {result['first_open_s']:.2f} s | {result['edits']} | {result['p50_ms']:.0f} ms | "
         f"{result['p95_ms']:.0f} ms | {result['max_ms']:.0f} ms | <= 200 ms "
         f"({'met' if result['p95_ms'] <= 200 else 'not met'}) | {_ms(result['server_cpu_p50_ms'])} / "
-        f"{_ms(result['server_cpu_p95_ms'])} | {result['load_average']:.1f} |",
+        f"{_ms(result['server_cpu_p95_ms'])} | {' -> '.join(_mb(m) for m in result['rss_mb_after_edits'])} "
+        f"| {result['load_average']:.1f} |",
     ])
+
+
+def _mb(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.0f} MB"
 
 
 def _ms(value: Optional[float]) -> str:

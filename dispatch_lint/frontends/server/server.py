@@ -8,6 +8,7 @@ re-checks the edited file and every open file whose findings depend on it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
@@ -25,7 +26,7 @@ from dispatch_lint.types import Diagnostic
 
 SECTION = "dispatch-lint"
 DEFAULT_DEBOUNCE_MS = 150
-IDLE_S = 1.0  # after this long without an edit, the server tidies its memory
+FULL_COLLECTION_EVERY = 16  # tidies
 # Client settings that override pyproject.toml, as the command's flags do.
 OVERRIDES = {"select": "select", "extendSelect": "extend-select", "ignore": "ignore"}
 WATCHED = ("**/pyproject.toml", "**/*.py")
@@ -40,6 +41,8 @@ class DispatchLintServer(LanguageServer):
         self.uris: Dict[str, str] = {}  # real path -> the uri the client opened it as
         self.shown: Dict[str, Tuple[List[Diagnostic], List[lsp.Diagnostic]]] = {}
         self._timer: Optional[asyncio.TimerHandle] = None
+        self._untidy = False  # whether a check ran since garbage was last collected
+        self._tidies = 0
         self._told: Set[str] = set()
         self._announced: Set[str] = set()  # stale files a pulling client was asked to pull
 
@@ -114,7 +117,7 @@ class DispatchLintServer(LanguageServer):
             for real in sorted(stale):
                 if real in self.uris:
                     self.publish(real)
-        self.when_idle()
+        self._untidy = True
 
     def publish(self, real: str) -> None:
         uri = self.uris[real]
@@ -134,14 +137,21 @@ class DispatchLintServer(LanguageServer):
         return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
     def schedule(self) -> None:
-        """Check again once typing pauses for the debounce."""
+        """Check again once typing pauses for the debounce. The first edit after
+        a check also collects the garbage that check left, while the debounce
+        runs, so that collections during the next check stay small."""
         self._cancel_timer()
-        self._timer = asyncio.get_running_loop().call_later(self.debounce, self.refresh)
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self.debounce, self.refresh)
+        if self._untidy:
+            loop.call_soon(self.tidy)
 
-    def when_idle(self) -> None:
-        """Collect garbage once nothing happened for a while."""
-        self._cancel_timer()
-        self._timer = asyncio.get_running_loop().call_later(IDLE_S, collect_garbage)
+    def tidy(self) -> None:
+        """Collect the garbage that checks left (the server runs with the
+        automatic collector off, so that no collection lands inside a check)."""
+        self._untidy = False
+        self._tidies += 1
+        collect_garbage(full=self._tidies % FULL_COLLECTION_EVERY == 0)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -247,6 +257,7 @@ def pull_diagnostics(ls: DispatchLintServer, params: lsp.DocumentDiagnosticParam
         return lsp.RelatedFullDocumentDiagnosticReport(items=[])
     items = ls.findings_shown(real)
     ls.refresh(edited=[real])  # other open files that this file's last edit affects
+    asyncio.get_running_loop().call_soon(ls.tidy)
     return lsp.RelatedFullDocumentDiagnosticReport(items=items)
 
 
@@ -267,5 +278,6 @@ def shutdown(ls: DispatchLintServer, params: Any) -> None:
 
 def run() -> int:
     """Serve over stdin and stdout until the client says exit."""
+    gc.disable()  # collections run between checks: see `tidy`
     server.start_io()
     return 0
