@@ -33,7 +33,7 @@ def make_project(root: Path, files: Dict[str, str]) -> Path:
 
 @contextlib.asynccontextmanager
 async def session(root: Path, client_name: str = "visual-studio-code", options: Optional[dict] = None,
-                  configuration: Optional[dict] = None):
+                  configuration: Optional[dict] = None, capabilities=None):
     """A client connected to `dispatch-lint server`, initialized on `root`; shut down cleanly after."""
     client = pytest_lsp.make_test_lsp_client()
     client.registrations = []
@@ -47,7 +47,7 @@ async def session(root: Path, client_name: str = "visual-studio-code", options: 
     await client.start_io(sys.executable, "-m", "dispatch_lint", "server", cwd=str(root))
     try:
         await asyncio.wait_for(client.initialize_session(lsp.InitializeParams(
-            capabilities=pytest_lsp.client_capabilities(client_name),
+            capabilities=capabilities or pytest_lsp.client_capabilities(client_name),
             root_uri=root.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="p")],
             initialization_options={"debounce": 50, **(options or {})},
@@ -283,3 +283,42 @@ async def test_a_buffer_that_does_not_parse_keeps_other_findings_stable(tmp_path
         change_file(client, caller, CALLER, 3)
         await published(client, caller)
         assert any("synchronous" in a.title for a in await actions_at(client, impl, after))
+
+
+@pytest.mark.asyncio
+async def test_save_pushes_what_a_long_debounce_held_back(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL, "pkg/caller.py": CALLER})
+    async with session(root, options={"debounce": 60000}) as client:
+        uri = open_file(client, root / "pkg/_impl.py")
+        assert [d.code for d in await published(client, uri)] == ["DSP201"]
+        change_file(client, uri, "import asyncio\n\n\nasync def _forward(message):\n    await asyncio.sleep(0)\n", 2)
+        await asyncio.sleep(0.5)
+        assert [d.code for d in client.diagnostics[uri]] == ["DSP201"]  # still waiting for the pause
+        client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri=uri)))
+        assert await published(client, uri) == []
+
+
+@pytest.mark.asyncio
+async def test_pulling_client_is_asked_to_pull_files_an_edit_affects(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL, "pkg/caller.py": CALLER})
+    capabilities = pytest_lsp.client_capabilities("visual-studio-code")
+    capabilities.text_document.diagnostic = lsp.DiagnosticClientCapabilities(related_document_support=True)
+    capabilities.workspace.diagnostics = lsp.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+
+    async def pull(client, uri):
+        report = await asyncio.wait_for(client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri))), TIMEOUT)
+        return list(report.items)
+
+    async with session(root, capabilities=capabilities) as client:
+        impl = open_file(client, root / "pkg/_impl.py")
+        caller = open_file(client, root / "pkg/caller.py")
+        [first] = await pull(client, impl)
+        assert "plain `await`" in first.message
+        assert await pull(client, caller) == []
+        change_file(client, caller, CALLER.replace("await _forward(message)", "_forward(message)"), 2)
+        await pull(client, caller)
+        assert client.diagnostic_refresh_count == 1
+        [second] = await pull(client, impl)
+        assert "called without `await`" in second.message
+        assert client.diagnostics == {}  # nothing was pushed to a pulling client
