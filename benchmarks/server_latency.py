@@ -40,7 +40,8 @@ class Client:
     def __init__(self, command: List[str], cwd: Path) -> None:
         self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL)
-        self.inbox: "queue.Queue[Tuple[float, Dict[str, Any]]]" = queue.Queue()
+        # unbounded: the server sends one reply per message this client sends and waits for
+        self.arrivals: "queue.Queue[Tuple[float, Dict[str, Any]]]" = queue.Queue()
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -58,7 +59,7 @@ class Client:
                 if name.lower() == "content-length":
                     length = int(value)
             message = json.loads(stream.read(length))
-            self.inbox.put((time.perf_counter(), message))
+            self.arrivals.put((time.perf_counter(), message))
 
     def send(self, method: str, params: Any, request: bool = False) -> Optional[int]:
         message: Dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
@@ -73,7 +74,7 @@ class Client:
     def wait(self, match, timeout: float = 300) -> Tuple[float, Dict[str, Any]]:
         deadline = time.perf_counter() + timeout
         while True:
-            stamp, message = self.inbox.get(timeout=max(0.0, deadline - time.perf_counter()))
+            stamp, message = self.arrivals.get(timeout=max(0.0, deadline - time.perf_counter()))
             if message.get("method") in ("workspace/configuration", "client/registerCapability"):
                 self._answer(message)
             elif match(message):
@@ -122,55 +123,74 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
+class Session:
+    """The server started in a project, with one file open."""
+
+    def __init__(self, root: Path, target: Path) -> None:
+        self.client = Client([sys.executable, "-m", "dispatch_lint", "server"], root)
+        self.client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                        "initializationOptions": {"debounce": DEBOUNCE_MS}}, request=True)
+        self.client.wait(lambda m: m.get("id") == 1)
+        self.client.send("initialized", {})
+        self.uri = target.as_uri()
+        self.text = target.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        self.client.send("textDocument/didOpen", {"textDocument": {
+            "uri": self.uri, "languageId": "python", "version": 0, "text": self.text}})
+        stamp, first = self.client.wait(lambda m: self.published(m, 0))
+        self.first_open = stamp - started
+        self.findings_on_open = len(first["params"]["diagnostics"])
+
+    def published(self, message: Dict[str, Any], version: int) -> bool:
+        params = message.get("params") or {}
+        return (message.get("method") == "textDocument/publishDiagnostics" and params.get("uri") == self.uri
+                and params.get("version") == version)
+
+    def edit(self, version: int, text: str) -> Tuple[float, Optional[float]]:
+        """(milliseconds from didChange until its diagnostics, server CPU milliseconds meanwhile)."""
+        pid = self.client.process.pid
+        cpu_before = cpu_seconds(pid)
+        sent = time.perf_counter()
+        self.client.send("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": version},
+                                                    "contentChanges": [{"text": text}]})
+        stamp, _ = self.client.wait(lambda m: self.published(m, version))
+        cpu_after = cpu_seconds(pid)
+        cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) * 1000
+        return (stamp - sent) * 1000, cpu
+
+    def close(self) -> int:
+        self.client.send("shutdown", None, request=True)
+        self.client.wait(lambda m: m.get("id") == 2)
+        self.client.send("exit", None)
+        return self.client.process.wait(30)
+
+
 def measure(project: Path, edits: int, lines: int, file: Optional[str] = None) -> Dict[str, Any]:
     """Time `edits` edits of `file` (relative to the project), or of the file that `pick_file` picks."""
     with tempfile.TemporaryDirectory(prefix="dispatch-lint-server-bench-") as temp:
         root = Path(temp) / project.name
         shutil.copytree(project, root)
         target = root / file if file else pick_file(root, lines)
-        client = Client([sys.executable, "-m", "dispatch_lint", "server"], root)
-        client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                   "initializationOptions": {"debounce": DEBOUNCE_MS}}, request=True)
-        client.wait(lambda m: m.get("id") == 1)
-        client.send("initialized", {})
-        uri = target.as_uri()
-        text = target.read_text(encoding="utf-8")
-        started = time.perf_counter()
-        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 0,
-                                                              "text": text}})
-        is_ours = lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri  # noqa: E731
-        stamp, first = client.wait(is_ours)
-        first_open = stamp - started
-        latencies, cpu = [], []
-        for version in range(1, edits + 1):
-            cpu_before = cpu_seconds(client.process.pid)
-            edited = text + (f"\n\nasync def _bench_edit_{version}():\n    return {version}\n" if version % 2 else "")
-            sent = time.perf_counter()
-            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                   "contentChanges": [{"text": edited}]})
-            stamp, message = client.wait(lambda m: is_ours(m) and m["params"].get("version") == version)
-            latencies.append((stamp - sent) * 1000 - DEBOUNCE_MS)
-            cpu_after = cpu_seconds(client.process.pid)
-            if cpu_before is not None and cpu_after is not None:
-                cpu.append((cpu_after - cpu_before) * 1000)
-        memory = [resident_mb(client.process.pid)]
-        for version in range(edits + 1, 3 * edits + 1):  # as many again: does memory grow?
-            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                   "contentChanges": [{"text": text + f"\n# {version}\n"}]})
-            client.wait(lambda m: is_ours(m) and m["params"].get("version") == version)
-        memory.append(resident_mb(client.process.pid))
-        client.send("shutdown", None, request=True)
-        client.wait(lambda m: m.get("id") == 2)
-        client.send("exit", None)
-        status = client.process.wait(30)
-    project_lines = sum(p.read_bytes().count(b"\n") for p in project.rglob("*.py"))
-    return {"project": project.name, "project_lines": project_lines, "file": str(target.relative_to(root)),
-            "file_lines": text.count("\n"), "first_open_s": first_open, "findings_on_open": len(first["params"]["diagnostics"]),
-            "edits": edits, "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
-            "max_ms": max(latencies), "server_cpu_p50_ms": percentile(cpu, 0.5) if cpu else None,
-            "server_cpu_p95_ms": percentile(cpu, 0.95) if cpu else None, "exit_status": status,
-            "rss_mb_after_edits": memory, "edits_between_rss": 2 * edits,
-            "load_average": os.getloadavg()[0]}
+        session = Session(root, target)
+        timed = [session.edit(version, session.text + (
+            f"\n\nasync def _bench_edit_{version}():\n    return {version}\n" if version % 2 else ""))
+            for version in range(1, edits + 1)]
+        memory = [resident_mb(session.client.process.pid)]
+        for version in range(edits + 1, 3 * edits + 1):  # twice as many again: does memory grow?
+            session.edit(version, session.text + f"\n# {version}\n")
+        memory.append(resident_mb(session.client.process.pid))
+        status = session.close()
+    latencies = [wall - DEBOUNCE_MS for wall, _ in timed]
+    cpu = [used for _, used in timed if used is not None]
+    return {
+        "project": project.name, "project_lines": sum(p.read_bytes().count(b"\n") for p in project.rglob("*.py")),
+        "file": str(target.relative_to(root)), "file_lines": session.text.count("\n"),
+        "first_open_s": session.first_open, "findings_on_open": session.findings_on_open, "edits": edits,
+        "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95), "max_ms": max(latencies),
+        "server_cpu_p50_ms": percentile(cpu, 0.5) if cpu else None,
+        "server_cpu_p95_ms": percentile(cpu, 0.95) if cpu else None,
+        "rss_mb_after_edits": memory, "exit_status": status, "load_average": os.getloadavg()[0],
+    }
 
 
 def table(result: Dict[str, Any]) -> str:
