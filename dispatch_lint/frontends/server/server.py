@@ -27,6 +27,7 @@ from dispatch_lint.types import Diagnostic
 SECTION = "dispatch-lint"
 DEFAULT_DEBOUNCE_MS = 150
 FULL_COLLECTION_EVERY = 16  # tidies
+IDLE_S = 0.5  # a check followed by this long without an edit: collect its garbage
 # Client settings that override pyproject.toml, as the command's flags do.
 OVERRIDES = {"select": "select", "extendSelect": "extend-select", "ignore": "ignore"}
 WATCHED = ("**/pyproject.toml", "**/*.py")
@@ -49,8 +50,11 @@ class DispatchLintServer(LanguageServer):
     # -- paths and text --------------------------------------------------------
 
     @staticmethod
-    def real(uri: str) -> str:
-        return os.path.realpath(to_fs_path(uri) or uri)
+    def real(uri: str) -> Optional[str]:
+        """The file a document is, by real path; None for a document that is not
+        a Python file on disk (an unsaved new buffer, another language)."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return os.path.realpath(path) if path and path.endswith((".py", ".pyi")) else None
 
     def uri_for(self, real: str) -> str:
         return self.uris.get(real) or Path(real).as_uri()
@@ -118,10 +122,16 @@ class DispatchLintServer(LanguageServer):
                 if real in self.uris:
                     self.publish(real)
         self._untidy = True
+        self._timer = asyncio.get_running_loop().call_later(IDLE_S, self.tidy)
 
     def publish(self, real: str) -> None:
         uri = self.uris[real]
-        shown = self.findings_shown(real)
+        try:
+            shown = self.findings_shown(real)
+        except Exception as exc:  # a bug in a rule: say so, and keep serving the other files
+            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error,
+                                                         f"dispatch-lint: checking {real} failed: {exc!r}"))
+            return
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=shown, version=self.version_of(real)))
 
@@ -143,12 +153,13 @@ class DispatchLintServer(LanguageServer):
         self._cancel_timer()
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self.debounce, self.refresh)
-        if self._untidy:
-            loop.call_soon(self.tidy)
+        loop.call_soon(self.tidy)
 
     def tidy(self) -> None:
         """Collect the garbage that checks left (the server runs with the
         automatic collector off, so that no collection lands inside a check)."""
+        if not self._untidy:
+            return
         self._untidy = False
         self._tidies += 1
         collect_garbage(full=self._tidies % FULL_COLLECTION_EVERY == 0)
@@ -157,6 +168,11 @@ class DispatchLintServer(LanguageServer):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def reload(self) -> None:
+        """A pyproject.toml changed: resolve every setting again."""
+        self._told.clear()
+        self.state.reload()
 
     def forget(self, real: str) -> None:
         uri = self.uris.pop(real, None)
@@ -195,8 +211,8 @@ async def pull_configuration(ls: DispatchLintServer) -> None:
         return
     values = await ls.workspace_configuration_async(
         lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)]))
-    if values and isinstance(values[0], dict):
-        ls.apply_settings(values[0])
+    if values:  # no section (None) means the initialization options alone
+        ls.apply_settings(values[0] if isinstance(values[0], dict) else {})
         ls.refresh()
 
 
@@ -213,6 +229,8 @@ async def configuration_changed(ls: DispatchLintServer, params: lsp.DidChangeCon
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: DispatchLintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     real = ls.real(params.text_document.uri)
+    if real is None:
+        return
     ls.uris[real] = params.text_document.uri
     ls.state.set_text(real, params.text_document.text)
     ls.refresh(edited=[real])
@@ -220,8 +238,10 @@ def did_open(ls: DispatchLintServer, params: lsp.DidOpenTextDocumentParams) -> N
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: DispatchLintServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    ls.state.set_text(ls.real(document.uri), document.source)
+    real = ls.real(params.text_document.uri)
+    if real is None or real not in ls.state.buffers:
+        return
+    ls.state.set_text(real, ls.workspace.get_text_document(params.text_document.uri).source)
     if not ls.pull:
         ls.schedule()
 
@@ -233,17 +253,18 @@ def did_save(ls: DispatchLintServer, params: lsp.DidSaveTextDocumentParams) -> N
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: DispatchLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
-    ls.forget(ls.real(params.text_document.uri))
-    ls.refresh()
+    real = ls.real(params.text_document.uri)
+    if real is not None:
+        ls.forget(real)
+        ls.refresh()
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def watched_files_changed(ls: DispatchLintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-    reals = [ls.real(change.uri) for change in params.changes]
-    if any(os.path.basename(real) == "pyproject.toml" for real in reals):
-        ls._told.clear()
-        ls.state.reload()
+    if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
+        ls.reload()
     else:
+        reals = [real for real in map(ls.real, (change.uri for change in params.changes)) if real is not None]
         created = any(change.type != lsp.FileChangeType.Changed for change in params.changes)
         ls.state.disk_changed(reals, created)
     ls.refresh()
@@ -253,11 +274,10 @@ def watched_files_changed(ls: DispatchLintServer, params: lsp.DidChangeWatchedFi
                 lsp.DiagnosticOptions(identifier=SECTION, inter_file_dependencies=True, workspace_diagnostics=False))
 def pull_diagnostics(ls: DispatchLintServer, params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
     real = ls.real(params.text_document.uri)
-    if real not in ls.state.buffers:
+    if real is None or real not in ls.state.buffers:
         return lsp.RelatedFullDocumentDiagnosticReport(items=[])
     items = ls.findings_shown(real)
     ls.refresh(edited=[real])  # other open files that this file's last edit affects
-    asyncio.get_running_loop().call_soon(ls.tidy)
     return lsp.RelatedFullDocumentDiagnosticReport(items=items)
 
 
@@ -265,7 +285,7 @@ def pull_diagnostics(ls: DispatchLintServer, params: lsp.DocumentDiagnosticParam
                 lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]))
 def code_action(ls: DispatchLintServer, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
     real = ls.real(params.text_document.uri)
-    if real not in ls.state.buffers:
+    if real is None or real not in ls.state.buffers:
         return []
     shown = ls.findings_shown(real)
     return code_actions(ls.state, real, params.range, params.context.only, shown, ls.builder())
