@@ -322,3 +322,20 @@ async def test_pulling_client_is_asked_to_pull_files_an_edit_affects(tmp_path):
         [second] = await pull(client, impl)
         assert "called without `await`" in second.message
         assert client.diagnostics == {}  # nothing was pushed to a pulling client
+
+
+@pytest.mark.asyncio
+async def test_a_broken_pyproject_is_reported_once_and_reloaded_when_fixed(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL, "pkg/caller.py": CALLER})
+    pyproject = root / "pyproject.toml"
+    good = pyproject.read_text()
+    pyproject.write_text(good + "no-such-key = 1\n")
+    async with session(root) as client:
+        uri = open_file(client, root / "pkg/_impl.py")
+        assert await published(client, uri) == []
+        [message] = client.messages
+        assert message.type == lsp.MessageType.Error and "no-such-key" in message.message
+        pyproject.write_text(good)
+        client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=pyproject.as_uri(), type=lsp.FileChangeType.Changed)]))
+        assert [d.code for d in await published(client, uri)] == ["DSP201"]
