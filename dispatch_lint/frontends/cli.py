@@ -1,4 +1,4 @@
-"""`dispatch-lint check | fix | graph | rules | explain`.
+"""`dispatch-lint check | fix | graph | server | rules | explain`.
 
 Exit status: 0 when there are no findings, 1 when there are, 2 for a usage or
 configuration error. No traceback reaches the user for a bad input file.
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rules")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
+    sub.add_parser("server", help="run the language server over stdio")
     return parser
 
 
@@ -78,6 +79,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from dispatch_lint.frontends.graph_command import run_graph
 
             return run_graph(args)
+        if args.command == "server":
+            from dispatch_lint.frontends.server import serve
+
+            return serve()
         if args.command == "rules":
             from dispatch_lint.frontends.docs import rules_table
 
