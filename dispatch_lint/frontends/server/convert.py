@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 from lsprotocol import types as lsp
 
 from dispatch_lint.engine.problems import PROBLEMS
-from dispatch_lint.engine.sources import NEWLINE, line_starts
+from dispatch_lint.text import NEWLINE, line_starts
 from dispatch_lint.types import Diagnostic, Edit, Position
 
 SOURCE = "dispatch-lint"
@@ -68,9 +68,9 @@ def related_information(d: Diagnostic, uri_for: Callable[[str], str],
     """The finding's related locations (where its channel was built) and, for a
     fix that edits call sites, each call site it rewrites."""
     found: List[lsp.DiagnosticRelatedInformation] = []
-    for item in getattr(d, "related", ()) or ():
-        end = Position(getattr(item, "end_line", None) or item.line, getattr(item, "end_column", None) or item.column)
-        where = lines_for(item.path).range(Position(item.line, item.column), end)
+    for item in d.related:
+        start = Position(item.line, item.column)
+        where = lines_for(item.path).range(start, start)
         found.append(lsp.DiagnosticRelatedInformation(lsp.Location(uri_for(item.path), where), item.message))
     if d.code == "DSP201" and d.fix is not None:
         for edit in d.fix.edits[1:]:

@@ -1,14 +1,14 @@
-"""The server's view of one project: its settings, a live project index, and
+"""The server's view of one project: its settings, a live project model, and
 the findings of a file, with the editor's unsaved buffers as the text of their
 files.
 
-The index is built once per project root from the facts cache that `check`
-shares (only files changed since are read), then kept current file by file:
-an edit re-extracts the facts of the edited file alone and joins the per-file
-facts again (tens of milliseconds on a 100k-line project), so nothing
-re-analyses the whole project per keystroke. While a buffer does not parse,
-the index keeps the facts of its last version that did, so findings in other
-files do not flicker as the user types.
+The project model is built once per project root from the facts cache that
+`check` shares (only files changed since are read), then kept current file by
+file: an edit re-extracts the model facts of the edited file alone and joins
+the per-file facts again (tens of milliseconds on a 100k-line project), so
+nothing re-analyses the whole project per keystroke. While a buffer does not
+parse, the model keeps the facts of its last version that did, so findings in
+other files do not flicker as the user types.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from dispatch_lint import registry
 from dispatch_lint.config import Settings
-from dispatch_lint.engine.discovery import discover
-from dispatch_lint.engine.index import ProjectIndex, extract_facts
-from dispatch_lint.engine.runner import RunResult
+from dispatch_lint.engine.discovery import discover_project
+from dispatch_lint.engine.index import ProjectIndex, extract_packed
+from dispatch_lint.engine.runner import RunResult, dependency_key
 from dispatch_lint.engine.single import check_text
 from dispatch_lint.engine.sources import Source, read_source
 from dispatch_lint.engine.syntax import parse_ast
+from dispatch_lint.model import project as model
+from dispatch_lint.model.store import PackedFacts
 from dispatch_lint.rules import ALL_RULES
 from dispatch_lint.types import Diagnostic
 
@@ -37,10 +39,11 @@ def document_settings(path: str, overrides: Mapping[str, Any]) -> Tuple[Settings
     return run, run
 
 
-def _join(root: str, facts: Mapping[str, Any], options: Mapping[str, Any]) -> ProjectIndex:
-    """The project index of these per-file facts. Every file is named by its real
+def _join(root: str, facts: Mapping[str, PackedFacts], options: Mapping[str, Any],
+          hidden: Optional[model.Hidden] = None) -> model.Project:
+    """The project model of these per-file facts. Every file is named by its real
     path, and every file counts as checked, so fixes may edit any of them."""
-    return ProjectIndex(root, list(facts.values()), {real: real for real in facts}, options)
+    return model.Project(root, list(facts.values()), {real: real for real in facts}, options, hidden)
 
 
 def _parsed(path: str, text: str) -> Optional[ast.Module]:
@@ -50,7 +53,7 @@ def _parsed(path: str, text: str) -> Optional[ast.Module]:
 
 def collect_garbage(full: bool = True) -> None:
     """Collect, then freeze what is alive, so that later collections walk only
-    what was allocated since, not the whole index. A full collection also
+    what was allocated since, not the whole model. A full collection also
     walks what was frozen before (tens of milliseconds on a 100k-line
     project): cycles that were alive when frozen and died since (a check's
     LibCST tree, kept until the next check) are reclaimed only then."""
@@ -61,8 +64,8 @@ def collect_garbage(full: bool = True) -> None:
 
 
 def _retire(facts: Any) -> None:
-    """Cut the link from facts leaving the index back to the index, the one cycle
-    that keeps an old index alive after a join: then reference counting frees it."""
+    """Cut the link from facts leaving the model back to the model, the one cycle
+    that keeps an old model alive after a join: then reference counting frees it."""
     if facts is not None:
         facts.index = None
 
@@ -75,14 +78,15 @@ class Project:
         self.overrides = dict(overrides)
         self.root = os.path.realpath(settings.root)
         self.discovered: Set[str] = set()
-        self.facts: Dict[str, Any] = {}
+        self.facts: Dict[str, PackedFacts] = {}
+        self.hidden = model.Hidden()
         self._own_settings: Dict[str, Settings] = {}
         self._last: Dict[str, Tuple[str, Optional[ast.Module]]] = {}  # real path -> its last text, parsed
-        self._indexed: Dict[str, str] = {}  # real path -> the text its facts in the index come from
-        self.index: ProjectIndex = _join(self.root, {}, settings.options)
+        self._indexed: Dict[str, str] = {}  # real path -> the text its facts in the model come from
+        self.index: model.Project = _join(self.root, {}, settings.options)
 
     def load(self, buffers: Mapping[str, str]) -> None:
-        """Build the index from disk, through the facts cache, with `buffers`
+        """Build the model from disk, through the facts cache, with `buffers`
         (real path -> text) in place of their files."""
         from dispatch_lint.engine.cache import stat_or_none
         from dispatch_lint.engine.facts_cache import FactsCache
@@ -99,25 +103,25 @@ class Project:
                 missed[real] = stat
             return hit, facts
 
-        files = discover([str(self.settings.root)], self.settings)
-        self.discovered = {os.path.realpath(path) for path in files}
-        built = ProjectIndex.for_project(self.settings, {}, None, 1, cached, files)
+        self.rediscover()
+        built = ProjectIndex.for_project(self.settings, {}, None, 1, cached)
         if store is not None:
             for real, stat in missed.items():
                 if real in built.files:
-                    store.put(real, stat, "", built.files[real])
+                    store.put(real, stat, "", built.files.packed[real])
             store.save()
-        self.facts = dict(built.files)
+        self.facts = dict(built.files.packed)
+        self.hidden = built.hidden
         for real, text in buffers.items():
             self._extract(real, text)
             self._indexed[real] = text
-        self.index = _join(self.root, self.facts, self.settings.options)
+        self.index = self._join(self.facts)
         collect_garbage()
 
     def contains(self, real: str) -> bool:
         return real in self.discovered or real in self.facts
 
-    # -- keeping the index current ---------------------------------------------
+    # -- keeping the model current ---------------------------------------------
 
     def update(self, changes: Mapping[str, Optional[str]]) -> None:
         """Take new text for some files (real path -> buffer text, or None: read
@@ -137,7 +141,7 @@ class Project:
                 self._indexed[real] = text
                 changed = True
         if changed:
-            self.index = _join(self.root, self.facts, self.settings.options)
+            self.index = self._join(self.facts)
 
     def _disk_text(self, real: str) -> Optional[str]:
         if real not in self.discovered:
@@ -149,13 +153,18 @@ class Project:
         tree = self._tree(real, text)
         if tree is not None:
             _retire(self.facts.get(real))
-            self.facts[real] = extract_facts(real, text, tree, str(self.settings.root))
+            self.facts[real] = extract_packed(real, text, tree, str(self.settings.root))
         elif not keep_last:
             _retire(self.facts.pop(real, None))
 
     def rediscover(self) -> None:
-        """After files were created or deleted on disk: which files the project holds."""
-        self.discovered = {os.path.realpath(path) for path in discover([str(self.settings.root)], self.settings)}
+        """Which files the model reads (`exclude`d ones included): at load, and
+        after files were created or deleted on disk."""
+        files = discover_project(str(self.settings.root), self.settings)[0]
+        self.discovered = {os.path.realpath(path) for path in files}
+
+    def _join(self, facts: Mapping[str, PackedFacts]) -> model.Project:
+        return _join(self.root, facts, self.settings.options, self.hidden)
 
     def _tree(self, real: str, text: str) -> Optional[ast.Module]:
         """The `ast` tree of `text`, parsed once per version of a file."""
@@ -166,37 +175,45 @@ class Project:
 
     # -- findings --------------------------------------------------------------
 
-    def check(self, real: str, text: str, index: Optional[ProjectIndex] = None) -> List[Diagnostic]:
-        """The findings of the file at `real` holding `text`, against the live index."""
+    def _settings_of(self, real: str) -> Settings:
         own = self._own_settings.get(real)
         if own is None:
             own = self._own_settings[real] = document_settings(real, self.overrides)[1]
-        rules = [rule for rule in ALL_RULES if own.enabled(rule.CODE)]
-        found = check_text(own, rules, real, text, self.index if index is None else index, tree=self._tree(real, text))
+        return own
+
+    def _rules(self, real: str) -> List[Any]:
+        own = self._settings_of(real)
+        return [rule for rule in ALL_RULES if own.enabled(rule.CODE)]
+
+    def check(self, real: str, text: str, index: Optional[model.Project] = None) -> List[Diagnostic]:
+        """The findings of the file at `real` holding `text`, against the live model."""
+        found = check_text(self._settings_of(real), self._rules(real), real, text,
+                           self.index if index is None else index, tree=self._tree(real, text))
         return sorted(found, key=lambda d: d.sort_key)
 
     def dependency_keys(self, reals: Sequence[str]) -> Dict[str, str]:
-        """What each file's findings depend on elsewhere in the project, as a digest."""
-        return {real: self.index.dependency_key(real) for real in reals}
+        """What each file's findings depend on elsewhere in the project, as a
+        digest: the result cache's key, from what its rules read in the model."""
+        return {real: dependency_key(self.index, real, self._rules(real)) for real in reals}
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         """Check `paths` with `overlay` (real path -> text) as their text and the
-        text of their files, on a scratch index: the fix loop's checker."""
+        text of their files, on a scratch model: the fix loop's checker."""
         overlay = dict(overlay or {})
-        scratch: Dict[str, Any] = {}
+        scratch: Dict[str, PackedFacts] = {}
         for real, text in overlay.items():
             tree = self._tree(real, text) if self._indexed.get(real) != text else None
             if tree is not None:
-                scratch[real] = extract_facts(real, text, tree, str(self.settings.root))
-        index = _join(self.root, {**self.facts, **scratch}, self.settings.options)
+                scratch[real] = extract_packed(real, text, tree, str(self.settings.root))
+        index = self._join({**self.facts, **scratch})
         try:
             return self._run_on(paths, overlay, index)
         finally:
             for facts in scratch.values():
                 _retire(facts)
-            self.index = _join(self.root, self.facts, self.settings.options)  # the facts point back at it
+            self.index = self._join(self.facts)  # the facts point back at it
 
-    def _run_on(self, paths: Sequence[str], overlay: Mapping[str, str], index: ProjectIndex) -> RunResult:
+    def _run_on(self, paths: Sequence[str], overlay: Mapping[str, str], index: model.Project) -> RunResult:
         found: List[Diagnostic] = []
         for path in paths:
             text = overlay.get(path)
