@@ -339,3 +339,28 @@ async def test_a_broken_pyproject_is_reported_once_and_reloaded_when_fixed(tmp_p
         client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
             changes=[lsp.FileEvent(uri=pyproject.as_uri(), type=lsp.FileChangeType.Changed)]))
         assert [d.code for d in await published(client, uri)] == ["DSP201"]
+
+
+WORKER = ("import asyncio\n\n\nclass Worker:\n    def __init__(self):\n        self.mail = asyncio.Queue(maxsize=8)\n\n"
+          "    async def run(self):\n        while True:\n            print(await self.mail.get())\n")
+GATEWAY = "from pkg.worker import Worker\n\n\nasync def forward(worker: Worker, job):\n    await worker.mail.put(job)\n"
+
+
+@pytest.mark.asyncio
+async def test_channel_finding_points_at_its_construction_and_follows_its_edits(tmp_path):
+    root = make_project(tmp_path, {"pkg/worker.py": WORKER, "pkg/gateway.py": GATEWAY})
+    worker = (root / "pkg/worker.py").as_uri()
+    async with session(root) as client:
+        uri = open_file(client, root / "pkg/gateway.py")
+        [shown] = await published(client, uri)
+        assert shown.code == "DSP101" and "built at pkg/worker.py:6" in shown.message
+        built, drained = shown.related_information
+        assert built.location.uri == worker and "built here" in built.message
+        assert (built.location.range.start.line, built.location.range.start.character) == (5, 20)
+        assert drained.location.uri == worker and "drains it" in drained.message
+
+        # An unsaved edit that unbounds the queue in another file clears the finding.
+        worker_uri = open_file(client, root / "pkg/worker.py")
+        change_file(client, worker_uri, WORKER.replace("maxsize=8", ""), 2)
+        while await published(client, uri):
+            pass
