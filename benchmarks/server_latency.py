@@ -2,16 +2,16 @@
 
 `dispatch-lint server` runs in a copy of one pinned project; a JSON-RPC client
 on its stdio (this file; no LSP library needed) opens the given file, or the
-one closest to 1,000 lines that holds `async def`, waits for the index, then
+one closest to 1,000 lines that holds `async def`, waits for the project model, then
 edits the file `--edits` times, each edit sent once the previous diagnostics
 arrived. An edit either appends a dead `async def` (a new DSP201 finding, so
-the project index changes) or takes it away again. The latency of an edit is
+the project model changes) or takes it away again. The latency of an edit is
 the time from sending `didChange` until the diagnostics of that version
 arrive, less the server's debounce. Prints a Markdown table; asserts nothing.
 
     python benchmarks/bench.py --server aiohttp textual:src/textual/command.py
 
-(aiohttp's file has no channel: only DSP201 runs, from the index; textual's
+(aiohttp's file has no channel: only DSP201 runs, from the model; textual's
 `command.py` builds a queue, so LibCST parses it on every edit.)
 """
 
@@ -198,7 +198,7 @@ def table(result: Dict[str, Any]) -> str:
         f"Language server on {result['project']} ({result['project_lines']:,} lines), "
         f"editing {result['file']} ({result['file_lines']:,} lines), debounce {DEBOUNCE_MS} ms:",
         "",
-        "| first open (index built) | edits | p50 after debounce | p95 after debounce | max | target p95 "
+        "| first open (model built) | edits | p50 after debounce | p95 after debounce | max | target p95 "
         "| server CPU per edit p50 / p95 | server memory after the timed edits -> after twice as many more "
         "| load average |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -1,8 +1,8 @@
 """The open buffers and the projects they belong to, kept in step.
 
-Edits are queued and applied to the projects' indexes on `flush()`; a flush
+Edits are queued and applied to the projects' models on `flush()`; a flush
 tells which open files' findings may have changed: the edited files, and every
-open file whose dependency key (the digest of the index facts its findings
+open file whose dependency key (the digest of the model facts its findings
 read, the same key the result cache uses) changed. Only those are checked again.
 """
 
@@ -22,7 +22,7 @@ class Workspace:
         self.projects: Dict[str, Project] = {}  # real root -> project
         self._project_of: Dict[str, Project] = {}  # real path -> its project
         self.buffers: Dict[str, str] = {}  # real path -> the editor's text
-        self.pending: Dict[str, Optional[str]] = {}  # not yet in the index (None: read the disk)
+        self.pending: Dict[str, Optional[str]] = {}  # not yet in the model (None: read the disk)
         self.results: Dict[str, List[Diagnostic]] = {}
         self.stale: Set[str] = set()  # open files whose results may be out of date
         self.errors: Dict[str, str] = {}  # real path -> why its settings do not resolve
