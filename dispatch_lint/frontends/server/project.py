@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from dispatch_lint import registry
 from dispatch_lint.config import Settings
 from dispatch_lint.engine.discovery import discover_project
-from dispatch_lint.engine.index import ProjectIndex, extract_packed
+from dispatch_lint.engine.index import ProjectIndex, add_other_names, extract_packed
 from dispatch_lint.engine.runner import RunResult, dependency_key
 from dispatch_lint.engine.single import check_text
 from dispatch_lint.engine.sources import Source, read_source
@@ -37,13 +37,6 @@ def document_settings(path: str, overrides: Mapping[str, Any]) -> Tuple[Settings
     resolved as the command resolves them: the closest pyproject.toml."""
     run = registry.settings_for([path], dict(overrides))
     return run, run
-
-
-def _join(root: str, facts: Mapping[str, PackedFacts], options: Mapping[str, Any],
-          hidden: Optional[model.Hidden] = None) -> model.Project:
-    """The project model of these per-file facts. Every file is named by its real
-    path, and every file counts as checked, so fixes may edit any of them."""
-    return model.Project(root, list(facts.values()), {real: real for real in facts}, options, hidden)
 
 
 def _parsed(path: str, text: str) -> Optional[ast.Module]:
@@ -78,12 +71,13 @@ class Project:
         self.overrides = dict(overrides)
         self.root = os.path.realpath(settings.root)
         self.discovered: Set[str] = set()
+        self.other_names: List[str] = []  # paths through a symlink to a project file
         self.facts: Dict[str, PackedFacts] = {}
         self.hidden = model.Hidden()
         self._own_settings: Dict[str, Settings] = {}
         self._last: Dict[str, Tuple[str, Optional[ast.Module]]] = {}  # real path -> its last text, parsed
         self._indexed: Dict[str, str] = {}  # real path -> the text its facts in the model come from
-        self.index: model.Project = _join(self.root, {}, settings.options)
+        self.index: model.Project = self._join({})
 
     def load(self, buffers: Mapping[str, str]) -> None:
         """Build the model from disk, through the facts cache, with `buffers`
@@ -161,10 +155,17 @@ class Project:
         """Which files the model reads (`exclude`d ones included): at load, and
         after files were created or deleted on disk."""
         files = discover_project(str(self.settings.root), self.settings)[0]
-        self.discovered = {os.path.realpath(path) for path in files}
+        reals = {path: os.path.realpath(path) for path in files}
+        self.discovered = set(reals.values())
+        self.other_names = [path for path, real in reals.items() if os.path.abspath(path) != real]
 
     def _join(self, facts: Mapping[str, PackedFacts]) -> model.Project:
-        return _join(self.root, facts, self.settings.options, self.hidden)
+        """The project model of these per-file facts. Every file is named by its real
+        path, and every file counts as checked, so fixes may edit any of them."""
+        project = model.Project(self.root, list(facts.values()), {real: real for real in facts},
+                                self.settings.options, self.hidden)
+        add_other_names(project, self.other_names, os.path.realpath)
+        return project
 
     def _tree(self, real: str, text: str) -> Optional[ast.Module]:
         """The `ast` tree of `text`, parsed once per version of a file."""
