@@ -315,6 +315,22 @@ def memory_table(rows: Sequence[Tuple[str, int, float, float]]) -> str:
     return "\n".join(lines)
 
 
+def server_benchmark(cases: Sequence[str], from_dir: Optional[Path], json_out: Optional[Path]) -> int:
+    """Only the language server: diagnostics after an edit (see server_latency.py).
+    Each case is PROJECT or PROJECT:FILE."""
+    import server_latency
+
+    results = []
+    for case in cases:
+        name, _, file = case.partition(":")
+        project = corpus.ensure([name], from_dir)[name]
+        results.append(server_latency.measure(project, edits=40, lines=1000, file=file or None))
+    print(f"Machine: {machine()}\n\n" + "\n\n".join(server_latency.table(result) for result in results))
+    if json_out:
+        json_out.write_text(json.dumps({"machine": machine(), "server": results}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects (default: all pinned; --quick: four small ones)")
@@ -325,8 +341,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
     parser.add_argument("--memory", action="store_true",
                         help="only measure memory per byte of source on generated modules (1, 2, 4 MB)")
+    parser.add_argument("--server", metavar="PROJECT[:FILE]", nargs="+",
+                        help="only time the language server's diagnostics after edits of FILE in PROJECT")
     parser.add_argument("--parse-files", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.server:
+        return server_benchmark(args.server, args.from_dir, args.json)
     if args.parse_files:
         parse_all(args.parse_files)
         return 0

@@ -27,7 +27,7 @@ from dispatch_lint.model.modules import module_name
 from dispatch_lint.model.project import Hidden, Project
 from dispatch_lint.model.store import PackedFacts, packed
 
-__all__ = ["ProjectIndex", "extract_facts", "extract_packed"]
+__all__ = ["ProjectIndex", "add_other_names", "extract_facts", "extract_packed"]
 
 # Shared with forked workers while the rest of the project is extracted.
 _PENDING: Dict[str, object] = {}
@@ -116,11 +116,11 @@ class ProjectIndex:
         others = [p for p in _other_projects(os.path.realpath(root), list(runner_paths)) if real_path(p) not in seen]
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
         project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
-        _add_other_names(project, everything, real_path)
+        add_other_names(project, everything, real_path)
         return project
 
 
-def _add_other_names(project: Project, paths: Sequence[str], real_path: Callable[[str], str]) -> None:
+def add_other_names(project: Project, paths: Sequence[str], real_path: Callable[[str], str]) -> None:
     """A file reached by two names (a symlink in the tree) is one file that
     imports can reach under either module name."""
     for path in paths:

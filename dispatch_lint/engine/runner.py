@@ -262,11 +262,11 @@ class Engine:
 
     def _dependency_key(self, state: _FileState, index: Any) -> str:
         """The key of the file's result: the digest of what its verdicts read."""
-        return _dependency_key(state, index, self.rules)
+        return dependency_key(index, state.path, self.rules)
 
     @staticmethod
     def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:
-        return state.index_key is not None and state.index_key != _dependency_key(state, index, rules)
+        return state.index_key is not None and state.index_key != dependency_key(index, state.path, rules)
 
     def _read_missing(self, states: Sequence[_FileState], todo: Sequence[int]) -> None:
         for i in todo:
@@ -380,10 +380,12 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
     facts_cache.save()
 
 
-def _dependency_key(state: _FileState, index: Any, rules: Sequence[Any]) -> str:
-    facts = index.file(state.path)
+def dependency_key(project: Any, path: str, rules: Sequence[Any]) -> str:
+    """The key of a file's result under `rules`: the digest of what the verdicts
+    of its project-reading rules read in the model."""
+    facts = project.file(path)
     readers = [rule for rule in rules if rule.NEEDS_INDEX]
-    return index.dependency_key(state.path, lambda: [rule.read_project(facts) for rule in readers if facts])
+    return project.dependency_key(path, lambda: [rule.read_project(facts) for rule in readers if facts])
 
 
 def _no_facts(i: int) -> PhaseA:

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Print a rule's documentation: what it finds, why, an "
                                          "example, the fix and its options.")
     explain.add_argument("code", help="a rule code, such as DSP101")
+    sub.add_parser("server", help="run the language server over stdio (editors)",
+                   description="Serve diagnostics and quick fixes to an editor over the Language Server "
+                               "Protocol on stdio; needs the `server` extra.")
     return parser
 
 
@@ -99,6 +102,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from dispatch_lint.frontends.graph_command import run_graph
 
             return run_graph(args)
+        if args.command == "server":
+            from dispatch_lint.frontends.server import serve
+
+            return serve()
         if args.command == "rules":
             from dispatch_lint.frontends.docs import rules_table
 
