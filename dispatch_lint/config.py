@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+import pathspec
 
 try:  # Python 3.11+
     import tomllib
@@ -74,15 +77,27 @@ CORE_OPTIONS = (
     Option("select", ("DSP",), "Rule codes or prefixes to enable."),
     Option("extend-select", (), "Codes or prefixes to enable on top of `select`."),
     Option("ignore", (), "Codes or prefixes to disable."),
-    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked)."),
+    Option("per-file-ignores", {}, "Codes or prefixes to disable in the files a gitignore-style pattern "
+                                   "matches (relative to this configuration file's folder)."),
+    Option("exclude", (), "Gitignore-style patterns of paths to skip, relative to this configuration "
+                          "file's folder (named files are still checked unless `force-exclude` is on)."),
+    Option("extend-exclude", (), "Patterns to skip on top of `exclude`."),
+    Option("force-exclude", False, "Apply `exclude` even to files named on the command line "
+                                   "(as pre-commit and editors name them)."),
     Option("respect-gitignore", True, "Skip files that `.gitignore` files ignore."),
     Option("cache", True, "Cache results by content hash between runs."),
     Option("cache-dir", ".dispatch_lint_cache", "Where the cache lives, relative to the project root."),
 )
+# Keys read once per run, from the configuration that applies at the project root.
+RUN_KEYS = ("respect-gitignore", "cache", "cache-dir")
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The settings of one configuration file (or of the defaults), with the
+    flags on top. `root`, `cache`, `cache_dir` and `respect_gitignore` are the
+    run's; the rest belong to the files this configuration governs."""
+
     root: Path
     config_file: Optional[Path]
     select: Tuple[str, ...]
@@ -92,6 +107,11 @@ class Settings:
     cache: bool
     cache_dir: Path
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Where this configuration's patterns are relative to (its folder).
+    base: Optional[Path] = None
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    force_exclude: bool = False
+    hierarchy: Optional["Hierarchy"] = field(default=None, compare=False, repr=False)
 
     def enabled(self, code: str) -> bool:
         chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
@@ -99,9 +119,59 @@ class Settings:
         return chosen > dropped
 
     def fingerprint(self) -> str:
-        data = {"select": self.select, "ignore": self.ignore, "options": self.options}
+        data = {"select": self.select, "ignore": self.ignore, "options": self.options,
+                "per_file_ignores": self.per_file_ignores}
         text = json.dumps(data, sort_keys=True, default=list)
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    @property
+    def pattern_base(self) -> Path:
+        return self.base if self.base is not None else self.root
+
+    def for_file(self, path: str) -> "Settings":
+        """The settings of the file `path`: its closest configuration, the flags,
+        and the `per-file-ignores` that match it."""
+        if self.hierarchy is None:
+            return _with_file_ignores(self, os.path.abspath(path))
+        return self.hierarchy.for_file(path)
+
+    def for_folder(self, folder: str) -> "Settings":
+        """The configuration that governs the files in `folder` (no per-file ignores)."""
+        if self.hierarchy is None:
+            return self
+        return self.hierarchy.for_folder(folder)
+
+    def excludes(self, path: str, is_dir: bool) -> bool:
+        """Whether this configuration's `exclude` patterns match the absolute `path`."""
+        if not self.exclude:
+            return False
+        relative = _relative_to(path, str(self.pattern_base))
+        return relative is not None and _spec(self.exclude).match_file(relative + ("/" if is_dir else ""))
+
+
+@lru_cache(maxsize=None)
+def _spec(patterns: Tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _relative_to(path: str, folder: str) -> Optional[str]:
+    folder = folder.rstrip(os.sep)
+    if path == folder:
+        return ""
+    if not path.startswith(folder + os.sep):
+        return None
+    return path[len(folder) + 1:].replace(os.sep, "/")
+
+
+def _with_file_ignores(settings: Settings, path: str) -> Settings:
+    if not settings.per_file_ignores:
+        return settings
+    relative = _relative_to(path, str(settings.pattern_base))
+    if relative is None:
+        return settings
+    extra = tuple(code for pattern, codes in settings.per_file_ignores
+                  if _spec((pattern,)).match_file(relative) for code in codes)
+    return replace(settings, ignore=settings.ignore + extra) if extra else settings
 
 
 def find_root(start: Path) -> Path:
@@ -111,6 +181,20 @@ def find_root(start: Path) -> Path:
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
     return start
+
+
+def find_project_root(start: Path) -> Path:
+    """The root of the project holding `start`, which the project index covers:
+    the top of its git checkout; without git, the folder of the outermost
+    pyproject.toml with a `[tool.dispatch-lint]` table; without one, the
+    nearest folder holding a project marker."""
+    folder = start if start.is_dir() else start.parent
+    chain = (folder, *folder.parents)
+    for candidate in chain:
+        if (candidate / ".git").exists():
+            return candidate
+    configured = [candidate for candidate in chain if _table_at(str(candidate)) is not None]
+    return configured[-1] if configured else find_root(folder)
 
 
 def _read_pyproject(path: Path) -> Optional[dict]:
@@ -127,15 +211,143 @@ def _read_pyproject(path: Path) -> Optional[dict]:
     return table
 
 
+def _table_at(folder: str) -> Optional[Tuple[Path, dict]]:
+    """The `[tool.dispatch-lint]` table of `folder`/pyproject.toml, if it has one."""
+    candidate = Path(folder) / "pyproject.toml"
+    if not candidate.is_file():
+        return None
+    table = _read_pyproject(candidate)
+    return None if table is None else (candidate, table)
+
+
 def find_config(start: Path) -> Tuple[Optional[Path], dict]:
+    """The closest pyproject.toml at or above `start` with a `[tool.dispatch-lint]` table."""
     start = start if start.is_dir() else start.parent
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            table = _read_pyproject(candidate)
-            if table is not None:
-                return candidate, table
+        found = _table_at(str(folder))
+        if found is not None:
+            return found
     return None, {}
+
+
+def read_config_file(path: str) -> Tuple[Path, dict]:
+    """`--config PATH`: a pyproject.toml (its `[tool.dispatch-lint]` table) or a
+    dispatch-lint TOML file (its top-level keys)."""
+    config = Path(os.path.abspath(path))
+    if not config.is_file():
+        raise ConfigError(f"--config {path}: no such file")
+    if config.name == "pyproject.toml":
+        table = _read_pyproject(config)
+        if table is None:
+            raise ConfigError(f"{config}: has no [tool.dispatch-lint] table")
+        return config, table
+    try:
+        with open(config, "rb") as handle:
+            return config, tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
+
+
+class Hierarchy:
+    """Resolves the settings of any file: its closest configuration (or the one
+    `--config` names), each read once, with the flags on top."""
+
+    def __init__(self, rule_options: Iterable[Option], known_codes: Iterable[str],
+                 overrides: Optional[Mapping[str, Any]], root: Path, config: Optional[str] = None) -> None:
+        self.declared = {opt.name: opt for opt in (*CORE_OPTIONS, *rule_options)}
+        self.codes = tuple(known_codes)
+        self.root = root
+        self.forced = read_config_file(config) if config else None
+        self.flags = {key: self.declared[key].validate(value, "command line")
+                      for key, value in (overrides or {}).items() if value is not None}
+        self.by_config: Dict[Optional[Path], Settings] = {}
+        self.by_folder: Dict[str, Settings] = {}
+        self.closest: Dict[str, Tuple[Optional[Path], dict]] = {}
+        root_config, root_table = self._config_for(os.path.abspath(root))
+        values = self._values(root_config, root_table)
+        self.run_values = {key: values[key] for key in RUN_KEYS}
+
+    def _config_for(self, folder: str) -> Tuple[Optional[Path], dict]:
+        """The closest configuration at or above `folder`, each pyproject.toml read once."""
+        if self.forced is not None:
+            return self.forced
+        found = self.closest.get(folder)
+        if found is None:
+            here = _table_at(folder)
+            parent = os.path.dirname(folder)
+            if here is not None:
+                found = here
+            else:
+                found = (None, {}) if parent == folder else self._config_for(parent)
+            self.closest[folder] = found
+        return found
+
+    def _values(self, config_file: Optional[Path], table: Mapping[str, Any]) -> Dict[str, Any]:
+        where = str(config_file) if config_file else "settings"
+        values = {name: opt.default for name, opt in self.declared.items()}
+        for key, value in table.items():
+            if key not in self.declared:
+                raise ConfigError(f"{where}: unknown key '{key}' in [tool.dispatch-lint]")
+            values[key] = self._validated(key, value, where)
+        values.update(self.flags)
+        for source, prefixes in (("select", (*values["select"], *values["extend-select"])),
+                                 ("ignore", values["ignore"]),
+                                 ("per-file-ignores", [c for codes in values["per-file-ignores"].values()
+                                                       for c in codes])):
+            for prefix in prefixes:
+                if not any(code.startswith(prefix) for code in self.codes):
+                    raise ConfigError(f"unknown rule code or prefix '{prefix}' in {source}"
+                                      + (f" ({where})" if config_file else ""))
+        return values
+
+    def _validated(self, key: str, value: Any, where: str) -> Any:
+        if key != "per-file-ignores":
+            return self.declared[key].validate(value, where)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: 'per-file-ignores' must be a table of pattern = [codes]")
+        return {pattern: tuple(c.upper() for c in _check_type(codes, list, f"{where}: 'per-file-ignores.{pattern}'"))
+                for pattern, codes in value.items()}
+
+    def _settings(self, config_file: Optional[Path], table: Mapping[str, Any]) -> Settings:
+        found = self.by_config.get(config_file)
+        if found is not None:
+            return found
+        values = self._values(config_file, table)
+        run = self.run_values
+        settings = Settings(
+            root=self.root,
+            config_file=config_file,
+            select=tuple(values["select"]) + tuple(values["extend-select"]),
+            ignore=tuple(values["ignore"]),
+            exclude=tuple(values["exclude"]) + tuple(values["extend-exclude"]),
+            respect_gitignore=run["respect-gitignore"],
+            cache=run["cache"],
+            cache_dir=self.root / run["cache-dir"],
+            options={k: v for k, v in values.items() if k not in {o.name for o in CORE_OPTIONS}},
+            base=config_file.parent if config_file is not None else self.root,
+            per_file_ignores=tuple(values["per-file-ignores"].items()),
+            force_exclude=values["force-exclude"],
+            hierarchy=self,
+        )
+        self.by_config[config_file] = settings
+        return settings
+
+    def for_folder(self, folder: str) -> Settings:
+        folder = os.path.abspath(folder)
+        found = self.by_folder.get(folder)
+        if found is None:
+            found = self.by_folder[folder] = self._settings(*self._config_for(folder))
+        return found
+
+    def for_file(self, path: str) -> Settings:
+        absolute = os.path.abspath(path)
+        return _with_file_ignores(self.for_folder(os.path.dirname(absolute)), absolute)
+
+    def configurations(self) -> Sequence[Settings]:
+        """Every configuration resolved so far."""
+        return tuple(self.by_config.values())
 
 
 def load_settings(
@@ -143,36 +355,11 @@ def load_settings(
     rule_options: Iterable[Option],
     known_codes: Iterable[str],
     overrides: Optional[Dict[str, Any]] = None,
+    config: Optional[str] = None,
 ) -> Settings:
-    """Resolve settings for a run over `paths`; flags in `overrides` win."""
+    """The run's settings for `paths` (those of its project root); flags in
+    `overrides` win, and `config` names one configuration file for every file.
+    `for_file` on the result gives any file's own settings."""
     anchor = Path(os.path.abspath(paths[0] if paths else "."))
-    root = find_root(anchor)
-    config_file, table = find_config(anchor)
-    declared = {opt.name: opt for opt in (*CORE_OPTIONS, *rule_options)}
-    where = str(config_file) if config_file else "settings"
-    values = {name: opt.default for name, opt in declared.items()}
-    for key, value in table.items():
-        if key not in declared:
-            raise ConfigError(f"{where}: unknown key '{key}' in [tool.dispatch-lint]")
-        values[key] = declared[key].validate(value, where)
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            values[key] = declared[key].validate(value, "command line")
-    codes = tuple(known_codes)
-    select = tuple(values["select"]) + tuple(values["extend-select"])
-    for source, prefixes in (("select", select), ("ignore", values["ignore"])):
-        for prefix in prefixes:
-            if not any(code.startswith(prefix) for code in codes):
-                raise ConfigError(f"unknown rule code or prefix '{prefix}' in {source}")
-    options = {k: v for k, v in values.items() if k not in {o.name for o in CORE_OPTIONS}}
-    return Settings(
-        root=root,
-        config_file=config_file,
-        select=select,
-        ignore=tuple(values["ignore"]),
-        exclude=tuple(values["exclude"]),
-        respect_gitignore=values["respect-gitignore"],
-        cache=values["cache"],
-        cache_dir=root / values["cache-dir"],
-        options=options,
-    )
+    root = find_project_root(anchor)
+    return Hierarchy(rule_options, known_codes, overrides, root, config).for_folder(str(root))

@@ -38,9 +38,8 @@ class _OneFile:
     """Checks one in-memory file with one rule, for `FixLoop`."""
 
     def __init__(self, rule: Type, path: str, encoding: str) -> None:
-        folder = os.getcwd() if path == STDIN else os.path.dirname(os.path.abspath(path))
         # Running a rule's codemod asks for that rule, whatever `select` says.
-        self.settings = replace(registry.settings_for_folder(folder), select=(rule.CODE,), ignore=())
+        self.settings = replace(registry.file_settings(path), select=(rule.CODE,), ignore=())
         self.rule = rule
         self.encoding = encoding
         self.index = registry.project_index(str(self.settings.root)) if rule.NEEDS_INDEX else None

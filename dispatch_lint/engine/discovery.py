@@ -38,8 +38,8 @@ class _Ignorer:
     """Answers "is this absolute path ignored?" with each .gitignore read once."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.root = os.path.abspath(settings.root)
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
         self.respect_gitignore = settings.respect_gitignore
         self.chains: Dict[str, List[Tuple[str, pathspec.PathSpec]]] = {}
 
@@ -60,24 +60,41 @@ class _Ignorer:
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        if _inside(path, self.root) and self.exclude.match_file(_relative(path, self.root) + suffix):
+        if self.settings.for_folder(os.path.dirname(path)).excludes(path, is_dir):
             return True
         if not self.respect_gitignore:
             return False
         return any(spec.match_file(_relative(path, folder) + suffix)
                    for folder, spec in self._chain(os.path.dirname(path)))
 
+    def excluded_named(self, path: str) -> bool:
+        """Whether a named path, or a folder above it inside the project root, is ignored."""
+        is_dir = os.path.isdir(path)
+        while True:
+            if self.ignored(path, is_dir):
+                return True
+            parent = os.path.dirname(path)
+            if parent == path or parent == self.root or not _inside(parent, self.root):
+                return False
+            path, is_dir = parent, True
 
-def discover(paths: Sequence[str], settings: Settings) -> List[str]:
-    """Paths of the files to check, as the user would write them, sorted."""
+
+def discover(paths: Sequence[str], settings: Settings, force_exclude: bool = False) -> List[str]:
+    """Paths of the files to check, as the user would write them, sorted.
+
+    Named files and folders are checked even if excluded, unless `force_exclude`
+    (or the file's own `force-exclude` setting) says otherwise; a named file
+    that vanished is reported by the run (DSP002)."""
     ignorer = _Ignorer(settings)
     found: Dict[str, None] = {}
     for given in paths:
+        if (force_exclude or settings.for_folder(os.path.dirname(os.path.abspath(given))).force_exclude) \
+                and ignorer.excluded_named(os.path.abspath(given)):
+            continue
         if os.path.isdir(given):
             for path in _walk(given, ignorer):
                 found[os.path.normpath(path)] = None
         else:
-            # Named files are checked even if excluded; missing ones become DSP002.
             found[os.path.normpath(given)] = None
     return sorted(found)
 

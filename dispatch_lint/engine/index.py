@@ -54,7 +54,8 @@ class ProjectIndex:
     def __init__(self, root: str, facts: Sequence[FileFacts], runner_paths: Mapping[str, str],
                  options: Optional[Mapping[str, object]] = None) -> None:
         self.root = root
-        self.options = dict(options or {})  # the run's rule settings, for pre-filters
+        self.options = dict(options or {})  # the run's rule settings
+        self.settings: Optional[Settings] = None  # the run's, for each file's own options
         self.files: Dict[str, FileFacts] = {f.path: f for f in facts}
         self.runner_paths = dict(runner_paths)  # real path -> the run's spelling
         self.modules: Dict[str, FileFacts] = {}
@@ -143,7 +144,13 @@ class ProjectIndex:
         finally:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]
-        return cls(_real(root), facts, runner_paths, settings.options)
+        index = cls(_real(root), facts, runner_paths, settings.options)
+        index.settings = settings
+        return index
+
+    def options_for(self, path: str) -> Mapping[str, object]:
+        """The rule options of the file `path` (its own configuration)."""
+        return self.options if self.settings is None else self.settings.for_file(path).options
 
     # -- files and names -------------------------------------------------------
 

@@ -11,6 +11,7 @@ Passes run in forked workers for more than a handful of files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
@@ -49,6 +50,8 @@ class RunResult:
 @dataclass
 class _FileState:
     path: str
+    # The file's own settings (its closest configuration).
+    settings: Settings
     source: Union[Source, Unreadable, None] = None
     stat: Optional[os.stat_result] = None
     cacheable: bool = False
@@ -94,19 +97,26 @@ def _phase_a(i: int) -> PhaseA:
         from dispatch_lint.engine.index import extract_facts
 
         facts = extract_facts(source.path, source.text, tree, _STATE["root"])
-    skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
+    options = state.settings.options
+    skipped = screened_out(_own_rules(state), tree, source.text, source.path, options) \
         if _STATE["prefilter"] else frozenset()
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, skipped, None, False
-    local = rules_for([rule for rule in _STATE["rules"] if not rule.NEEDS_INDEX], source.text, facts,
+    local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], source.text, facts,
                       _STATE["prefilter"], skipped)
-    early = analyse_text(source.path, source.text, local, _STATE["options"], None)
+    early = analyse_text(source.path, source.text, local, options, None)
     return None, facts, skipped, early, parses(local)
+
+
+def _own_rules(state: _FileState) -> List[Type]:
+    """The run's rules that the file's own settings enable."""
+    return [rule for rule in _STATE["rules"] if state.settings.enabled(rule.CODE)]
 
 
 def _unrun_rules(state: _FileState) -> List[Type]:
     """The rules phase A did not run on a file already."""
-    return _STATE["rules"] if state.early is None else [rule for rule in _STATE["rules"] if rule.NEEDS_INDEX]
+    own = _own_rules(state)
+    return own if state.early is None else [rule for rule in own if rule.NEEDS_INDEX]
 
 
 def _remaining_rules(state: _FileState) -> List[Type]:
@@ -127,7 +137,7 @@ def _phase_b(i: int) -> Outcome:
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
         return state.early, uses_index, state.early_parsed  # LibCST refused the file
     rules = _remaining_rules(state)
-    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"])
+    found = analyse_text(source.path, source.text, rules, state.settings.options, _STATE["index"])
     if state.early is not None:
         found = sorted(state.early + found, key=lambda d: d.sort_key)
     return found, uses_index, parses(rules) or state.early_parsed
@@ -171,7 +181,9 @@ class Engine:
     ) -> None:
         """`progress(stage, files_done, files_total)` is called as files complete."""
         self.settings = settings
+        self.all_rules = list(rules)
         self.rules = [rule for rule in rules if settings.enabled(rule.CODE)]
+        self.fingerprint = settings.fingerprint()
         self.jobs = jobs or pool.default_jobs()
         self.prefilter = prefilter
         self.progress = progress
@@ -182,7 +194,16 @@ class Engine:
 
     def cache_key(self) -> str:
         tool = tool_fingerprint(rule_modules(self.rules))
-        return results_key(self.settings.fingerprint(), rule_ids(self.rules), self.prefilter, tool)
+        return results_key(self.fingerprint, rule_ids(self.rules), self.prefilter, tool)
+
+    def _resolve(self, files: Sequence[str]) -> List[Settings]:
+        """Each file's own settings; the run's rules become those any of them enables,
+        and the cache key covers every configuration involved."""
+        own = [self.settings.for_file(path) for path in files]
+        distinct = {s.fingerprint(): s for s in own}
+        self.rules = [rule for rule in self.all_rules if any(s.enabled(rule.CODE) for s in distinct.values())]
+        self.fingerprint = hashlib.blake2b(" ".join(sorted(distinct)).encode(), digest_size=12).hexdigest()
+        return own
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         files = discover(paths, self.settings)
@@ -192,14 +213,14 @@ class Engine:
     def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
                   project_files: Optional[Sequence[str]] = None) -> RunResult:
         """`project_files`: the discovery of the whole project root, when the caller has it."""
+        own = self._resolve(files)
         cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
-        states = [self._prepare(path, overlay, cache) for path in files]
+        states = [self._prepare(path, settings, overlay, cache) for path, settings in zip(files, own)]
         index = None
         parsed = 0
         _STATE.update(
             files=states,
             rules=self.rules,
-            options=self.settings.options,
             prefilter=self.prefilter,
             needs_index=self.needs_index,
             root=str(self.settings.root),
@@ -236,7 +257,7 @@ class Engine:
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
-        diagnostics = [d for s in states for d in s.findings if self.settings.enabled(d.code)]
+        diagnostics = [d for s in states for d in s.findings if s.settings.enabled(d.code)]
         diagnostics.sort(key=lambda d: d.sort_key)
         sources = {s.path: s.source for s in states if isinstance(s.source, Source)}
         return RunResult(diagnostics, list(files), sources, parsed=parsed, index=index)
@@ -268,18 +289,18 @@ class Engine:
             if states[i].source is None:
                 states[i].source = read_source(states[i].path)
 
-    def _prepare(self, path: str, overlay: Optional[Mapping[str, str]],
+    def _prepare(self, path: str, settings: Settings, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:
         """Read the file unless the cache proves it unchanged; take cached results that hold."""
         if overlay is not None and path in overlay:
-            return _FileState(path, self._read(path, overlay))
+            return _FileState(path, settings, self._read(path, overlay))
         if cache is None:
-            return _FileState(path, read_source(path))
+            return _FileState(path, settings, read_source(path))
         try:
             stat: Optional[os.stat_result] = os.stat(path)
         except OSError:
             stat = None
-        state = _FileState(path, stat=stat)
+        state = _FileState(path, settings, stat=stat)
         entry = cache.unchanged(path, stat)
         if entry is None:
             state.source = read_source(path)
