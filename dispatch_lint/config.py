@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
 
 import pathspec
 
@@ -132,7 +132,7 @@ class Settings:
         """The settings of the file `path`: its closest configuration, the flags,
         and the `per-file-ignores` that match it."""
         if self.hierarchy is None:
-            return _with_file_ignores(self, os.path.abspath(path))
+            return with_file_ignores(self, os.path.abspath(path))
         return self.hierarchy.for_file(path)
 
     def for_folder(self, folder: str) -> "Settings":
@@ -163,7 +163,7 @@ def _relative_to(path: str, folder: str) -> Optional[str]:
     return path[len(folder) + 1:].replace(os.sep, "/")
 
 
-def _with_file_ignores(settings: Settings, path: str) -> Settings:
+def with_file_ignores(settings: Settings, path: str) -> Settings:
     if not settings.per_file_ignores:
         return settings
     relative = _relative_to(path, str(settings.pattern_base))
@@ -265,6 +265,7 @@ class Hierarchy:
         self.by_config: Dict[Optional[Path], Settings] = {}
         self.by_folder: Dict[str, Settings] = {}
         self.closest: Dict[str, Tuple[Optional[Path], dict]] = {}
+        self.files_read: Set[str] = set()  # every pyproject.toml consulted
         root_config, root_table = self._config_for(os.path.abspath(root))
         values = self._values(root_config, root_table)
         self.run_values = {key: values[key] for key in RUN_KEYS}
@@ -276,6 +277,8 @@ class Hierarchy:
         found = self.closest.get(folder)
         if found is None:
             here = _table_at(folder)
+            if here is not None or os.path.isfile(os.path.join(folder, "pyproject.toml")):
+                self.files_read.add(os.path.join(folder, "pyproject.toml"))
             parent = os.path.dirname(folder)
             if here is not None:
                 found = here
@@ -343,7 +346,7 @@ class Hierarchy:
 
     def for_file(self, path: str) -> Settings:
         absolute = os.path.abspath(path)
-        return _with_file_ignores(self.for_folder(os.path.dirname(absolute)), absolute)
+        return with_file_ignores(self.for_folder(os.path.dirname(absolute)), absolute)
 
     def configurations(self) -> Sequence[Settings]:
         """Every configuration resolved so far."""

@@ -119,3 +119,8 @@ def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
             elif name.endswith(".py") and (os.path.isfile(entry.path) if linked else True):
                 if not ignorer.ignored(os.path.join(absolute, name), False):
                     yield entry.path
+
+
+def excluded(path: str, settings: Settings) -> bool:
+    """Whether `exclude` (or .gitignore) rules out the file `path`, as `--force-exclude` sees it."""
+    return _Ignorer(settings).excluded_named(os.path.abspath(path))

@@ -11,6 +11,7 @@ Passes run in forked workers for more than a handful of files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
-from dispatch_lint.types import Diagnostic
+from dispatch_lint.types import Diagnostic, InternalError
 
 
 @dataclass
@@ -81,6 +82,22 @@ _STATE: Dict[str, Any] = {}
 PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str], Optional[List[Diagnostic]], bool]
 
 
+def _naming_the_file(func: Callable[[int], Any]) -> Callable[[int], Any]:
+    """A bug met on a file is raised as an InternalError naming that file."""
+
+    @functools.wraps(func)
+    def wrapped(i: int) -> Any:
+        try:
+            return func(i)
+        except InternalError:
+            raise
+        except Exception as exc:
+            raise InternalError(_STATE["files"][i].path, f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapped
+
+
+@_naming_the_file
 def _phase_a(i: int) -> PhaseA:
     """`ast` checks, facts and screens the file; then, if it is to be checked,
     the rules that need no index run at once, so their LibCST work shares this
@@ -124,6 +141,7 @@ def _remaining_rules(state: _FileState) -> List[Type]:
     return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
 
 
+@_naming_the_file
 def _phase_b(i: int) -> Outcome:
     state: _FileState = _STATE["files"][i]
     source = state.source
@@ -143,6 +161,7 @@ def _phase_b(i: int) -> Outcome:
     return found, uses_index, parses(rules) or state.early_parsed
 
 
+@_naming_the_file
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
@@ -178,8 +197,10 @@ class Engine:
         jobs: Optional[int] = None,
         prefilter: bool = True,
         progress: Optional[Callable[[str, int, int], None]] = None,
+        force_exclude: bool = False,
     ) -> None:
-        """`progress(stage, files_done, files_total)` is called as files complete."""
+        """`progress(stage, files_done, files_total)` is called as files complete;
+        `force_exclude` applies `exclude` to the named files too."""
         self.settings = settings
         self.all_rules = list(rules)
         self.rules = [rule for rule in rules if settings.enabled(rule.CODE)]
@@ -187,6 +208,7 @@ class Engine:
         self.jobs = jobs or pool.default_jobs()
         self.prefilter = prefilter
         self.progress = progress
+        self.force_exclude = force_exclude
 
     @property
     def needs_index(self) -> bool:
@@ -205,8 +227,11 @@ class Engine:
         self.fingerprint = hashlib.blake2b(" ".join(sorted(distinct)).encode(), digest_size=12).hexdigest()
         return own
 
-    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
-        files = discover(paths, self.settings)
+    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
+            files: Optional[Sequence[str]] = None) -> RunResult:
+        """`files`: the discovery of `paths`, when the caller has it."""
+        if files is None:
+            files = discover(paths, self.settings, self.force_exclude)
         whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
         return self.run_files(files, overlay, project_files=files if whole_root else None)
 

@@ -2,14 +2,16 @@
 
 Resolving settings needs every rule's options, and the rules import LibCST,
 which alone costs more than a whole warm run. So a cold run remembers, in a
-small memo next to its results, what its settings resolved to; the memo is
-keyed by everything resolution reads (the tool's own code, the project root,
-the configuration file's bytes, the flags). A warm run finds the memo, walks
-the paths, stats every file (and hashes only the files whose stat changed) and,
-when every file's cached results still hold, prints them. Any doubt (a missing
-memo, a changed file, a finding that depends on the project index while any
-file under the project root was added, removed or touched) answers None, and
-the caller runs the engine, which checks what changed.
+small memo next to its results, what every configuration it read resolved to
+(with each pyproject.toml's digest); the memo is keyed by the tool's own code,
+the project root, the paths and the flags. A warm run finds the memo, walks the
+paths (each folder's closest pyproject.toml must be one the memo knows,
+unchanged), stats every file (and hashes only the files whose stat changed)
+and, when every file's cached results still hold, prints them. Any doubt (a
+missing memo, a new or changed configuration, a changed file, a finding that
+depends on the project index while any file under the project root was added,
+removed or touched) answers None, and the caller runs the engine, which checks
+what changed.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.atomic import write_atomic
-from dispatch_lint.config import Settings, find_config, find_root
+from dispatch_lint.config import Settings, find_config, find_project_root, read_config_file, with_file_ignores
 from dispatch_lint.engine.cache import (
     ResultCache,
     prepare,
@@ -34,50 +36,76 @@ from dispatch_lint.engine.discovery import discover
 from dispatch_lint.engine.sources import digest_bytes
 from dispatch_lint.types import ConfigError, Diagnostic
 
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
 DEFAULT_CACHE_DIR = ".dispatch_lint_cache"
+NO_CONFIG = ""  # the memo's name for "no configuration file: the defaults"
 
 
-def _memo_path(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool) -> Optional[str]:
+class _Doubt(Exception):
+    """A configuration the memo does not know, or one that changed."""
+
+
+def _memo_path(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool,
+               config: Optional[str] = None) -> Optional[str]:
     """Where the memo for this invocation lives; None when the cache is off."""
     if overrides.get("cache") is False:
         return None
     anchor = Path(os.path.abspath(paths[0] if paths else "."))
     try:
-        config_file, table = find_config(anchor)
+        root = find_project_root(anchor)
+        _, table = read_config_file(config) if config else find_config(root)
     except ConfigError:
         return None  # the engine's path reports it
     folder = table.get("cache-dir", DEFAULT_CACHE_DIR)
     if table.get("cache", True) is not True or not isinstance(folder, str):
         return None
-    config = b""
-    if config_file is not None:
-        try:
-            config = config_file.read_bytes()
-        except OSError:
-            return None
-    root = find_root(anchor)
-    parts = [MEMO_FORMAT, tool_fingerprint(), str(root), str(config_file),
-             hashlib.blake2b(config).hexdigest(), sorted((k, v) for k, v in overrides.items()), prefilter]
+    named = sorted(os.path.abspath(path) for path in paths)
+    parts = [MEMO_FORMAT, tool_fingerprint(), str(root), named, config and os.path.abspath(config),
+             sorted((k, v) for k, v in overrides.items()), prefilter]
     key = hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=12).hexdigest()
     return os.path.join(root, folder, f"settings-{key}.json")
 
 
-def remember(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool, engine: Any) -> None:
-    """After an engine run: record what the settings resolved to, for the next warm run."""
-    settings: Settings = engine.settings
-    memo = _memo_path(paths, overrides, prefilter)
-    if memo is None or not settings.cache or rule_modules(engine.rules):
-        return
-    data = {
-        "root": str(settings.root),
+def _file_digest(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def _fields(settings: Settings) -> dict:
+    return {
         "config_file": None if settings.config_file is None else str(settings.config_file),
         "select": settings.select,
         "ignore": settings.ignore,
         "exclude": settings.exclude,
+        "options": settings.options,
+        "base": str(settings.pattern_base),
+        "per_file_ignores": settings.per_file_ignores,
+        "force_exclude": settings.force_exclude,
+    }
+
+
+def remember(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool, engine: Any,
+             config: Optional[str] = None) -> None:
+    """After an engine run: record what every configuration it read resolved to,
+    for the next warm run."""
+    settings: Settings = engine.settings
+    memo = _memo_path(paths, overrides, prefilter, config)
+    hierarchy = settings.hierarchy
+    if memo is None or hierarchy is None or not settings.cache or rule_modules(engine.rules):
+        return
+    configs = {str(path): {"digest": _file_digest(str(path)), "settings": None} for path in hierarchy.files_read}
+    for resolved in hierarchy.configurations():
+        name = NO_CONFIG if resolved.config_file is None else str(resolved.config_file)
+        configs[name] = {"digest": None if name == NO_CONFIG else _file_digest(name), "settings": _fields(resolved)}
+    data = {
+        "root": str(settings.root),
         "respect_gitignore": settings.respect_gitignore,
         "cache_dir": str(settings.cache_dir),
-        "options": settings.options,
+        "forced": None if hierarchy.forced is None else str(hierarchy.forced[0]),
+        "configs": configs,
         "results": engine.cache_key(),
     }
     try:
@@ -99,28 +127,92 @@ def _tuples(value: Any) -> Any:
     return value
 
 
+class _Remembered:
+    """The hierarchy as the memo recorded it: answers `for_folder` while every
+    pyproject.toml on the way up is one the memo knows, unchanged."""
+
+    def __init__(self, data: dict) -> None:
+        self.root = Path(data["root"])
+        self.run = dict(respect_gitignore=bool(data["respect_gitignore"]), cache=True,
+                        cache_dir=Path(data["cache_dir"]))
+        self.configs: Dict[str, dict] = data["configs"]
+        self.forced: Optional[str] = data["forced"]
+        self.by_folder: Dict[str, Settings] = {}
+        self.by_config: Dict[str, Settings] = {}
+        self.checked: Dict[str, bool] = {}
+
+    def _known(self, config: str) -> Optional[Settings]:
+        """The settings of a pyproject.toml the memo knows (None: it has no table)."""
+        entry = self.configs.get(config)
+        if entry is None:
+            raise _Doubt(config)
+        if config != NO_CONFIG and not self.checked.setdefault(config, _file_digest(config) == entry["digest"]):
+            raise _Doubt(config)
+        if entry["settings"] is None:
+            return None
+        found = self.by_config.get(config)
+        if found is None:
+            fields = entry["settings"]
+            found = self.by_config[config] = Settings(
+                root=self.root,
+                config_file=None if fields["config_file"] is None else Path(fields["config_file"]),
+                select=_tuples(fields["select"]),
+                ignore=_tuples(fields["ignore"]),
+                exclude=_tuples(fields["exclude"]),
+                options=_tuples(fields["options"]),
+                base=Path(fields["base"]),
+                per_file_ignores=_tuples(fields["per_file_ignores"]),
+                force_exclude=bool(fields["force_exclude"]),
+                hierarchy=self,  # type: ignore[arg-type]
+                **self.run,
+            )
+        return found
+
+    def for_folder(self, folder: str) -> Settings:
+        folder = os.path.abspath(folder)
+        found = self.by_folder.get(folder)
+        if found is not None:
+            return found
+        if self.forced is not None:
+            found = self._known(self.forced)
+        else:
+            candidate = os.path.join(folder, "pyproject.toml")
+            found = self._known(candidate) if os.path.isfile(candidate) else None
+        if found is None:
+            parent = os.path.dirname(folder)
+            found = self._known(NO_CONFIG) if parent == folder else self.for_folder(parent)
+        if found is None:
+            raise _Doubt(folder)
+        self.by_folder[folder] = found
+        return found
+
+    def for_file(self, path: str) -> Settings:
+        absolute = os.path.abspath(path)
+        return with_file_ignores(self.for_folder(os.path.dirname(absolute)), absolute)
+
+
 def _settings(memo: str) -> Optional[Tuple[Settings, Any]]:
     try:
         with open(memo, "rb") as handle:
             data = json.loads(handle.read())
-        return Settings(
-            root=Path(data["root"]),
-            config_file=None if data["config_file"] is None else Path(data["config_file"]),
-            select=_tuples(data["select"]),
-            ignore=_tuples(data["ignore"]),
-            exclude=_tuples(data["exclude"]),
-            respect_gitignore=bool(data["respect_gitignore"]),
-            cache=True,
-            cache_dir=Path(data["cache_dir"]),
-            options=_tuples(data["options"]),
-        ), data["results"]
-    except (OSError, ValueError, KeyError, TypeError):
+        hierarchy = _Remembered(data)
+        return hierarchy.for_folder(str(hierarchy.root)), data["results"]
+    except (OSError, ValueError, KeyError, TypeError, _Doubt):
         return None
 
 
-def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool) -> Optional[List[Diagnostic]]:
+def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool,
+               config: Optional[str] = None, force_exclude: bool = False) -> Optional[List[Diagnostic]]:
     """The findings for `paths` if the cache holds all of them, else None."""
-    memo = _memo_path(paths, overrides, prefilter)
+    try:
+        return _warm_check(paths, overrides, prefilter, config, force_exclude)
+    except _Doubt:
+        return None
+
+
+def _warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bool,
+                config: Optional[str], force_exclude: bool) -> Optional[List[Diagnostic]]:
+    memo = _memo_path(paths, overrides, prefilter, config)
     loaded = _settings(memo) if memo is not None else None
     if loaded is None:
         return None
@@ -131,7 +223,9 @@ def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bo
     if not cache.entries:
         return None
     found: List[Diagnostic] = []
-    files = discover(paths, settings)
+    files = discover(paths, settings, force_exclude)
+    if not files:
+        return None
     depends_on_index = False
     for path in files:
         cached = _cached(cache, path)
@@ -139,7 +233,8 @@ def warm_check(paths: Sequence[str], overrides: Mapping[str, Any], prefilter: bo
             return None
         diagnostics, index_key = cached
         depends_on_index |= index_key is not None
-        found.extend(d for d in diagnostics if settings.enabled(d.code))
+        own = settings.for_file(path)
+        found.extend(d for d in diagnostics if own.enabled(d.code))
     if depends_on_index and not _same_universe(cache, settings, files):
         return None
     cache.save()  # stats refreshed for files touched but unchanged
