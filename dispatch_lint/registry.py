@@ -56,6 +56,22 @@ def file_settings(path: str) -> Settings:
     return project_settings(_project_root(os.path.dirname(absolute))).for_file(absolute)
 
 
+def excluded(path: str) -> bool:
+    """Whether the configuration (`exclude`, .gitignore) rules out the file
+    `path`, for front ends that are handed files one at a time."""
+    if path in ("-", "stdin"):
+        return False
+    absolute = os.path.abspath(path)
+    return _ignorer(_project_root(os.path.dirname(absolute))).excluded_named(absolute)
+
+
+@lru_cache(maxsize=None)
+def _ignorer(root: str) -> Any:
+    from dispatch_lint.engine.discovery import Ignorer
+
+    return Ignorer(project_settings(root))
+
+
 @lru_cache(maxsize=None)
 def project_index(root: str) -> Any:
     """The project index of `root`, built once per process: flake8 and

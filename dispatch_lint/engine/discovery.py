@@ -34,7 +34,7 @@ def _relative(path: str, folder: str) -> str:
     return path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
 
 
-class _Ignorer:
+class Ignorer:
     """Answers "is this absolute path ignored?" with each .gitignore read once."""
 
     def __init__(self, settings: Settings) -> None:
@@ -85,7 +85,7 @@ def discover(paths: Sequence[str], settings: Settings, force_exclude: bool = Fal
     Named files and folders are checked even if excluded, unless `force_exclude`
     (or the file's own `force-exclude` setting) says otherwise; a named file
     that vanished is reported by the run (DSP002)."""
-    ignorer = _Ignorer(settings)
+    ignorer = Ignorer(settings)
     found: Dict[str, None] = {}
     for given in paths:
         if (force_exclude or settings.for_folder(os.path.dirname(os.path.abspath(given))).force_exclude) \
@@ -99,7 +99,7 @@ def discover(paths: Sequence[str], settings: Settings, force_exclude: bool = Fal
     return sorted(found)
 
 
-def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
+def _walk(top: str, ignorer: Ignorer) -> Iterable[str]:
     """Python files under `top`; symlinked folders are not entered, and a
     symlinked file counts only when it points to a file."""
     pending = [(top, os.path.abspath(top))]
@@ -123,4 +123,4 @@ def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
 
 def excluded(path: str, settings: Settings) -> bool:
     """Whether `exclude` (or .gitignore) rules out the file `path`, as `--force-exclude` sees it."""
-    return _Ignorer(settings).excluded_named(os.path.abspath(path))
+    return Ignorer(settings).excluded_named(os.path.abspath(path))

@@ -4,7 +4,9 @@ Each file gets the settings of its closest configuration, and the project index
 comes from the project root, built once per process and only when a file has an
 `async def` the index must judge, so flake8 reaches the same verdicts as
 `dispatch-lint check`. flake8 reports syntax errors itself (E999) and applies
-`# noqa` itself, so flake8-noqa sees every comment the plugin relies on.
+`# noqa` itself, so flake8-noqa sees every comment the plugin relies on. A file
+that the configuration's `exclude` (or .gitignore) rules out gets no finding, as
+in `check`.
 
 Loading the plugin imports nothing but this module: whatever goes wrong later
 (a bad configuration, an internal error) is reported as one DSP000 finding at
@@ -62,6 +64,8 @@ class DispatchLintPlugin:
         from dispatch_lint.engine.single import check_text
         from dispatch_lint.rules import ALL_RULES
 
+        if registry.excluded(self.filename):
+            return
         settings = registry.file_settings(self.filename)
         rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
         root = str(settings.root)
