@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List
+from typing import List, Optional
 
 from dispatch_lint import registry
 from dispatch_lint.engine.discovery import discover
@@ -49,7 +49,7 @@ def run_fix(args: argparse.Namespace) -> int:
     return max((status or 0 for status in statuses), default=0)
 
 
-def _fix_project(args: argparse.Namespace, paths: List[str]) -> "int | None":
+def _fix_project(args: argparse.Namespace, paths: List[str]) -> Optional[int]:
     """Fix the paths of one project; None when there was no file to fix."""
     settings = registry.settings_for(paths, overrides_from(args), args.config)
     if not discover(paths, settings, args.force_exclude):
