@@ -51,8 +51,11 @@ def project_settings(root: str) -> Settings:
 
 def file_settings(path: str) -> Settings:
     """The settings of one file (its closest configuration), for front ends that
-    see one file at a time; stdin (`-`) is a file in the current folder."""
+    see one file at a time; stdin (`-`) is a file in the current folder, and a
+    folder gets the settings of the files directly in it."""
     absolute = os.path.join(os.getcwd(), "-") if path in ("-", "stdin") else os.path.abspath(path)
+    if os.path.isdir(absolute):
+        return project_settings(_project_root(absolute)).for_folder(absolute)
     return project_settings(_project_root(os.path.dirname(absolute))).for_file(absolute)
 
 

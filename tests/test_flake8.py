@@ -100,10 +100,11 @@ def test_noqa_is_left_to_flake8(project):
 def test_a_configuration_error_is_one_line(project):
     (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nselekt = ['DSP']\n")
     (project / "m.py").write_text("import asyncio\n")
-    result = flake8("--select", "DSP", "m.py", cwd=project)
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"dispatch-lint: error: {project / 'pyproject.toml'}: unknown key 'selekt' in [tool.dispatch-lint]"]
+    for named in ("m.py", "."):
+        result = flake8("--select", "DSP", named, cwd=project)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            f"dispatch-lint: error: {project / 'pyproject.toml'}: unknown key 'selekt' in [tool.dispatch-lint]"]
 
 
 def test_a_broken_nested_configuration_never_stops_flake8s_other_codes(project):

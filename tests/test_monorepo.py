@@ -115,3 +115,51 @@ def test_a_broken_nested_configuration_is_one_line_and_exit_2(repo, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "unknown key 'selekt'" in result.stderr
     assert "legacy" in result.stderr
+
+
+def test_a_warm_check_notices_a_changed_new_or_removed_nested_configuration(repo, tmp_path):
+    work = tmp_path / "warm"
+    shutil.copytree(repo, work)
+
+    def warm():
+        result = run_cli("check", "--format", "concise", ".", cwd=work)
+        assert result.returncode in (0, 1), result.stderr
+        return findings(result.stdout)
+
+    assert warm() == warm() == expected()
+    legacy = work / "pkg_b" / "legacy" / "pyproject.toml"
+    legacy.write_text('[tool.dispatch-lint]\nselect = ["DSP1"]\n\n[tool.dispatch-lint.actor-inbox]\nnames = ["*frames*"]\n')
+    found = warm()
+    assert ("pkg_b/legacy/bridge.py", 10, "DSP101") in found and ("pkg_b/legacy/bridge.py", 7, "DSP301") not in found
+    legacy.unlink()
+    assert ("pkg_b/legacy/bridge.py", 10, "DSP101") in warm()  # pkg_b's settings now
+    (work / "tools" / "pyproject.toml").write_text('[tool.dispatch-lint]\nignore = ["DSP301"]\n')
+    assert ("tools/relay.py", 8, "DSP301") not in warm()
+
+
+def test_stdin_with_force_exclude_honours_exclude(repo):
+    source = (repo / "generated" / "stubs.py").read_text()
+    assert check(repo, "--force-exclude", "-", "--stdin-filename", "generated/stubs.py", input=source) == set()
+    fixed = run_cli("fix", "--force-exclude", "-", "--stdin-filename", "generated/stubs.py", cwd=repo, input=source)
+    assert fixed.returncode == 0 and fixed.stdout == source
+
+
+def test_fix_diff_exits_0_when_nothing_would_change_though_findings_remain(repo):
+    result = run_cli("fix", "--no-cache", "--diff", "tools", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and "DSP301" in result.stderr
+
+
+def test_codemod_uses_each_files_own_fix_settings(repo, tmp_path):
+    work = tmp_path / "codemod"
+    shutil.copytree(repo, work)
+    result = subprocess.run([sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress",
+                             "-x", "dispatch_lint.codemods.channels.TrySendToInbox", "--unsafe-fixes", "."],
+                            cwd=work, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    actors = "pkg_a/pkg_a/actors.py"
+    assert (work / actors).read_text() == (FIXTURE / actors.replace(".py", ".fixed.py")).read_text()
+    router = (work / "pkg_b" / "pkg_b" / "router.py").read_text()
+    assert "self.frames.put_nowait(frame)" in router and "Overloaded" not in router
+    assert "async def _stamp" in router  # the codemod runs its own rule only
+    assert (work / "generated" / "stubs.py").read_text() == (repo / "generated" / "stubs.py").read_text()

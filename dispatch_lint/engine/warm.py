@@ -177,7 +177,12 @@ class _Remembered:
             found = self._known(self.forced)
         else:
             candidate = os.path.join(folder, "pyproject.toml")
-            found = self._known(candidate) if os.path.isfile(candidate) else None
+            if os.path.isfile(candidate):
+                found = self._known(candidate)
+            elif candidate in self.configs:
+                raise _Doubt(candidate)  # a configuration the cold run read is gone
+            else:
+                found = None
         if found is None:
             parent = os.path.dirname(folder)
             found = self._known(NO_CONFIG) if parent == folder else self.for_folder(parent)
