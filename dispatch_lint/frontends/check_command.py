@@ -177,7 +177,7 @@ def _show_settings(args: argparse.Namespace) -> int:
 
     path = os.path.abspath(args.show_settings)
     run = registry.settings_for([path], overrides_from(args), args.config)
-    own = run.for_file(path)
+    own = run.for_folder(path) if os.path.isdir(path) else run.for_file(path)
     lines = [f"Settings for {args.show_settings}",
              f"  from: {own.config_file or 'the defaults (no pyproject.toml with [tool.dispatch-lint])'}",
              f"  project root: {run.root}",
