@@ -163,14 +163,19 @@ def _relative_to(path: str, folder: str) -> Optional[str]:
     return path[len(folder) + 1:].replace(os.sep, "/")
 
 
-def with_file_ignores(settings: Settings, path: str) -> Settings:
+def file_ignores(settings: Settings, path: str) -> Tuple[str, ...]:
+    """The codes that `per-file-ignores` adds for the absolute `path`."""
     if not settings.per_file_ignores:
-        return settings
+        return ()
     relative = _relative_to(path, str(settings.pattern_base))
     if relative is None:
-        return settings
-    extra = tuple(code for pattern, codes in settings.per_file_ignores
-                  if _spec((pattern,)).match_file(relative) for code in codes)
+        return ()
+    return tuple(code for pattern, codes in settings.per_file_ignores
+                 if _spec((pattern,)).match_file(relative) for code in codes)
+
+
+def with_file_ignores(settings: Settings, path: str) -> Settings:
+    extra = file_ignores(settings, path)
     return replace(settings, ignore=settings.ignore + extra) if extra else settings
 
 
@@ -266,6 +271,7 @@ class Hierarchy:
         self.by_folder: Dict[str, Settings] = {}
         self.closest: Dict[str, Tuple[Optional[Path], dict]] = {}
         self.files_read: Set[str] = set()  # every pyproject.toml consulted
+        self.with_ignores: Dict[Tuple[Optional[Path], Tuple[str, ...]], Settings] = {}
         root_config, root_table = self._config_for(os.path.abspath(root))
         values = self._values(root_config, root_table)
         self.run_values = {key: values[key] for key in RUN_KEYS}
@@ -346,7 +352,15 @@ class Hierarchy:
 
     def for_file(self, path: str) -> Settings:
         absolute = os.path.abspath(path)
-        return with_file_ignores(self.for_folder(os.path.dirname(absolute)), absolute)
+        settings = self.for_folder(os.path.dirname(absolute))
+        extra = file_ignores(settings, absolute)
+        if not extra:
+            return settings
+        key = (settings.config_file, extra)  # one Settings per configuration and ignore set
+        found = self.with_ignores.get(key)
+        if found is None:
+            found = self.with_ignores[key] = replace(settings, ignore=settings.ignore + extra)
+        return found
 
     def configurations(self) -> Sequence[Settings]:
         """Every configuration resolved so far."""

@@ -222,7 +222,7 @@ class Engine:
         """Each file's own settings; the run's rules become those any of them enables,
         and the cache key covers every configuration involved."""
         own = [self.settings.for_file(path) for path in files]
-        distinct = {s.fingerprint(): s for s in own}
+        distinct = {s.fingerprint(): s for s in {id(s): s for s in own}.values()}
         self.rules = [rule for rule in self.all_rules if any(s.enabled(rule.CODE) for s in distinct.values())]
         self.fingerprint = hashlib.blake2b(" ".join(sorted(distinct)).encode(), digest_size=12).hexdigest()
         return own
