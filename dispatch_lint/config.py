@@ -189,17 +189,23 @@ def find_root(start: Path) -> Path:
 
 
 def find_project_root(start: Path) -> Path:
-    """The root of the project holding `start`, which the project index covers:
-    the top of its git checkout; without git, the folder of the outermost
-    pyproject.toml with a `[tool.dispatch-lint]` table; without one, the
-    nearest folder holding a project marker."""
-    folder = start if start.is_dir() else start.parent
-    chain = (folder, *folder.parents)
-    for candidate in chain:
-        if (candidate / ".git").exists():
-            return candidate
-    configured = [candidate for candidate in chain if _table_at(str(candidate)) is not None]
-    return configured[-1] if configured else find_root(folder)
+    """The root of the project holding `start`, which the project index covers.
+
+    It starts as the nearest folder holding a project marker. A configured
+    project (its pyproject.toml has a `[tool.dispatch-lint]` table) nested in
+    another configured folder belongs to it, so the root climbs to the next
+    folder above with a table, and again, up to the top of the git checkout:
+    a monorepo's packages share one root, whichever file or path order asks.
+    A project without a table of its own (an unpacked sdist, a vendored
+    package) stays its own root."""
+    root = find_root(start)
+    while _table_at(str(root)) is not None and not (root / ".git").exists():
+        above = next((folder for folder in root.parents
+                      if (folder / ".git").exists() or _table_at(str(folder)) is not None), None)
+        if above is None or _table_at(str(above)) is None:
+            break
+        root = above
+    return root
 
 
 def _read_pyproject(path: Path) -> Optional[dict]:
