@@ -97,6 +97,12 @@ def test_noqa_is_left_to_flake8(project):
     assert {code for *_, code in shown} == {"DSP301"}
 
 
+def test_flake8_noqa_sees_the_comments_the_plugin_relies_on(project):
+    (project / "m.py").write_text("import asyncio\nq = asyncio.Queue()  # noqa: DSP301\nr = 1  # noqa: DSP301\n")
+    found = {(line, code) for _, line, _, code in flake8_findings("--select", "DSP,NQA", "m.py", cwd=project)}
+    assert found == {(3, "NQA102")}  # only the comment that silences nothing
+
+
 def test_a_configuration_error_is_one_line(project):
     (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nselekt = ['DSP']\n")
     (project / "m.py").write_text("import asyncio\n")
