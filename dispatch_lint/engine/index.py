@@ -42,12 +42,13 @@ def extract_packed(path: str, text: str, tree: ast.Module, root: str) -> PackedF
 def _extract(path: str) -> Optional[PackedFacts]:
     overlay: Mapping[str, str] = _PENDING["overlay"]  # type: ignore[assignment]
     text = overlay.get(path)
+    own = _PENDING["settings"].for_file(path)  # type: ignore[attr-defined]
     if text is None:
-        source = read_source(path)
+        source = read_source(path, own.max_file_size)
         if not isinstance(source, Source):
             return None
         text = source.text
-    tree = parse_ast(text, path)
+    tree = parse_ast(text, path, own.memory_budget)
     if not hasattr(tree, "body"):
         return None  # a syntax problem: the file contributes nothing
     return extract_packed(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
@@ -106,7 +107,7 @@ class ProjectIndex:
             answers = {real: cached(real) for real in missing if real not in real_overlay}
             known.update((real, facts) for real, (hit, facts) in answers.items() if hit and facts is not None)
             missing = [real for real in missing if not answers.get(real, (False, None))[0]]
-        _PENDING.update(overlay=real_overlay, root=root)
+        _PENDING.update(overlay=real_overlay, root=root, settings=settings)
         try:
             extracted = pool.run_all(_extract, missing, jobs, lambda path: None)
         finally:
@@ -116,6 +117,7 @@ class ProjectIndex:
         others = [p for p in _other_projects(os.path.realpath(root), list(runner_paths)) if real_path(p) not in seen]
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
         project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
+        project.settings = settings
         _add_other_names(project, everything, real_path)
         return project
 
