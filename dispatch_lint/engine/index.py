@@ -17,6 +17,7 @@ import os
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.config import Settings
+from dispatch_lint.types import ConfigError
 from dispatch_lint.engine import pool
 from dispatch_lint.engine.discovery import discover_project
 from dispatch_lint.engine.sources import Source, read_source
@@ -39,10 +40,19 @@ def extract_packed(path: str, text: str, tree: ast.Module, root: str) -> PackedF
     return packed(extract_facts(path, text, tree, root))
 
 
+def _limits_of(path: str, settings: Settings) -> Settings:
+    """The settings whose limits apply to reading `path` for the model: its own,
+    or the run's when its configuration is broken (the file's own check reports that)."""
+    try:
+        return settings.for_file(path)
+    except ConfigError:
+        return settings
+
+
 def _extract(path: str) -> Optional[PackedFacts]:
     overlay: Mapping[str, str] = _PENDING["overlay"]  # type: ignore[assignment]
     text = overlay.get(path)
-    own = _PENDING["settings"].for_file(path)  # type: ignore[attr-defined]
+    own = _limits_of(path, _PENDING["settings"])  # type: ignore[arg-type]
     if text is None:
         source = read_source(path, own.max_file_size)
         if not isinstance(source, Source):
