@@ -213,10 +213,11 @@ class Project:
         finally:
             self._values, self.reads = saved, None
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(self.file_digest(os.path.realpath(path)).encode())
+        # Paths may hold undecodable bytes (surrogate escapes): digest them as they are.
+        digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogatepass"))
         for item in sorted(reads, key=repr):
-            digest.update(repr(item).encode())
-            digest.update(self._read_digest(item).encode())
+            digest.update(repr(item).encode("utf-8", "surrogatepass"))
+            digest.update(self._read_digest(item).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     def _read_digest(self, item: Any) -> str:
