@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
+
+import pathspec
 
 try:  # Python 3.11+
     import tomllib
@@ -106,8 +109,6 @@ MAX_PATTERN = 1000
 
 def gitignore_problem(patterns: Sequence[str]) -> Optional[str]:
     """Why `patterns` are not valid gitignore-style patterns, or None."""
-    import pathspec
-
     for pattern in patterns:
         try:
             pathspec.GitIgnoreSpec.from_lines([pattern])
@@ -152,13 +153,14 @@ def _nested_repeat(items: Any, repeated: bool = False) -> bool:
     return False
 
 
-def cache_location(paths: Sequence[str]) -> Tuple[Path, Path]:
+def cache_location(paths: Sequence[str], config: Optional[str] = None) -> Tuple[Path, Path]:
     """The project root of a run over `paths` and its validated cache folder
     (where the fix journal lives even when the cache is off), read without the
-    rules' options. Raises ConfigError."""
+    rules' options from the configuration that applies at the project root
+    (or the one `config` names). Raises ConfigError."""
     anchor = Path(os.path.abspath(paths[0] if paths else "."))
-    root = find_root(anchor)
-    config_file, table = find_config(anchor)
+    root = find_project_root(anchor)
+    config_file, table = read_config_file(config) if config else find_config(root)
     where = str(config_file) if config_file else "settings"
     value = CORE_OPTIONS_BY_NAME["cache-dir"].validate(table.get("cache-dir", ".dispatch_lint_cache"), where)
     return root, cache_folder(root, value, where)
@@ -185,19 +187,32 @@ CORE_OPTIONS = (
     Option("select", ("DSP",), "Rule codes or prefixes to enable."),
     Option("extend-select", (), "Codes or prefixes to enable on top of `select`."),
     Option("ignore", (), "Codes or prefixes to disable."),
-    Option("exclude", (), "Gitignore-style patterns of paths to skip (explicitly named files are still checked).",
+    Option("per-file-ignores", {}, "Codes or prefixes to disable in the files a gitignore-style pattern "
+                                   "matches (relative to this configuration file's folder)."),
+    Option("exclude", (), "Gitignore-style patterns of paths to skip, relative to this configuration "
+                          "file's folder (named files are still checked unless `force-exclude` is on).",
            check=lambda patterns: gitignore_problem(patterns)),
+    Option("extend-exclude", (), "Patterns to skip on top of `exclude`.",
+           check=lambda patterns: gitignore_problem(patterns)),
+    Option("force-exclude", False, "Apply `exclude` even to files named on the command line "
+                                   "(as pre-commit and editors name them)."),
     Option("respect-gitignore", True, "Skip files that `.gitignore` files ignore."),
     Option("cache", True, "Cache results by content hash between runs."),
     Option("cache-dir", ".dispatch_lint_cache", "Where the cache lives, relative to the project root."),
     *LIMIT_OPTIONS,
 )
+# Keys read once per run, from the configuration that applies at the project root.
+RUN_KEYS = ("respect-gitignore", "cache", "cache-dir")
 
 CORE_OPTIONS_BY_NAME = {option.name: option for option in CORE_OPTIONS}
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The settings of one configuration file (or of the defaults), with the
+    flags on top. `root`, `cache`, `cache_dir` and `respect_gitignore` are the
+    run's; the rest belong to the files this configuration governs."""
+
     root: Path
     config_file: Optional[Path]
     select: Tuple[str, ...]
@@ -209,6 +224,11 @@ class Settings:
     options: Mapping[str, Any] = field(default_factory=dict)
     max_file_size: int = LIMIT_OPTIONS[0].default
     memory_budget: int = LIMIT_OPTIONS[1].default
+    # Where this configuration's patterns are relative to (its folder).
+    base: Optional[Path] = None
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    force_exclude: bool = False
+    hierarchy: Optional["Hierarchy"] = field(default=None, compare=False, repr=False)
 
     def enabled(self, code: str) -> bool:
         chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
@@ -216,9 +236,65 @@ class Settings:
         return chosen > dropped
 
     def fingerprint(self) -> str:
-        data = {"select": self.select, "ignore": self.ignore, "options": self.options}
+        data = {"select": self.select, "ignore": self.ignore, "options": self.options,
+                "per_file_ignores": self.per_file_ignores,
+                "limits": (self.max_file_size, self.memory_budget)}
         text = json.dumps(data, sort_keys=True, default=list)
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    @property
+    def pattern_base(self) -> Path:
+        return self.base if self.base is not None else self.root
+
+    def for_file(self, path: str) -> "Settings":
+        """The settings of the file `path`: its closest configuration, the flags,
+        and the `per-file-ignores` that match it."""
+        if self.hierarchy is None:
+            return with_file_ignores(self, os.path.abspath(path))
+        return self.hierarchy.for_file(path)
+
+    def for_folder(self, folder: str) -> "Settings":
+        """The configuration that governs the files in `folder` (no per-file ignores)."""
+        if self.hierarchy is None:
+            return self
+        return self.hierarchy.for_folder(folder)
+
+    def excludes(self, path: str, is_dir: bool) -> bool:
+        """Whether this configuration's `exclude` patterns match the absolute `path`."""
+        if not self.exclude:
+            return False
+        relative = _relative_to(path, str(self.pattern_base))
+        return relative is not None and _spec(self.exclude).match_file(relative + ("/" if is_dir else ""))
+
+
+@lru_cache(maxsize=None)
+def _spec(patterns: Tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _relative_to(path: str, folder: str) -> Optional[str]:
+    folder = folder.rstrip(os.sep)
+    if path == folder:
+        return ""
+    if not path.startswith(folder + os.sep):
+        return None
+    return path[len(folder) + 1:].replace(os.sep, "/")
+
+
+def file_ignores(settings: Settings, path: str) -> Tuple[str, ...]:
+    """The codes that `per-file-ignores` adds for the absolute `path`."""
+    if not settings.per_file_ignores:
+        return ()
+    relative = _relative_to(path, str(settings.pattern_base))
+    if relative is None:
+        return ()
+    return tuple(code for pattern, codes in settings.per_file_ignores
+                 if _spec((pattern,)).match_file(relative) for code in codes)
+
+
+def with_file_ignores(settings: Settings, path: str) -> Settings:
+    extra = file_ignores(settings, path)
+    return replace(settings, ignore=settings.ignore + extra) if extra else settings
 
 
 def find_root(start: Path) -> Path:
@@ -228,6 +304,26 @@ def find_root(start: Path) -> Path:
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
     return start
+
+
+def find_project_root(start: Path) -> Path:
+    """The root of the project holding `start`, which the project index covers.
+
+    It starts as the nearest folder holding a project marker. A configured
+    project (its pyproject.toml has a `[tool.dispatch-lint]` table) nested in
+    another configured folder belongs to it, so the root climbs to the next
+    folder above with a table, and again, up to the top of the git checkout:
+    a monorepo's packages share one root, whichever file or path order asks.
+    A project without a table of its own (an unpacked sdist, a vendored
+    package) stays its own root."""
+    root = find_root(start)
+    while _table_at(str(root)) is not None and not (root / ".git").exists():
+        above = next((folder for folder in root.parents
+                      if (folder / ".git").exists() or _table_at(str(folder)) is not None), None)
+        if above is None or _table_at(str(above)) is None:
+            break
+        root = above
+    return root
 
 
 def _read_pyproject(path: Path) -> Optional[dict]:
@@ -244,15 +340,162 @@ def _read_pyproject(path: Path) -> Optional[dict]:
     return table
 
 
+def _table_at(folder: str) -> Optional[Tuple[Path, dict]]:
+    """The `[tool.dispatch-lint]` table of `folder`/pyproject.toml, if it has one."""
+    candidate = Path(folder) / "pyproject.toml"
+    if not candidate.is_file():
+        return None
+    table = _read_pyproject(candidate)
+    return None if table is None else (candidate, table)
+
+
 def find_config(start: Path) -> Tuple[Optional[Path], dict]:
+    """The closest pyproject.toml at or above `start` with a `[tool.dispatch-lint]` table."""
     start = start if start.is_dir() else start.parent
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            table = _read_pyproject(candidate)
-            if table is not None:
-                return candidate, table
+        found = _table_at(str(folder))
+        if found is not None:
+            return found
     return None, {}
+
+
+def read_config_file(path: str) -> Tuple[Path, dict]:
+    """`--config PATH`: a pyproject.toml (its `[tool.dispatch-lint]` table) or a
+    dispatch-lint TOML file (its top-level keys)."""
+    config = Path(os.path.abspath(path))
+    if not config.is_file():
+        raise ConfigError(f"--config {path}: no such file")
+    if config.name == "pyproject.toml":
+        table = _read_pyproject(config)
+        if table is None:
+            raise ConfigError(f"{config}: has no [tool.dispatch-lint] table")
+        return config, table
+    try:
+        with open(config, "rb") as handle:
+            return config, tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
+
+
+class Hierarchy:
+    """Resolves the settings of any file: its closest configuration (or the one
+    `--config` names), each read once, with the flags on top."""
+
+    def __init__(self, rule_options: Iterable[Option], known_codes: Iterable[str],
+                 overrides: Optional[Mapping[str, Any]], root: Path, config: Optional[str] = None) -> None:
+        self.declared = {opt.name: opt for opt in (*CORE_OPTIONS, *rule_options)}
+        self.codes = tuple(known_codes)
+        self.root = root
+        self.forced = read_config_file(config) if config else None
+        self.flags = {key: self.declared[key].validate(value, "command line")
+                      for key, value in (overrides or {}).items() if value is not None}
+        self.by_config: Dict[Optional[Path], Settings] = {}
+        self.by_folder: Dict[str, Settings] = {}
+        self.closest: Dict[str, Tuple[Optional[Path], dict]] = {}
+        self.files_read: Set[str] = set()  # every pyproject.toml consulted
+        self.with_ignores: Dict[Tuple[Optional[Path], Tuple[str, ...]], Settings] = {}
+        root_config, root_table = self._config_for(os.path.abspath(root))
+        values = self._values(root_config, root_table)
+        self.run_values = {key: values[key] for key in RUN_KEYS}
+        where = str(root_config) if root_config else "settings"
+        self.cache_dir = cache_folder(root, values["cache-dir"], where)
+
+    def _config_for(self, folder: str) -> Tuple[Optional[Path], dict]:
+        """The closest configuration at or above `folder`, each pyproject.toml read once."""
+        if self.forced is not None:
+            return self.forced
+        found = self.closest.get(folder)
+        if found is None:
+            here = _table_at(folder)
+            if here is not None or os.path.isfile(os.path.join(folder, "pyproject.toml")):
+                self.files_read.add(os.path.join(folder, "pyproject.toml"))
+            parent = os.path.dirname(folder)
+            if here is not None:
+                found = here
+            else:
+                found = (None, {}) if parent == folder else self._config_for(parent)
+            self.closest[folder] = found
+        return found
+
+    def _values(self, config_file: Optional[Path], table: Mapping[str, Any]) -> Dict[str, Any]:
+        where = str(config_file) if config_file else "settings"
+        values = {name: opt.default for name, opt in self.declared.items()}
+        for key, value in table.items():
+            if key not in self.declared:
+                raise ConfigError(f"{where}: unknown key '{key}' in [tool.dispatch-lint]")
+            values[key] = self._validated(key, value, where)
+        values.update(self.flags)
+        for source, prefixes in (("select", (*values["select"], *values["extend-select"])),
+                                 ("ignore", values["ignore"]),
+                                 ("per-file-ignores", [c for codes in values["per-file-ignores"].values()
+                                                       for c in codes])):
+            for prefix in prefixes:
+                if not any(code.startswith(prefix) for code in self.codes):
+                    raise ConfigError(f"unknown rule code or prefix '{prefix}' in {source}"
+                                      + (f" ({where})" if config_file else ""))
+        return values
+
+    def _validated(self, key: str, value: Any, where: str) -> Any:
+        if key != "per-file-ignores":
+            return self.declared[key].validate(value, where)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: 'per-file-ignores' must be a table of pattern = [codes]")
+        problem = gitignore_problem(tuple(value))
+        if problem:
+            raise ConfigError(f"{where}: 'per-file-ignores' {problem}")
+        return {pattern: tuple(c.upper() for c in _check_type(codes, list, f"{where}: 'per-file-ignores.{pattern}'"))
+                for pattern, codes in value.items()}
+
+    def _settings(self, config_file: Optional[Path], table: Mapping[str, Any]) -> Settings:
+        found = self.by_config.get(config_file)
+        if found is not None:
+            return found
+        values = self._values(config_file, table)
+        run = self.run_values
+        settings = Settings(
+            root=self.root,
+            config_file=config_file,
+            select=tuple(values["select"]) + tuple(values["extend-select"]),
+            ignore=tuple(values["ignore"]),
+            exclude=tuple(values["exclude"]) + tuple(values["extend-exclude"]),
+            respect_gitignore=run["respect-gitignore"],
+            cache=run["cache"],
+            cache_dir=self.cache_dir,
+            options={k: v for k, v in values.items() if k not in CORE_OPTIONS_BY_NAME},
+            max_file_size=values["max-file-size"],
+            memory_budget=values["memory-budget"],
+            base=config_file.parent if config_file is not None else self.root,
+            per_file_ignores=tuple(values["per-file-ignores"].items()),
+            force_exclude=values["force-exclude"],
+            hierarchy=self,
+        )
+        self.by_config[config_file] = settings
+        return settings
+
+    def for_folder(self, folder: str) -> Settings:
+        folder = os.path.abspath(folder)
+        found = self.by_folder.get(folder)
+        if found is None:
+            found = self.by_folder[folder] = self._settings(*self._config_for(folder))
+        return found
+
+    def for_file(self, path: str) -> Settings:
+        absolute = os.path.abspath(path)
+        settings = self.for_folder(os.path.dirname(absolute))
+        extra = file_ignores(settings, absolute)
+        if not extra:
+            return settings
+        key = (settings.config_file, extra)  # one Settings per configuration and ignore set
+        found = self.with_ignores.get(key)
+        if found is None:
+            found = self.with_ignores[key] = replace(settings, ignore=settings.ignore + extra)
+        return found
+
+    def configurations(self) -> Sequence[Settings]:
+        """Every configuration resolved so far."""
+        return tuple(self.by_config.values())
 
 
 def load_settings(
@@ -260,38 +503,11 @@ def load_settings(
     rule_options: Iterable[Option],
     known_codes: Iterable[str],
     overrides: Optional[Dict[str, Any]] = None,
+    config: Optional[str] = None,
 ) -> Settings:
-    """Resolve settings for a run over `paths`; flags in `overrides` win."""
+    """The run's settings for `paths` (those of its project root); flags in
+    `overrides` win, and `config` names one configuration file for every file.
+    `for_file` on the result gives any file's own settings."""
     anchor = Path(os.path.abspath(paths[0] if paths else "."))
-    root = find_root(anchor)
-    config_file, table = find_config(anchor)
-    declared = {opt.name: opt for opt in (*CORE_OPTIONS, *rule_options)}
-    where = str(config_file) if config_file else "settings"
-    values = {name: opt.default for name, opt in declared.items()}
-    for key, value in table.items():
-        if key not in declared:
-            raise ConfigError(f"{where}: unknown key '{key}' in [tool.dispatch-lint]")
-        values[key] = declared[key].validate(value, where)
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            values[key] = declared[key].validate(value, "command line")
-    codes = tuple(known_codes)
-    select = tuple(values["select"]) + tuple(values["extend-select"])
-    for source, prefixes in (("select", select), ("ignore", values["ignore"])):
-        for prefix in prefixes:
-            if not any(code.startswith(prefix) for code in codes):
-                raise ConfigError(f"unknown rule code or prefix '{prefix}' in {source}")
-    options = {k: v for k, v in values.items() if k not in {o.name for o in CORE_OPTIONS}}
-    return Settings(
-        root=root,
-        config_file=config_file,
-        select=select,
-        ignore=tuple(values["ignore"]),
-        exclude=tuple(values["exclude"]),
-        respect_gitignore=values["respect-gitignore"],
-        cache=values["cache"],
-        cache_dir=cache_folder(root, values["cache-dir"], where),
-        options=options,
-        max_file_size=values["max-file-size"],
-        memory_budget=values["memory-budget"],
-    )
+    root = find_project_root(anchor)
+    return Hierarchy(rule_options, known_codes, overrides, root, config).for_folder(str(root))

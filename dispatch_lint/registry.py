@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple, Type
 
-from dispatch_lint.config import Option, Settings, load_settings
+from dispatch_lint.config import Option, Settings, find_project_root, load_settings
 from dispatch_lint.engine.problems import PROBLEMS
 from dispatch_lint.rules import ALL_RULES
 
@@ -30,14 +32,47 @@ def find(code: str) -> Optional[Type]:
     return None
 
 
-def settings_for(paths: Sequence[str], overrides: Optional[Dict[str, Any]] = None) -> Settings:
-    return load_settings(paths, rule_options(), all_codes(), overrides)
+def settings_for(paths: Sequence[str], overrides: Optional[Dict[str, Any]] = None,
+                 config: Optional[str] = None) -> Settings:
+    """The run's settings for `paths`; `.for_file(path)` gives each file's own."""
+    return load_settings(paths, rule_options(), all_codes(), overrides, config)
 
 
 @lru_cache(maxsize=None)
-def settings_for_folder(folder: str) -> Settings:
-    """Settings for files in `folder`, read once per process."""
-    return settings_for([folder])
+def _project_root(folder: str) -> str:
+    return str(find_project_root(Path(folder)))
+
+
+@lru_cache(maxsize=None)
+def project_settings(root: str) -> Settings:
+    """The run settings of the project at `root`, resolved once per process."""
+    return settings_for([root])
+
+
+def file_settings(path: str) -> Settings:
+    """The settings of one file (its closest configuration), for front ends that
+    see one file at a time; stdin (`-`) is a file in the current folder, and a
+    folder gets the settings of the files directly in it."""
+    absolute = os.path.join(os.getcwd(), "-") if path in ("-", "stdin") else os.path.abspath(path)
+    if os.path.isdir(absolute):
+        return project_settings(_project_root(absolute)).for_folder(absolute)
+    return project_settings(_project_root(os.path.dirname(absolute))).for_file(absolute)
+
+
+def excluded(path: str) -> bool:
+    """Whether the configuration (`exclude`, .gitignore) rules out the file
+    `path`, for front ends that are handed files one at a time."""
+    if path in ("-", "stdin"):
+        return False
+    absolute = os.path.abspath(path)
+    return _ignorer(_project_root(os.path.dirname(absolute))).excluded_named(absolute)
+
+
+@lru_cache(maxsize=None)
+def _ignorer(root: str) -> Any:
+    from dispatch_lint.engine.discovery import Ignorer
+
+    return Ignorer(project_settings(root))
 
 
 @lru_cache(maxsize=None)
@@ -47,7 +82,7 @@ def project_index(root: str) -> Any:
     files come from the facts cache that `dispatch-lint check` shares."""
     from dispatch_lint.engine.index import ProjectIndex
 
-    settings = settings_for_folder(root)
+    settings = project_settings(root)
     if settings.cache:
         index = _cached_project_index(settings)
     else:

@@ -150,3 +150,12 @@ class Diagnostic:
 
 class ConfigError(Exception):
     """A usage or configuration problem: reported in one line, exit status 2."""
+
+
+class InternalError(Exception):
+    """A bug met while analysing `path`: reported as one line, exit status 2."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(path, detail)
+        self.path = path
+        self.detail = detail

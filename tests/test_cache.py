@@ -412,3 +412,24 @@ def test_cached_edits_are_never_applied_by_fix(tmp_path):
     _reseal(results, json.loads(header), json.dumps(entries, separators=(",", ":")).encode())
     dispatch_lint("fix", ".", cwd=project)
     assert (project / "victim.py").read_text() == "x = 1\n"
+
+
+@pytest.mark.parametrize("forge", [
+    {"select": ["DSP002"]},
+    {"per_file_ignores": [["*.py", ["DSP201"]]]},
+    {"max_file_size": 1},
+    {"exclude": ["*"]},
+])
+def test_a_forged_configuration_in_the_warm_memo_is_a_miss(project, forge):
+    """Each configuration the memo remembers must agree with its pyproject.toml
+    (digest and all), so forged settings of one configuration are never used."""
+    make_project(project)
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\nignore = ['DSP301']\n")
+    dispatch_lint("check", ".", cwd=project)
+    memo, folder, data = _memo(project)
+    [config] = [name for name, entry in data["configs"].items() if entry["settings"] and name]
+    data["configs"][config]["settings"].update(forge)
+    memo.write_bytes(folder + b"\n" + json.dumps(data).encode())
+    result = dispatch_lint("check", "--format", "concise", ".", cwd=project)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)

@@ -1,8 +1,10 @@
 """The command's contract: output shape, exit status, configuration errors."""
 
 import json
+import subprocess
+import sys
 
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 
 def test_clean_file_exits_zero(project):
@@ -82,3 +84,46 @@ def test_help_says_what_the_tool_and_each_command_do():
     for name, parser in commands.choices.items():
         assert parser.description, f"`dispatch-lint {name} --help` does not say what it does"
     assert all(action.help for action in commands._choices_actions)
+
+
+def test_a_missing_path_is_a_usage_error(project):
+    result = run_cli("check", str(project / "nowhere.py"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"dispatch-lint: error: {project / 'nowhere.py'}: no such file or directory"
+
+
+def test_no_python_files_is_a_warning_and_leaves_no_cache(project):
+    (project / "empty").mkdir()
+    result = run_cli("check", str(project / "empty"))
+    assert result.returncode == 0
+    assert "warning: no Python files found" in result.stderr
+    assert not (project / ".dispatch_lint_cache").exists()
+
+
+def test_a_closed_stdout_ends_quietly(project):
+    for n in range(200):
+        (project / f"m{n}.py").write_text("x = (\n")
+    process = subprocess.Popen([sys.executable, "-m", "dispatch_lint", "check", "--no-cache", "--format", "concise",
+                                str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) in (0, 1)
+    assert stderr == ""
+
+
+def test_an_internal_error_exits_2_with_one_line_naming_the_file(project):
+    (project / "ok.py").write_text("import asyncio\n")
+    # A bug in the analysis, planted before the command runs.
+    crash = ("import sys, runpy\n"
+             "from dispatch_lint.engine import runner\n"
+             "def boom(*args, **kwargs): raise ValueError('boom')\n"
+             "runner.analyse_text = boom\n"
+             "sys.argv = ['dispatch-lint', 'check', '--no-cache', sys.argv[1]]\n"
+             "runpy.run_module('dispatch_lint', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", crash, str(project / "ok.py")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("dispatch-lint: internal error (dispatch-lint ")
+    assert f"in {project / 'ok.py'}: ValueError: boom" in line

@@ -1,6 +1,7 @@
 """The codemods through the real `python -m libcst.tool` in a temporary project."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,19 +24,18 @@ def codemod(project, command, *args):
     return libcst_tool(project, "codemod", "-x", command, "--no-format", "--hide-progress", "-j", "1", *args)
 
 
-def test_codemod_applies_one_pass_per_run(project):
+def test_codemod_runs_the_cascade_in_one_run(project):
+    """Under libcst.tool the fixes are planned over every given file, as `fix` does."""
     (project / "svc.py").write_text(CASCADE)
     first = codemod(project, "fix_toys.ToyDeadAsyncCodemod", "svc.py")
     assert first.returncode == 0, first.stderr
-    text = (project / "svc.py").read_text()
-    assert text.startswith("def _leaf():  # kept\n    return 1\n")
-    assert "async def _middle():\n    return _leaf()\n" in text  # no cascade within a run
-    assert "TST901 line 5" in first.stderr and "run again" in first.stderr
-    codemod(project, "fix_toys.ToyDeadAsyncCodemod", "svc.py")
-    text = (project / "svc.py").read_text()
-    assert "\ndef _middle():\n    return _leaf()\n" in text
-    assert "async def main():\n    return _middle()\n" in text
-    assert "[unsafe fix, use --unsafe-fixes]" in codemod(project, "fix_toys.ToyDeadAsyncCodemod", "svc.py").stderr
+    assert (project / "svc.py").read_text() == (
+        "def _leaf():  # kept\n    return 1\n\n\n"
+        "def _middle():\n    return _leaf()\n\n\n"
+        "async def main():\n    return _middle()\n")
+    assert "TST901 line 9" in first.stderr and "[unsafe fix, use --unsafe-fixes]" in first.stderr
+    again = codemod(project, "fix_toys.ToyDeadAsyncCodemod", "svc.py")
+    assert "main" in (project / "svc.py").read_text() and "Transformed 1 files" in again.stderr
 
 
 def test_codemod_unsafe_fixes_flag(project):
@@ -53,13 +53,17 @@ def test_codemod_keeps_encoding_and_newlines(project):
     assert (project / "svc.py").read_bytes() == source.replace(b"async ", b"")
 
 
-def test_codemod_skips_a_fix_that_reaches_another_file(project):
+def test_codemod_applies_a_fix_across_files_only_when_every_file_was_given(project):
     (project / "a.py").write_text('link("b.py", "# x\\n")\n')
     (project / "b.py").write_text("y = 1\n")
-    result = codemod(project, "fix_toys.ToyLinkCodemod", "a.py")
-    assert result.returncode == 0, result.stderr
+    alone = codemod(project, "fix_toys.ToyLinkCodemod", "a.py")
+    assert alone.returncode == 0, alone.stderr
     assert (project / "a.py").read_text() == 'link("b.py", "# x\\n")\n'
-    assert "cross-file fixes need `dispatch-lint fix`" in result.stderr
+    assert (project / "b.py").read_text() == "y = 1\n"
+    assert "resolves outside the named paths" in alone.stderr
+    both = codemod(project, "fix_toys.ToyLinkCodemod", "a.py", "b.py")
+    assert both.returncode == 0, both.stderr
+    assert (project / "b.py").read_text() == "# x\ny = 1\n"
 
 
 def test_codemods_are_listed_by_name_from_the_config(project):
@@ -93,11 +97,43 @@ def test_drop_dead_async_runs_by_name_from_the_config(project):
         "async def handle(frame):\n    return _stamp(frame)\n")
 
 
-def test_drop_dead_async_leaves_cross_file_fixes_to_the_command(project):
+def test_drop_dead_async_rewrites_call_sites_in_other_given_files(project):
     (project / "helpers.py").write_text("async def _stamp(frame):\n    return frame\n")
     (project / "svc.py").write_text(
         "from helpers import _stamp\n\n\nasync def handle(frame):\n    return await _stamp(frame)\n")
-    result = codemod(project, "dispatch_lint.codemods.dead_async.DropDeadAsync", "helpers.py", "svc.py")
-    assert result.returncode == 0, result.stderr
+    alone = codemod(project, "dispatch_lint.codemods.dead_async.DropDeadAsync", "helpers.py")
+    assert alone.returncode == 0, alone.stderr
     assert (project / "helpers.py").read_text() == "async def _stamp(frame):\n    return frame\n"
-    assert "WARNING: DSP201 line 1: `_stamp` is declared `async` but never awaits" in result.stderr
+    assert "a call site is outside the analysed paths (svc.py)" in alone.stderr
+    both = codemod(project, "dispatch_lint.codemods.dead_async.DropDeadAsync", "-j", "2", ".")
+    assert both.returncode == 0, both.stderr
+    assert (project / "helpers.py").read_text() == "def _stamp(frame):\n    return frame\n"
+    assert (project / "svc.py").read_text().endswith("async def handle(frame):\n    return _stamp(frame)\n")
+
+
+def test_every_rewriting_rule_has_a_codemod():
+    import dispatch_lint.codemods.channels as channels
+    import dispatch_lint.codemods.dead_async as dead_async
+    from dispatch_lint.codemods.base import RuleCodemod
+    from dispatch_lint.rules import ALL_RULES
+
+    codes = {c.CODE for module in (channels, dead_async) for c in vars(module).values()
+             if isinstance(c, type) and issubclass(c, RuleCodemod) and c is not RuleCodemod}
+    rewriting = {rule.CODE for rule in ALL_RULES if any(case.expected_replacement for case in rule.INVALID)}
+    assert "DSP201" in rewriting and codes == rewriting
+
+
+def test_readme_codemod_commands_run_as_written(project):
+    """The README's commands, in a project without black: `--no-format` answers
+    the formatter question (the rewrites keep the file's formatting)."""
+    readme = (TESTS.parent / "README.md").read_text()
+    commands = re.findall(r"^(python -m libcst\.tool codemod [^\n#]+?)\s*(?:#.*)?$", readme, re.M)
+    assert commands
+    (project / "src").mkdir()
+    (project / "src" / "svc.py").write_text("async def _f():\n    return 1\n\n\nasync def g():\n    await _f()\n")
+    (project / ".libcst.codemod.yaml").write_text("modules:\n  - dispatch_lint.codemods\n")
+    for command in commands:
+        result = subprocess.run([sys.executable, *command.split()[1:]], cwd=project, capture_output=True,
+                                text=True, timeout=300, env=dict(os.environ, PATH=os.path.dirname(sys.executable)))
+        assert result.returncode == 0, command + "\n" + result.stderr
+        assert "Traceback" not in result.stderr

@@ -86,3 +86,45 @@ def test_plugin_builds_the_project_index_only_for_a_file_that_needs_it(project):
     (project / "dead.py").write_text("async def _tick():\n    print(1)\n")
     assert {code for *_, code in flake8_findings("--select", "DSP", "dead.py", cwd=project)} == {"DSP201"}
     assert list(project.glob(".dispatch_lint_cache/facts-*.json"))
+
+
+def test_noqa_is_left_to_flake8(project):
+    """flake8 applies `# noqa` itself (so flake8-noqa sees the comments used):
+    with --disable-noqa the finding shows, without it flake8 hides it."""
+    (project / "m.py").write_text("import asyncio\nq = asyncio.Queue()  # noqa: DSP301\n")
+    assert flake8_findings("--select", "DSP", "m.py", cwd=project) == set()
+    shown = flake8_findings("--select", "DSP", "--disable-noqa", "m.py", cwd=project)
+    assert {code for *_, code in shown} == {"DSP301"}
+
+
+def test_flake8_noqa_sees_the_comments_the_plugin_relies_on(project):
+    (project / "m.py").write_text("import asyncio\nq = asyncio.Queue()  # noqa: DSP301\nr = 1  # noqa: DSP301\n")
+    found = {(line, code) for _, line, _, code in flake8_findings("--select", "DSP,NQA", "m.py", cwd=project)}
+    assert found == {(3, "NQA102")}  # only the comment that silences nothing
+
+
+def test_a_configuration_error_is_one_line(project):
+    (project / "pyproject.toml").write_text("[tool.dispatch-lint]\nselekt = ['DSP']\n")
+    (project / "m.py").write_text("import asyncio\n")
+    for named in ("m.py", "."):
+        result = flake8("--select", "DSP", named, cwd=project)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            f"dispatch-lint: error: {project / 'pyproject.toml'}: unknown key 'selekt' in [tool.dispatch-lint]"]
+
+
+def test_a_broken_nested_configuration_never_stops_flake8s_other_codes(project):
+    (project / "sub").mkdir()
+    (project / "sub" / "pyproject.toml").write_text("[tool.dispatch-lint]\nselekt = ['DSP']\n")
+    (project / "sub" / "m.py").write_text("import os\n")
+    (project / "ok.py").write_text("import asyncio\nq = asyncio.Queue()\n")
+    found = flake8_findings("--select", "DSP,F", ".", cwd=project)
+    codes = {(path, code) for path, _, _, code in found}
+    assert codes == {("./sub/m.py", "DSP000"), ("./sub/m.py", "F401"), ("./ok.py", "DSP301")}
+
+
+def test_loading_the_plugin_imports_neither_the_engine_nor_libcst():
+    probe = ("import sys\nimport dispatch_lint.frontends.flake8_plugin\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('libcst', 'dispatch_lint.engine'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -92,8 +92,8 @@ def test_ping_pong_shows_both_actors_and_the_logger_with_capacities():
     dot = _graph_output("fixtures/DSP103/two_actors.py", "--format", "dot")
     for name in ("Ping", "Pong", "Logger"):
         assert f'label="{name}"' in dot
-    assert "Pong.inbox\\nasyncio.Queue 8\\nawait, two_actors.py:27 [DSP103]" in dot
-    assert "Logger.inbox\\nasyncio.Queue 256\\nawait, two_actors.py:26" in dot
+    assert "Pong.inbox\\nasyncio.Queue 8\\nawait, fixtures/DSP103/two_actors.py:27 [DSP103]" in dot
+    assert "Logger.inbox\\nasyncio.Queue 256\\nawait, fixtures/DSP103/two_actors.py:26" in dot
     assert dot.count(" -> ") == 3
 
 

@@ -101,3 +101,29 @@ def test_a_file_over_the_memory_budget_is_refused_in_check_and_fix(tmp_path):
     fixed = fix("-j", "1", ".", cwd=tmp_path)
     assert (tmp_path / "big.py").read_text() == big
     assert "def _helper" in (tmp_path / "good.py").read_text(), fixed.stdout
+
+
+def test_a_nested_configuration_sets_the_size_limit_of_its_own_files(tmp_path):
+    """Limits are per configuration: a subfolder's pyproject.toml governs its files only."""
+    make_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text("[tool.dispatch-lint]\nmax-file-size = 1000\n")
+    (tmp_path / "sub" / "big.py").write_text("x = 1\n" * 200)
+    (tmp_path / "big.py").write_text("x = 1\n" * 200)
+    for args in (("--no-cache", "."), (".",), (".",)):  # cold, then warm from the cache
+        result = check(*args, cwd=tmp_path)
+        assert lines_about(result.stdout, "sub/big.py") == [
+            "sub/big.py:1:1: DSP002 is 1200 bytes, over the 1000 bytes size limit (`max-file-size`)"], result.stdout
+        assert result.stdout.count("DSP002") == 1  # the top-level big.py keeps the default limit
+
+
+@pytest.mark.parametrize("key", ["exclude = ['!']", "extend-exclude = ['!']", "per-file-ignores = {'!' = ['DSP201']}"])
+def test_an_invalid_pattern_in_a_nested_configuration_is_a_configuration_error(tmp_path, key):
+    make_project(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text(f"[tool.dispatch-lint]\n{key}\n")
+    (tmp_path / "sub" / "m.py").write_text("x = 1\n")
+    result = check("--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "invalid pattern" in result.stderr and "sub/pyproject.toml" in result.stderr

@@ -1,4 +1,6 @@
-"""The pre-commit hooks, through the real `pre-commit try-repo`.
+"""The pre-commit hooks, through the real pre-commit: `try-repo` for the
+monorepo check, `pre-commit run` with a configuration naming the same hook
+repository for the rest (try-repo installs the hooks afresh on every call).
 
 try-repo installs the hook repository from its HEAD commit, so the working
 tree (tracked and untracked, not ignored) is copied into a temporary git
@@ -8,6 +10,7 @@ pre-commit installs the hook with pip, from PyPI: those tests are opt-in (`-m ne
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, check_json
+from helpers import ROOT, check_json, expected_markers
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 GIT_ENV = {
@@ -70,8 +73,22 @@ def target(tmp_path, env):
 
 
 def try_repo(hook_repo, hook, target, env, *files):
+    """`pre-commit try-repo`: installs the hooks afresh on every call (slow)."""
     git("add", "-A", cwd=target, env=env)
     return subprocess.run([*PRE_COMMIT, "try-repo", str(hook_repo), hook, "--verbose", "--files", *files],
+                          cwd=target, env=env, capture_output=True, text=True, timeout=600)
+
+
+def run_hook(hook_repo, hook, target, env, *files):
+    """`pre-commit run` with a configuration naming the hook repository at its
+    commit: pre-commit installs the hooks once for the whole module."""
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    (target / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n"
+        "    hooks:\n      - id: dispatch-lint-fix\n      - id: dispatch-lint\n")
+    git("add", "-A", cwd=target, env=env)
+    return subprocess.run([*PRE_COMMIT, "run", hook, "--verbose", "--files", *files],
                           cwd=target, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -88,10 +105,10 @@ def test_hooks_file_declares_both_hooks():
 def test_check_hook_fails_on_a_finding_and_passes_on_clean_code(hook_repo, target, env):
     (target / "bad.py").write_text("x = (\n")
     (target / "good.py").write_text("import asyncio\n")
-    failing = try_repo(hook_repo, "dispatch-lint", target, env, "bad.py")
+    failing = run_hook(hook_repo, "dispatch-lint", target, env, "bad.py")
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "bad.py:1:5: DSP001" in failing.stdout
-    passing = try_repo(hook_repo, "dispatch-lint", target, env, "good.py")
+    passing = run_hook(hook_repo, "dispatch-lint", target, env, "good.py")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
 
@@ -113,11 +130,40 @@ def test_fix_hook_rewrites_the_file_and_fails(hook_repo, target, env):
     shutil.copytree(folder, target / "project")
     path = target / "project" / relative
     before = path.read_bytes()
-    result = try_repo(hook_repo, "dispatch-lint-fix", target, env, str(Path("project") / relative))
+    result = run_hook(hook_repo, "dispatch-lint-fix", target, env, str(Path("project") / relative))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "files were modified by this hook" in result.stdout
+    assert f"Fixed project/{relative.as_posix()}" in result.stdout
     assert path.read_bytes() != before
     remaining = json.loads(subprocess.run(
         [sys.executable, "-m", "dispatch_lint", "check", "--no-cache", "--format", "json", str(path)],
         capture_output=True, text=True, cwd=target).stdout)
     assert not [f for f in remaining if f["fix"] and f["fix"]["applicability"] == "safe"]
+
+
+FINDING = re.compile(r"(?P<path>[\w/]+\.py):(?P<line>\d+):\d+: (?P<code>DSP\d{3})")
+
+
+def _monorepo(target):
+    monorepo = ROOT / "fixtures" / "monorepo"
+    shutil.copytree(monorepo, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.fixed.py"))
+    return sorted(p.relative_to(target).as_posix() for p in target.rglob("*.py"))
+
+
+def test_check_hook_gives_each_file_its_closest_configuration(hook_repo, target, env):
+    files = _monorepo(target)
+    result = try_repo(hook_repo, "dispatch-lint", target, env, *files)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {(m["path"], int(m["line"]), m["code"]) for m in FINDING.finditer(result.stdout)}
+    expected = {(p, n, c) for p, n, c in expected_markers([target / f for f in files], target)}
+    assert found == expected
+
+
+def test_fix_hook_fails_only_when_it_changed_a_file_and_prints_what(hook_repo, target, env):
+    files = _monorepo(target)
+    first = run_hook(hook_repo, "dispatch-lint-fix", target, env, *files)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "Fixed pkg_b/pkg_b/router.py" in first.stdout
+    assert "DSP301" not in first.stdout  # findings without a fix are the check hook's to report
+    second = run_hook(hook_repo, "dispatch-lint-fix", target, env, *files)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Fixed" not in second.stdout

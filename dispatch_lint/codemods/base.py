@@ -1,10 +1,13 @@
-"""A LibCST codemod that applies one dispatch-lint rule's fixes to the current file.
+"""A LibCST codemod that applies one dispatch-lint rule's fixes.
 
-The rule runs through the same engine as `dispatch-lint check` (settings from
-the file's pyproject.toml, the project index from its project root, `# noqa`
-honoured). Its fixes for this file go through the same loop as `fix`, limited
-to one pass and to this file: a fix whose edits reach another file is skipped
-with a warning (run `dispatch-lint fix` for those), and there is no cascade.
+Under `python -m libcst.tool` the fixes are planned once over every given file
+(`plan.py`): the same loop as `dispatch-lint fix --select CODE` over those
+files, cascade and cross-file fixes included, each file with its own settings.
+Each worker writes its file's share; findings left in a file are warnings.
+
+Elsewhere (a host that hands over one module and no full-repository metadata)
+the rule runs on that file alone, one pass: a fix whose edits reach another
+file is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import argparse
 import os
 from abc import ABC
 from dataclasses import replace
-from typing import ClassVar, Mapping, Optional, Sequence, Type
+from typing import ClassVar, Collection, Mapping, Optional, Sequence, Type
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import ProviderT
 
 from dispatch_lint import registry
+from dispatch_lint.codemods.plan import FixPlan, text_digest
 from dispatch_lint.engine.runner import RunResult
 from dispatch_lint.engine.single import check_text
 from dispatch_lint.engine.sources import Source, Unreadable, read_source
@@ -38,9 +43,8 @@ class _OneFile:
     """Checks one in-memory file with one rule, for `FixLoop`."""
 
     def __init__(self, rule: Type, path: str, encoding: str) -> None:
-        folder = os.getcwd() if path == STDIN else os.path.dirname(os.path.abspath(path))
         # Running a rule's codemod asks for that rule, whatever `select` says.
-        self.settings = replace(registry.settings_for_folder(folder), select=(rule.CODE,), ignore=())
+        self.settings = replace(registry.file_settings(path), select=(rule.CODE,), ignore=())
         self.rule = rule
         self.encoding = encoding
         self.index = registry.project_index(str(self.settings.root)) if rule.NEEDS_INDEX else None
@@ -57,6 +61,7 @@ class RuleCodemod(VisitorBasedCodemodCommand, ABC):
     """Subclass with `CODE = "DSPxxx"` (and a DESCRIPTION) to expose a rule's rewrite."""
 
     CODE: ClassVar[str]
+    METADATA_DEPENDENCIES = (FixPlan,)
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -65,6 +70,13 @@ class RuleCodemod(VisitorBasedCodemodCommand, ABC):
     def __init__(self, context: CodemodContext, unsafe_fixes: bool = False) -> None:
         super().__init__(context)
         self.unsafe_fixes = unsafe_fixes
+
+    @classmethod
+    def get_inherited_dependencies(cls) -> Collection[ProviderT]:
+        """libcst.tool asks this in its main process just before it plans
+        (`FixPlan.gen_cache`): that is where the plan learns the rule."""
+        FixPlan.rule = cls.rule()
+        return super().get_inherited_dependencies()
 
     @property
     def context(self) -> CodemodContext:
@@ -92,6 +104,25 @@ class RuleCodemod(VisitorBasedCodemodCommand, ABC):
         return found
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        plan = self.get_metadata(FixPlan, original_node, None)
+        if plan is not None:
+            return self._planned(plan, updated_node)
+        return self._one_file(updated_node)
+
+    def _planned(self, plans: dict, module: cst.Module) -> cst.Module:
+        plan = plans["unsafe" if self.unsafe_fixes and "unsafe" in plans else "safe"]
+        if plan is None:
+            return module
+        for warning in plan["warnings"]:
+            self.warn(warning)
+        if plan["digest"] != text_digest(module.code):
+            self.warn("the file changed after the fixes were planned; run the codemod again")
+            return module
+        if plan["text"] is None:
+            return module
+        return cst.parse_module(plan["text"], config=module.config_for_parsing)
+
+    def _one_file(self, updated_node: cst.Module) -> cst.Module:
         path = os.path.normpath(self.context.filename) if self.context.filename else STDIN
         text = updated_node.code
         checker = _OneFile(self.rule(), path, updated_node.encoding)

@@ -5,5 +5,5 @@ from dispatch_lint.codemods.base import RuleCodemod
 
 class DropDeadAsync(RuleCodemod):
     DESCRIPTION = ("DSP201: drop `async` from functions that never await, and `await` "
-                   "from their call sites in the same file (one pass; `dispatch-lint fix` cascades).")
+                   "from their call sites (in every given file, cascade included).")
     CODE = "DSP201"

@@ -34,11 +34,13 @@ def analyse_text(
     options: Mapping[str, Any],
     index: Optional[Any] = None,
     budget: Optional[int] = DEFAULT_MEMORY_BUDGET,
+    noqa: bool = True,
 ) -> List[Diagnostic]:
     """Run `rules` (already pre-filtered) over `text`, which `ast` accepted:
     those that report from the index facts first, then, if any rule remains
     that needs the CST, one LibCST parse and one batched pass (refused, as
-    DSP001, when its estimated memory exceeds `budget` bytes)."""
+    DSP001, when its estimated memory exceeds `budget` bytes). `noqa=False`
+    leaves `# noqa` comments to the host (flake8 applies them itself)."""
     if not rules:
         return []
     from dispatch_lint.rule import RuleContext, visit_rules
@@ -65,7 +67,8 @@ def analyse_text(
             visit_rules(context.module, [rule(context) for rule in visitors])
         except RecursionError:
             return [problem(SyntaxErrorProblem, path, 1, 1, "too deeply nested to analyse")]
-    return sorted(unsuppressed(context.reports, text), key=lambda d: d.sort_key)
+    kept = unsuppressed(context.reports, text) if noqa else context.reports
+    return sorted(kept, key=lambda d: d.sort_key)
 
 
 def parses(rules: Sequence[Type]) -> bool:

@@ -50,12 +50,13 @@ def _relative(path: str, folder: str) -> str:
     return path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
 
 
-class _Ignorer:
+class Ignorer:
     """Answers "is this absolute path ignored?" with each .gitignore read once."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, use_exclude: bool = True) -> None:
+        self.settings = settings
+        self.use_exclude = use_exclude
         self.root = os.path.abspath(settings.root)
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
         self.respect_gitignore = settings.respect_gitignore
         self.chains: Dict[str, List[Tuple[str, pathspec.PathSpec]]] = {}
 
@@ -76,24 +77,41 @@ class _Ignorer:
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        if _inside(path, self.root) and self.exclude.match_file(_relative(path, self.root) + suffix):
+        if self.use_exclude and self.settings.for_folder(os.path.dirname(path)).excludes(path, is_dir):
             return True
         if not self.respect_gitignore:
             return False
         return any(spec.match_file(_relative(path, folder) + suffix)
                    for folder, spec in self._chain(os.path.dirname(path)))
 
+    def excluded_named(self, path: str) -> bool:
+        """Whether a named path, or a folder above it inside the project root, is ignored."""
+        is_dir = os.path.isdir(path)
+        while True:
+            if self.ignored(path, is_dir):
+                return True
+            parent = os.path.dirname(path)
+            if parent == path or parent == self.root or not _inside(parent, self.root):
+                return False
+            path, is_dir = parent, True
 
-def discover(paths: Sequence[str], settings: Settings) -> List[str]:
-    """Paths of the files to check, as the user would write them, sorted."""
-    ignorer = _Ignorer(settings)
+
+def discover(paths: Sequence[str], settings: Settings, force_exclude: bool = False) -> List[str]:
+    """Paths of the files to check, as the user would write them, sorted.
+
+    Named files and folders are checked even if excluded, unless `force_exclude`
+    (or the file's own `force-exclude` setting) says otherwise; a named file
+    that vanished is reported by the run (DSP002)."""
+    ignorer = Ignorer(settings)
     found: Dict[str, None] = {}
     for given in paths:
+        if (force_exclude or settings.for_folder(os.path.dirname(os.path.abspath(given))).force_exclude) \
+                and ignorer.excluded_named(os.path.abspath(given)):
+            continue
         if os.path.isdir(given):
             for path in _walk(given, ignorer):
                 found[os.path.normpath(path)] = None
         else:
-            # Named files are checked even if excluded; missing ones become DSP002.
             found[os.path.normpath(given)] = None
     return sorted(found)
 
@@ -111,7 +129,7 @@ def one_name_per_file(paths: Sequence[str]) -> List[str]:
     return [path for path in paths if path in kept]
 
 
-def _walk(top: str, ignorer: _Ignorer) -> Iterable[str]:
+def _walk(top: str, ignorer: Ignorer) -> Iterable[str]:
     """Python files under `top`; symlinked folders are not entered, and a
     symlink counts when it points to anything but a folder (reading reports
     what is not a regular file)."""
@@ -154,8 +172,7 @@ def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str
     not gitignored, `exclude`d ones included; the gitignored ones, whose text
     is only searched; folders that could not be listed). Virtual environments
     are never the project."""
-    ignorer = _Ignorer(settings)
-    ignorer.exclude = pathspec.GitIgnoreSpec.from_lines([])
+    ignorer = Ignorer(settings, use_exclude=False)
     seen: List[str] = []
     hidden: List[str] = []
     unlisted: List[str] = []
@@ -179,3 +196,8 @@ def discover_project(root: str, settings: Settings) -> Tuple[List[str], List[str
                 hide = ignored or ignorer.ignored(full, False)
                 (hidden if hide else seen).append(os.path.normpath(entry.path))
     return sorted(seen), sorted(hidden), sorted(unlisted)
+
+
+def excluded(path: str, settings: Settings) -> bool:
+    """Whether `exclude` (or .gitignore) rules out the file `path`, as `--force-exclude` sees it."""
+    return Ignorer(settings).excluded_named(os.path.abspath(path))

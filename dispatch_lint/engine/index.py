@@ -17,6 +17,7 @@ import os
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.config import Settings
+from dispatch_lint.types import ConfigError
 from dispatch_lint.engine import pool
 from dispatch_lint.engine.discovery import discover_project
 from dispatch_lint.engine.sources import Source, read_source
@@ -39,15 +40,25 @@ def extract_packed(path: str, text: str, tree: ast.Module, root: str) -> PackedF
     return packed(extract_facts(path, text, tree, root))
 
 
+def _limits_of(path: str, settings: Settings) -> Settings:
+    """The settings whose limits apply to reading `path` for the model: its own,
+    or the run's when its configuration is broken (the file's own check reports that)."""
+    try:
+        return settings.for_file(path)
+    except ConfigError:
+        return settings
+
+
 def _extract(path: str) -> Optional[PackedFacts]:
     overlay: Mapping[str, str] = _PENDING["overlay"]  # type: ignore[assignment]
     text = overlay.get(path)
+    own = _limits_of(path, _PENDING["settings"])  # type: ignore[arg-type]
     if text is None:
-        source = read_source(path)
+        source = read_source(path, own.max_file_size)
         if not isinstance(source, Source):
             return None
         text = source.text
-    tree = parse_ast(text, path)
+    tree = parse_ast(text, path, own.memory_budget)
     if not hasattr(tree, "body"):
         return None  # a syntax problem: the file contributes nothing
     return extract_packed(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
@@ -106,7 +117,7 @@ class ProjectIndex:
             answers = {real: cached(real) for real in missing if real not in real_overlay}
             known.update((real, facts) for real, (hit, facts) in answers.items() if hit and facts is not None)
             missing = [real for real in missing if not answers.get(real, (False, None))[0]]
-        _PENDING.update(overlay=real_overlay, root=root)
+        _PENDING.update(overlay=real_overlay, root=root, settings=settings)
         try:
             extracted = pool.run_all(_extract, missing, jobs, lambda path: None)
         finally:
@@ -116,6 +127,7 @@ class ProjectIndex:
         others = [p for p in _other_projects(os.path.realpath(root), list(runner_paths)) if real_path(p) not in seen]
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
         project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
+        project.settings = settings
         add_other_names(project, everything, real_path)
         return project
 

@@ -11,6 +11,8 @@ Passes run in forked workers for more than a handful of files.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
@@ -33,7 +35,7 @@ from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProb
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.store import packed
-from dispatch_lint.types import Diagnostic
+from dispatch_lint.types import Diagnostic, InternalError
 
 
 @dataclass
@@ -50,6 +52,8 @@ class RunResult:
 @dataclass
 class _FileState:
     path: str
+    # The file's own settings (its closest configuration).
+    settings: Settings
     source: Union[Source, Unreadable, None] = None
     stat: Optional[os.stat_result] = None
     cacheable: bool = False
@@ -79,6 +83,22 @@ _STATE: Dict[str, Any] = {}
 PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str], Optional[List[Diagnostic]], bool]
 
 
+def _naming_the_file(func: Callable[[int], Any]) -> Callable[[int], Any]:
+    """A bug met on a file is raised as an InternalError naming that file."""
+
+    @functools.wraps(func)
+    def wrapped(i: int) -> Any:
+        try:
+            return func(i)
+        except InternalError:
+            raise
+        except Exception as exc:
+            raise InternalError(_STATE["files"][i].path, f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapped
+
+
+@_naming_the_file
 def _phase_a(i: int) -> PhaseA:
     """`ast` checks, facts and screens the file; then, if it is to be checked,
     the rules that need no index run at once, so their LibCST work shares this
@@ -87,7 +107,7 @@ def _phase_a(i: int) -> PhaseA:
     source = state.source
     if not isinstance(source, Source):
         return None, None, frozenset(), None, False
-    tree = parse_ast(source.text, source.path, _STATE["budget"])
+    tree = parse_ast(source.text, source.path, state.settings.memory_budget)
     if isinstance(tree, SyntaxProblem):
         return tree, None, frozenset(), None, False
     facts = None
@@ -95,19 +115,26 @@ def _phase_a(i: int) -> PhaseA:
         from dispatch_lint.engine.index import extract_packed
 
         facts = extract_packed(source.path, source.text, tree, _STATE["root"])
-    skipped = screened_out(_STATE["rules"], tree, source.text, source.path, _STATE["options"]) \
+    options = state.settings.options
+    skipped = screened_out(_own_rules(state), tree, source.text, source.path, options) \
         if _STATE["prefilter"] else frozenset()
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, skipped, None, False
-    local = rules_for([rule for rule in _STATE["rules"] if not rule.NEEDS_INDEX], source.text, facts,
+    local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], source.text, facts,
                       _STATE["prefilter"], skipped)
-    early = analyse_text(source.path, source.text, local, _STATE["options"], None, _STATE["budget"])
+    early = analyse_text(source.path, source.text, local, options, None, state.settings.memory_budget)
     return None, facts, skipped, early, parses(local)
+
+
+def _own_rules(state: _FileState) -> List[Type]:
+    """The run's rules that the file's own settings enable."""
+    return [rule for rule in _STATE["rules"] if state.settings.enabled(rule.CODE)]
 
 
 def _unrun_rules(state: _FileState) -> List[Type]:
     """The rules phase A did not run on a file already."""
-    return _STATE["rules"] if state.early is None else [rule for rule in _STATE["rules"] if rule.NEEDS_INDEX]
+    own = _own_rules(state)
+    return own if state.early is None else [rule for rule in own if rule.NEEDS_INDEX]
 
 
 def _remaining_rules(state: _FileState) -> List[Type]:
@@ -115,6 +142,7 @@ def _remaining_rules(state: _FileState) -> List[Type]:
     return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
 
 
+@_naming_the_file
 def _phase_b(i: int) -> Outcome:
     state: _FileState = _STATE["files"][i]
     source = state.source
@@ -128,12 +156,14 @@ def _phase_b(i: int) -> Outcome:
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
         return state.early, uses_index, state.early_parsed  # LibCST refused the file
     rules = _remaining_rules(state)
-    found = analyse_text(source.path, source.text, rules, _STATE["options"], _STATE["index"], _STATE["budget"])
+    found = analyse_text(source.path, source.text, rules, state.settings.options, _STATE["index"],
+                         state.settings.memory_budget)
     if state.early is not None:
         found = sorted(state.early + found, key=lambda d: d.sort_key)
     return found, uses_index, parses(rules) or state.early_parsed
 
 
+@_naming_the_file
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
@@ -169,13 +199,18 @@ class Engine:
         jobs: Optional[int] = None,
         prefilter: bool = True,
         progress: Optional[Callable[[str, int, int], None]] = None,
+        force_exclude: bool = False,
     ) -> None:
-        """`progress(stage, files_done, files_total)` is called as files complete."""
+        """`progress(stage, files_done, files_total)` is called as files complete;
+        `force_exclude` applies `exclude` to the named files too."""
         self.settings = settings
+        self.all_rules = list(rules)
         self.rules = [rule for rule in rules if settings.enabled(rule.CODE)]
+        self.fingerprint = settings.fingerprint()
         self.jobs = jobs or pool.default_jobs()
         self.prefilter = prefilter
         self.progress = progress
+        self.force_exclude = force_exclude
 
     @property
     def needs_index(self) -> bool:
@@ -183,29 +218,40 @@ class Engine:
 
     def cache_key(self) -> str:
         tool = tool_fingerprint(rule_modules(self.rules))
-        return results_key(self.settings.fingerprint(), rule_ids(self.rules), self.prefilter, tool)
+        return results_key(self.fingerprint, rule_ids(self.rules), self.prefilter, tool)
 
-    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
-        named = discover(paths, self.settings)
+    def _resolve(self, files: Sequence[str]) -> List[Settings]:
+        """Each file's own settings; the run's rules become those any of them enables,
+        and the cache key covers every configuration involved."""
+        own = [self.settings.for_file(path) for path in files]
+        distinct = {s.fingerprint(): s for s in {id(s): s for s in own}.values()}
+        self.rules = [rule for rule in self.all_rules if any(s.enabled(rule.CODE) for s in distinct.values())]
+        self.fingerprint = hashlib.blake2b(" ".join(sorted(distinct)).encode(), digest_size=12).hexdigest()
+        return own
+
+    def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
+            files: Optional[Sequence[str]] = None) -> RunResult:
+        """`files`: the discovery of `paths`, when the caller has it."""
+        if files is None:
+            files = discover(paths, self.settings, self.force_exclude)
         whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
-        return self.run_files(one_name_per_file(named), overlay, project_files=named if whole_root else None)
+        return self.run_files(one_name_per_file(files), overlay, project_files=files if whole_root else None)
 
     def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
                   project_files: Optional[Sequence[str]] = None) -> RunResult:
         """`project_files`: the discovery of the whole project root, when the caller has it."""
+        own = self._resolve(files)
         cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
-        states = [self._prepare(path, overlay, cache) for path in files]
+        states = [self._prepare(path, settings, overlay, cache) for path, settings in zip(files, own)]
         index = None
         parsed = 0
         _STATE.update(
             files=states,
             rules=self.rules,
-            options=self.settings.options,
             prefilter=self.prefilter,
             needs_index=self.needs_index,
             root=str(self.settings.root),
             index=None,
-            budget=self.settings.memory_budget,
         )
         try:
             todo = [i for i, state in enumerate(states) if state.findings is None]
@@ -238,7 +284,7 @@ class Engine:
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
-        diagnostics = [d for s in states for d in s.findings if self.settings.enabled(d.code)]
+        diagnostics = [d for s in states for d in s.findings if s.settings.enabled(d.code)]
         diagnostics.sort(key=lambda d: d.sort_key)
         sources = {s.path: s.source for s in states if isinstance(s.source, Source)}
         return RunResult(diagnostics, list(files), sources, parsed=parsed, index=index)
@@ -274,20 +320,20 @@ class Engine:
                 states[i].source = self._read_file(states[i].path)
 
     def _read_file(self, path: str) -> Union[Source, Unreadable]:
-        return read_source(path, self.settings.max_file_size)
+        return read_source(path, self.settings.for_file(path).max_file_size)
 
-    def _prepare(self, path: str, overlay: Optional[Mapping[str, str]],
+    def _prepare(self, path: str, settings: Settings, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:
         """Read the file unless the cache proves it unchanged; take cached results that hold."""
         if overlay is not None and path in overlay:
-            return _FileState(path, self._read(path, overlay))
+            return _FileState(path, settings, self._read(path, overlay))
         if cache is None:
-            return _FileState(path, self._read_file(path))
+            return _FileState(path, settings, self._read_file(path))
         try:
             stat: Optional[os.stat_result] = os.stat(path)
         except OSError:
             stat = None
-        state = _FileState(path, stat=stat)
+        state = _FileState(path, settings, stat=stat)
         entry = cache.unchanged(path, stat)
         if entry is None:
             state.source = self._read_file(path)

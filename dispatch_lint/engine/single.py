@@ -18,10 +18,12 @@ from dispatch_lint.types import Diagnostic
 
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
-               index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None) -> List[Diagnostic]:
+               index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None,
+               noqa: bool = True) -> List[Diagnostic]:
     """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
     `index_for()` builds it only when the file's own facts leave a rule that needs it.
-    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does)."""
+    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does);
+    `noqa=False` leaves `# noqa` comments to the caller."""
     engine = Engine(settings, rules, jobs=1)
     tree = parse_ast(text, path, settings.memory_budget) if tree is None else vet_tree(tree, text)
     if isinstance(tree, SyntaxProblem):
@@ -36,5 +38,5 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
         active = rules_for(engine.rules, text, facts, True, skipped)
         if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
             index = index_for()
-        found = analyse_text(path, text, active, settings.options, index, settings.memory_budget)
+        found = analyse_text(path, text, active, settings.options, index, settings.memory_budget, noqa=noqa)
     return [d for d in found if settings.enabled(d.code)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.runner import RunResult
@@ -92,9 +92,10 @@ class FixLoop:
         unsafe: bool = False,
         guard: EditGuard = lambda path: None,
         max_passes: int = MAX_PASSES,
-        budget: Optional[int] = DEFAULT_MEMORY_BUDGET,
+        budget: Union[Optional[int], Callable[[str], Optional[int]]] = DEFAULT_MEMORY_BUDGET,
     ) -> None:
-        """`budget`: the memory, in bytes, that verifying one fixed file may take."""
+        """`budget`: the memory, in bytes, that verifying one fixed file may take
+        (or, called with a file's path, that file's own budget)."""
         self.engine = engine
         self.budget = budget
         self.unsafe = unsafe
@@ -212,7 +213,8 @@ class FixLoop:
 
     def _first_breakage(self, texts: Mapping[str, str]) -> Optional[Tuple[str, str]]:
         for path, text in texts.items():
-            reason = breakage(path, text, self.originals.get(path), self.budget)
+            budget = self.budget(path) if callable(self.budget) else self.budget
+            reason = breakage(path, text, self.originals.get(path), budget)
             if reason:
                 return path, reason
         return None

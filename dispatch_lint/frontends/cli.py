@@ -1,18 +1,21 @@
 """dispatch-lint finds and fixes backpressure and dispatch defects in asyncio, anyio and trio code.
 
 Exit status: 0 when there are no findings, 1 when there are, 2 for a usage or
-configuration error. No traceback reaches the user for a bad input file.
+configuration error, or an internal error (one line: the version, the file and
+the error). No traceback reaches the user for a bad input file.
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
 import signal
 import sys
 from typing import List, Optional
 
 from dispatch_lint import __version__
-from dispatch_lint.types import ConfigError
+from dispatch_lint.frontends import streams
+from dispatch_lint.types import ConfigError, InternalError
 
 
 EPILOG = """examples:
@@ -36,6 +39,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--config", metavar="PATH",
+                        help="use this configuration file for every file (a pyproject.toml, or a TOML "
+                             "file of [tool.dispatch-lint] keys) instead of each file's closest one")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="apply `exclude` even to files named on the command line")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     fix.add_argument("--stdin-filename", metavar="PATH",
                      help="with '-' as the path: the file the source on stdin stands for")
+    fix.add_argument("--exit-non-zero-on-fix", action="store_true",
+                     help="exit 1 only when a file changed, and print only what changed "
+                          "(for the pre-commit hook; `check` reports the rest)")
     from dispatch_lint.frontends.graph_command import add_graph_arguments
 
     add_graph_arguments(sub.add_parser(
@@ -115,6 +126,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"dispatch-lint: error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        streams.silence_stdout()
+        return 1
     except OSError as exc:  # a path or output that cannot be used: no traceback
         where = f" {exc.filename}" if exc.filename else ""
         sys.stderr.write(f"dispatch-lint: error:{where} {exc.strerror or exc}\n")
@@ -122,6 +136,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("dispatch-lint: interrupted\n")
         return 130
+    except Exception as exc:  # a bug: one line the user can report, never the findings status
+        sys.stderr.write(f"dispatch-lint: {internal_error(exc)}\n")
+        return 2
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line: the version, the file (when known) and the error."""
+    where = f" in {exc.path}" if isinstance(exc, InternalError) else ""
+    cause = exc.detail if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
+    return (f"internal error (dispatch-lint {__version__}, Python {platform.python_version()}){where}: "
+            f"{' '.join(cause.split())}")
 
 
 def _explain(code: str) -> int:

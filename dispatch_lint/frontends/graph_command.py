@@ -80,20 +80,22 @@ def build_graph(paths: List[str], jobs: Any = None) -> Any:
 
 
 def _findings(project: Any, settings: Any, files: List[str]) -> Dict[Any, Tuple[str, ...]]:
-    """The rule codes reported at each send: DSP101, DSP102 and DSP103, when enabled."""
+    """The rule codes reported at each send: DSP101, DSP102 and DSP103, when the
+    configuration of the file making the send enables them."""
     from dispatch_lint.channels.inbox import ACTOR_INBOX
     from dispatch_lint.channels.verdicts import awaited_bounded_sends, blocking_puts
     from dispatch_lint.graph.cycles import bounded_cycles
     from dispatch_lint.graph.facts import project_graph
 
     found: Dict[Any, Set[str]] = {}
-    if settings.enabled("DSP103"):
-        for edge in bounded_cycles(project_graph(project)):
+    for edge in bounded_cycles(project_graph(project)):
+        if settings.for_file(edge.location.absolute or edge.location.path).enabled("DSP103"):
             found.setdefault(edge.location, set()).add("DSP103")
-    inbox = settings.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
     for path in files:
-        verdicts = [("DSP101", v) for v in awaited_bounded_sends(project, path, inbox) if settings.enabled("DSP101")]
-        verdicts += [("DSP102", v) for v in blocking_puts(project, path) if settings.enabled("DSP102")]
+        own = settings.for_file(path)  # each file's own configuration
+        inbox = own.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        verdicts = [("DSP101", v) for v in awaited_bounded_sends(project, path, inbox) if own.enabled("DSP101")]
+        verdicts += [("DSP102", v) for v in blocking_puts(project, path) if own.enabled("DSP102")]
         for code, verdict in verdicts:
             found.setdefault(_location(project, path, verdict.line, verdict.column), set()).add(code)
     return {location: tuple(sorted(codes)) for location, codes in found.items()}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from typing import Optional, Sequence
 
 from dispatch_lint.config import cache_location
 from dispatch_lint.fixes.transaction import pending_journals, recover
 
 
-def settle_interrupted_fixes(paths: Sequence[str], *, write: bool) -> None:
+def settle_interrupted_fixes(paths: Sequence[str], *, write: bool, config: Optional[str] = None) -> None:
     """Complete or roll back what an interrupted `fix` left (a journal in the
     cache folder), and say so; a run that writes nothing only warns."""
-    root, folder = cache_location(paths)
+    root, folder = cache_location(paths, config)
     if not pending_journals(str(folder)):
         return
     if not write:

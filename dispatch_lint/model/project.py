@@ -77,7 +77,9 @@ class Project:
     def __init__(self, root: str, files: Sequence[AnyFacts], runner_paths: Mapping[str, str],
                  options: Optional[Mapping[str, object]] = None, hidden: Optional[Hidden] = None) -> None:
         self.root = root
-        self.options = dict(options or {})
+        self.options = dict(options or {})  # the run's rule options (its project root's)
+        # The run's settings (config.Settings), which resolve each file's own options.
+        self.settings: Optional[Any] = None
         self.hidden = hidden or Hidden()
         self.runner_paths = dict(runner_paths)  # real path -> the run's spelling
         self.files = LazyFiles(self._loaded)
@@ -124,6 +126,12 @@ class Project:
                 self.aliases.setdefault(last, []).append((path, local))
         sync_methods.update(facts.names(SYNC_METHODS))
         self.mocks += [(path, name) for name in facts.names(MOCKED)]
+
+    def options_for(self, path: str) -> Mapping[str, object]:
+        """The rule options of the file `path` (real or run path): its own configuration's."""
+        if self.settings is None:
+            return self.options
+        return self.settings.for_file(self.runner_paths.get(path, path)).options
 
     def _loaded(self, facts: ModuleFacts) -> None:
         facts.index = self
@@ -205,10 +213,11 @@ class Project:
         finally:
             self._values, self.reads = saved, None
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogateescape"))
+        # Paths may hold undecodable bytes (surrogate escapes): digest them as they are.
+        digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogatepass"))
         for item in sorted(reads, key=repr):
-            digest.update(repr(item).encode("utf-8", "surrogateescape"))
-            digest.update(self._read_digest(item).encode("utf-8", "surrogateescape"))
+            digest.update(repr(item).encode("utf-8", "surrogatepass"))
+            digest.update(self._read_digest(item).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     def _read_digest(self, item: Any) -> str:

@@ -497,12 +497,12 @@ class AsyncNeverAwaits(Rule):
     def could_report(cls, text: str, facts: Any = None) -> bool:
         if facts is None:
             return "async" in text
-        options = facts.index.options if facts.index is not None else {}
+        options = facts.index.options_for(facts.path) if facts.index is not None else {}
         return may_report(facts, options.get(ALLOWED_DECORATORS.name, ()), options.get(TESTS_CHECKED.name, False))
 
     @classmethod
     def read_project(cls, facts: Any) -> object:
-        options = facts.index.options
+        options = facts.index.options_for(facts.path)
         return list(dead_async_findings(facts.index, facts.path, options.get(ALLOWED_DECORATORS.name, ()),
                                         options.get(TESTS_CHECKED.name, False)))
 

@@ -251,7 +251,7 @@ class UnjustifiedUnboundedChannel(Rule):
 
     @classmethod
     def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options.get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
         note_channel_reads(facts.index, facts.path)
         return unbounded_inboxes(facts.index, facts.path, settings)
 
