@@ -94,9 +94,12 @@ class ProjectIndex:
         jobs: int,
         cached: Optional[Callable[[str], Tuple[bool, Optional[ModuleFacts]]]] = None,
         project_files: Optional[Sequence[str]] = None,
+        other_projects: Sequence[str] = (),
     ) -> Project:
         """`cached(real_path)` may answer (True, facts) for a file whose facts
-        are known without reading it (a cache); the rest are extracted."""
+        are known without reading it (a cache); the rest are extracted.
+        `other_projects`: paths named in the same command that belong to other
+        projects (their files are hidden call sites)."""
         root = str(settings.root)
         reals: Dict[str, str] = {}
 
@@ -124,7 +127,8 @@ class ProjectIndex:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]
         seen = {f.path for f in facts}
-        others = [p for p in _other_projects(os.path.realpath(root), list(runner_paths)) if real_path(p) not in seen]
+        named = list(runner_paths) + [os.path.realpath(p) for p in other_projects]
+        others = [p for p in _other_projects(os.path.realpath(root), named) if real_path(p) not in seen]
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
         project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
         project.settings = settings

@@ -200,9 +200,12 @@ class Engine:
         prefilter: bool = True,
         progress: Optional[Callable[[str, int, int], None]] = None,
         force_exclude: bool = False,
+        other_projects: Sequence[str] = (),
     ) -> None:
         """`progress(stage, files_done, files_total)` is called as files complete;
-        `force_exclude` applies `exclude` to the named files too."""
+        `force_exclude` applies `exclude` to the named files too; `other_projects`
+        are paths of other projects named in the same command, whose text may
+        hold call sites the model cannot see."""
         self.settings = settings
         self.all_rules = list(rules)
         self.rules = [rule for rule in rules if settings.enabled(rule.CODE)]
@@ -211,6 +214,7 @@ class Engine:
         self.prefilter = prefilter
         self.progress = progress
         self.force_exclude = force_exclude
+        self.other_projects = list(other_projects)
 
     @property
     def needs_index(self) -> bool:
@@ -385,7 +389,8 @@ class Engine:
             stat = stats[real] = stat_or_none(real)
             return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
 
-        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files)
+        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files,
+                                        self.other_projects)
 
     def _read(self, path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
         if overlay is not None and path in overlay:

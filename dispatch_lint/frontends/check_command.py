@@ -68,6 +68,11 @@ def project_groups(paths: Sequence[str]) -> List[List[str]]:
     return list(groups.values())
 
 
+def other_groups(groups: Sequence[Sequence[str]], paths: Sequence[str]) -> List[str]:
+    """The paths of the other projects named in the same command."""
+    return [path for group in groups if group is not paths for path in group]
+
+
 def warn_no_files(paths: Sequence[str]) -> None:
     sys.stderr.write(f"dispatch-lint: warning: no Python files found in {' '.join(paths)}\n")
 
@@ -94,7 +99,7 @@ def run_check(args: argparse.Namespace) -> int:
     elif not args.add_noqa and len(groups) == 1 and (warm := _check_warm(args)) is not None:
         diagnostics = warm
     else:
-        results = [_check_paths(args, paths) for paths in groups]
+        results = [_check_paths(args, paths, other_groups(groups, paths)) for paths in groups]
         diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key)
         if not any(r.files for r in results):
             warn_no_files(args.paths)
@@ -113,7 +118,7 @@ def _check_warm(args: argparse.Namespace) -> Any:
     return warm_check(args.paths, overrides_from(args), not args.no_prefilter, args.config, args.force_exclude)
 
 
-def _check_paths(args: argparse.Namespace, paths: Sequence[str]) -> RunResult:
+def _check_paths(args: argparse.Namespace, paths: Sequence[str], others: Sequence[str] = ()) -> RunResult:
     from dispatch_lint import registry
     from dispatch_lint.engine.discovery import discover
     from dispatch_lint.engine.runner import Engine, RunResult
@@ -127,7 +132,7 @@ def _check_paths(args: argparse.Namespace, paths: Sequence[str]) -> RunResult:
         return RunResult([], [])  # nothing to check: no cache either
     reporter = progress.for_stream(sys.stderr)
     engine = Engine(settings, ALL_RULES, jobs=args.jobs, prefilter=not args.no_prefilter, progress=reporter,
-                    force_exclude=args.force_exclude)
+                    force_exclude=args.force_exclude, other_projects=others)
     try:
         result = engine.run(paths, files=files)
     finally:

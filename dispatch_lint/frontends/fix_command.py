@@ -24,6 +24,7 @@ from dispatch_lint.fixes.write import edit_guard, write_outcome
 from dispatch_lint.frontends import output, streams
 from dispatch_lint.frontends.check_command import (
     check_paths_exist,
+    other_groups,
     overrides_from,
     project_groups,
     stdin_settings,
@@ -45,13 +46,14 @@ def run_fix(args: argparse.Namespace) -> int:
     if reading_stdin:
         return _fix_stdin(args)
     check_paths_exist(args.paths)
-    statuses = [_fix_project(args, paths) for paths in project_groups(args.paths)]
+    groups = project_groups(args.paths)
+    statuses = [_fix_project(args, paths, other_groups(groups, paths)) for paths in groups]
     if all(status is None for status in statuses):
         warn_no_files(args.paths)
     return max((status or 0 for status in statuses), default=0)
 
 
-def _fix_project(args: argparse.Namespace, paths: List[str]) -> Optional[int]:
+def _fix_project(args: argparse.Namespace, paths: List[str], others: List[str]) -> Optional[int]:
     """Fix the paths of one project; None when there was no file to fix."""
     settle_interrupted_fixes(paths, write=not args.diff, config=args.config)
     settings = registry.settings_for(paths, overrides_from(args), args.config)
@@ -61,7 +63,7 @@ def _fix_project(args: argparse.Namespace, paths: List[str]) -> Optional[int]:
     # belong to other bytes with the same size and mtime.
     fresh = dataclasses.replace(settings, cache=False)
     engine = Engine(fresh, ALL_RULES, jobs=args.jobs, prefilter=not args.no_prefilter,
-                    force_exclude=args.force_exclude)
+                    force_exclude=args.force_exclude, other_projects=others)
     outcome = FixLoop(engine, unsafe=args.unsafe_fixes, guard=edit_guard(paths),
                       budget=lambda path: settings.for_file(path).memory_budget).run(paths)
     if args.diff:

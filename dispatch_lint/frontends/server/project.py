@@ -36,7 +36,7 @@ def document_settings(path: str, overrides: Mapping[str, Any]) -> Tuple[Settings
     """(the settings of the project holding `path`, the settings of `path` itself),
     resolved as the command resolves them: the closest pyproject.toml."""
     run = registry.settings_for([path], dict(overrides))
-    return run, run
+    return run, run.for_file(path)
 
 
 def _parsed(path: str, text: str) -> Optional[ast.Module]:
