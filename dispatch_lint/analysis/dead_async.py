@@ -163,16 +163,13 @@ class _Assessor:
                     return f"may override a method of `{base.name}`, which is outside the project"
             elif base is UNKNOWN or not isinstance(base, ClassObject):
                 return "may override a method of a base class the project does not show"
-            else:
-                found = self.project.own_method(base.cls, self.name)
-                if found is not None and found[0].defs[found[1]].is_async:
-                    return f"overrides the coroutine `{base.cls}.{self.name}`"
+            elif self.project.own_method_is_async(base.cls, self.name):
+                return f"overrides the coroutine `{base.cls}.{self.name}`"
         meta = self.project.class_info(self.class_key).metaclass
         if meta[0] != "?" and _is_interface_base(qualified(self.project, self.file, 0, meta)):
             return "a method of an ABC class"
         for sub in self.project.descendants(self.class_key):
-            found = self.project.own_method(sub, self.name)
-            if found is not None and found[0].defs[found[1]].is_async:
+            if self.project.own_method_is_async(sub, self.name):
                 return f"`{sub}.{self.name}` overrides it with a coroutine"
         return self.dispatched_by_name()
 
@@ -380,9 +377,10 @@ def _verdict(project: Project, judge: _Assessor, sites: list, blocker: Optional[
 def findings(project: Project, path: str, allowed_decorators: Iterable[str] = (),
              check_tests: bool = False) -> Iterator[Tuple[Definition, Verdict]]:
     """The `async def`s of `path` that never await and are not exempt, with their verdicts."""
-    file = project.file(path)
-    if file is None or file.stub_file:
+    summary = project.packed_file(path)
+    if summary is None or summary.stub_file or not summary.idle_async:
         return
+    file = project.files[summary.path]
     for number, fact in enumerate(file.defs):
         if fact.is_async and not fact.awaits:
             verdict = assess(project, file, number, allowed_decorators, check_tests)

@@ -7,6 +7,8 @@ verdicts on the LibCST tree of the file and build the fixes there.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
@@ -142,8 +144,7 @@ def channel_sends(project: Any, path: str) -> List[Send]:
 
 
 def _own_sends(model: ChannelModel, path: str) -> List[Send]:
-    file = model.project.file(path)  # type: ignore[attr-defined]
-    return model.sends(file.path) if file is not None else []
+    return model.sends(os.path.realpath(path))
 
 
 def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Related]) -> Verdict:
@@ -156,11 +157,12 @@ def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Re
 def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdict]:
     """DSP302: constructions of an unbounded channel that is actor-inbox code."""
     model = channel_model(project)
-    file = project.file(path)
+    builds = model.facts_of(os.path.realpath(path)).builds
+    file = project.file(path) if builds else None
     if file is None:
         return []
     found = []
-    for build in model.facts_of(file.path).builds:
+    for build in builds:
         channel = _built(model, file, build)
         if channel is None or capacities(model, file, build, channel.table_row) != frozenset({UNBOUNDED}):
             continue

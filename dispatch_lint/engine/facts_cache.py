@@ -32,7 +32,7 @@ class BadFacts(ValueError):
 
 
 def encode(value: Any) -> Any:
-    """Dataclasses as lists of their compared fields; tuples and sets as lists;
+    """Dataclasses as lists of their compared fields; tuples (records too) and sets as lists;
     dicts as lists of [key, value] pairs (keys may be tuples)."""
     if dataclasses.is_dataclass(value):
         return [encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare]
@@ -84,6 +84,10 @@ def _build(kind: Any) -> Callable[[Any], Any]:
         fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.compare]
         return lambda data: kind(**{name: read(item) for (name, read), item
                                     in zip(fields, _checked(kind, data, len(fields)))})
+    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):  # a NamedTuple record
+        hints = typing.get_type_hints(kind)
+        readers = [_decoder(hints[name]) for name in kind._fields]
+        return lambda data: kind(*[read(item) for read, item in zip(readers, _checked(kind, data, len(readers)))])
     if origin is typing.Union:
         inner = _decoder(next(a for a in args if a is not type(None)))
         return lambda data: None if data is None else inner(data)

@@ -57,6 +57,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+# Young objects collected at once (the collector is paused while files are analysed):
+# enough that most garbage has been freed by then, few enough to bound cycles' memory.
+YOUNG_OBJECTS = 200_000
+
+
 def _executor(jobs: int, context: Any) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                initializer=_die_with_parent, initargs=(os.getpid(),))
@@ -68,7 +73,8 @@ def _run_chunk(func: Callable[[Any], Any], chunk: Sequence[Any]) -> List[Any]:
 
 def _run_one(func: Callable[[Any], Any], item: Any) -> Any:
     result = func(item)
-    gc.collect(0)
+    if gc.get_count()[0] > YOUNG_OBJECTS:
+        gc.collect(0)
     return result
 
 

@@ -230,7 +230,7 @@ def _used(builder: _Builder, edges: List[Edge]) -> Set[str]:
 def send_cycles(project: Any, path: str) -> List[Tuple[Edge, Tuple[Edge, ...], Graph]]:
     """The awaited bounded sends made in `path` that close a cycle between
     channel owners anywhere in the project, each with its cycle."""
-    file = project.file(path)
+    file = project.packed_file(path)
     if file is None:
         return []
     graph = project_graph(project)

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Tuple
+from typing import Any, NamedTuple, Tuple
+
+from dispatch_lint.model.records import fast_pickling
 
 Expr = Tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """A call that may build a channel."""
 
     scope: int
@@ -27,8 +27,7 @@ class Build:
     marked: bool
 
 
-@dataclass(frozen=True)
-class MethodCall:
+class MethodCall(NamedTuple):
     """`receiver.method(...)` for a channel method, or `async for _ in receiver`."""
 
     scope: int
@@ -45,8 +44,7 @@ class MethodCall:
     positional: Tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
-class Factory:
+class Factory(NamedTuple):
     """`field(default_factory=...)`: the call, and what the factory builds."""
 
     scope: int
@@ -55,8 +53,7 @@ class Factory:
     built_scope: int
 
 
-@dataclass(frozen=True)
-class Passing:
+class Passing(NamedTuple):
     """A call with arguments, in a file that builds channels."""
 
     scope: int
@@ -65,9 +62,11 @@ class Passing:
     keywords: Tuple[Tuple[str, Expr], ...]
 
 
-@dataclass(frozen=True)
-class ChannelFacts:
+class ChannelFacts(NamedTuple):
     builds: Tuple[Build, ...] = ()
     calls: Tuple[MethodCall, ...] = ()
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
+
+
+fast_pickling(Build, MethodCall, Factory, Passing, ChannelFacts)

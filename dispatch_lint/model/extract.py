@@ -747,13 +747,14 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
     sys.setrecursionlimit(max(limit, 12_000))
     try:
         extractor.run(tree)
+        facts = extractor.finish(real, public)
+        facts.channels = extractor.channel_facts()
+        return facts
     except RecursionError:  # nested too deeply to follow: a file the model cannot see into
         return ModuleFacts(path=real, module=module, public=public, incomplete=True)
     finally:
         sys.setrecursionlimit(limit)
-    facts = extractor.finish(real, public)
-    facts.channels = extractor.channel_facts()
-    return facts
+        vars(extractor).clear()  # its bound methods refer back to it: free it without the collector
 
 
 _WALK = channel_walker(Extractor)

@@ -8,9 +8,10 @@ evaluated only when the project is joined, because names may come from other fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, NamedTuple, Tuple
 
 from dispatch_lint.model.channel_facts import ChannelFacts
+from dispatch_lint.model.records import fast_pickling
 
 Expr = Tuple[Any, ...]
 
@@ -26,8 +27,7 @@ AWAITABLE_CHECK = 128  # the call's result goes to `inspect.isawaitable` and the
 NO_EDIT = 256  # an `await` whose removal is not a plain edit (a line break follows it)
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     kind: str  # "module" | "class" | "function" | "lambda" | "comprehension"
     name: str
     qualname: str  # Python's: "C.m.<locals>.f"
@@ -35,8 +35,7 @@ class Scope:
     line: int
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     scope: int  # where Python binds it (after `global` / `nonlocal`)
     name: str
     kind: str  # def, class, import, assign, param, for, with, except, comprehension, walrus, del, star, ...
@@ -45,8 +44,7 @@ class Binding:
     branch: int = -1  # the outermost `if`/`try` around it in its scope: alternatives share it
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
     name: str
     qualname: str
     scope: int  # where its name is bound
@@ -66,8 +64,7 @@ class Definition:
     branch: int = -1
 
 
-@dataclass(frozen=True)
-class ClassInfo:
+class ClassInfo(NamedTuple):
     name: str
     qualname: str
     scope: int
@@ -80,8 +77,7 @@ class ClassInfo:
     dispatch_prefixes: Tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class AttrSet:
+class AttrSet(NamedTuple):
     """`self.attr = value` (and `self.attr: T`, item sets, appends) in a method."""
 
     cls: int
@@ -91,14 +87,16 @@ class AttrSet:
     line: int
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     scope: int
     target: Expr  # ("n", name) or ("a", receiver, attr)
     how: int  # bitmask of AWAIT, CALL...
     line: int
     column: int
     end_column: int = 0  # for AWAIT: the column after `await` and its whitespace
+
+
+fast_pickling(Scope, Binding, Definition, ClassInfo, AttrSet, Use)
 
 
 @dataclass

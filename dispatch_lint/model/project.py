@@ -25,6 +25,7 @@ from dispatch_lint.model.store import (
     AnyFacts,
     LazyFiles,
     PackedFacts,
+    own_method_kind,
     Refs,
     packed,
     use_name,
@@ -86,6 +87,7 @@ class Project:
         self.modules = Refs(self.files, False)
         self.stubs = Refs(self.files, False)  # module -> its `.pyi`
         self.classes = Refs(self.files, True)  # class key -> (facts, class number)
+        self.class_methods: Dict[str, str] = {}  # class key -> the methods it defines (store._own_methods)
         # name -> the paths of the files that use it, define it, import it (last part of the dotted name)
         self.use_paths: Dict[str, List[str]] = {}
         self.def_paths: Dict[str, List[str]] = {}
@@ -96,6 +98,7 @@ class Project:
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
+        self._read_digests: Dict[Any, str] = {}  # a project-wide read -> its digest
         self._derived: Dict[str, Any] = {}
         sync_methods: set = set()
         self.mocks: List[Tuple[str, str]] = []
@@ -115,6 +118,7 @@ class Project:
         for number, qualname in enumerate(facts.names(CLASSES)):
             key = f"{facts.module}.{qualname}" if facts.module else f"{path}:{qualname}"
             self.classes.setdefault_ref(key, path, number)
+            self.class_methods.setdefault(key, facts.methods[number])
         for name in facts.names(USES):
             self.use_paths.setdefault(name, []).append(path)
         for name in facts.names(DEFS):
@@ -217,7 +221,10 @@ class Project:
         digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogatepass"))
         for item in sorted(reads, key=repr):
             digest.update(repr(item).encode("utf-8", "surrogatepass"))
-            digest.update(self._read_digest(item).encode("utf-8", "surrogatepass"))
+            found = self._read_digests.get(item)
+            if found is None:
+                found = self._read_digests[item] = self._read_digest(item)
+            digest.update(found.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     def _read_digest(self, item: Any) -> str:
@@ -235,7 +242,7 @@ class Project:
         if item[0] == "sync-methods":
             return repr(sorted(self.sync_method_names()))
         if item[0] == "subclasses":
-            return repr(sorted((k, self.class_info(k)) for k in self.classes))
+            return repr(sorted(self.subclasses().items()))
         return repr(self.mocks)
 
     def file_digest(self, path: str) -> str:
@@ -255,6 +262,10 @@ class Project:
 
     def file(self, path: str) -> Optional[ModuleFacts]:
         return self.files.get(os.path.realpath(path))
+
+    def packed_file(self, path: str) -> Optional[PackedFacts]:
+        """The file's compressed facts and summary, without loading them."""
+        return self.files.packed.get(os.path.realpath(path))
 
     def runner_path(self, real: str) -> Optional[str]:
         return self.runner_paths.get(real)
@@ -391,12 +402,21 @@ class Project:
                 yield current
                 queue.extend(self.subclasses().get(current, ()))
 
+    def own_method_is_async(self, key: str, name: str) -> Optional[bool]:
+        """Whether class `key` itself defines the method `name` as a coroutine
+        (None: it defines no such method), without loading its file."""
+        methods = self.class_methods.get(key)
+        if methods is None:
+            return None
+        if self.reads is not None:
+            self.reads.add(self.classes.table[key][0])
+        return own_method_kind(methods, name)
+
     def own_method(self, key: str, name: str) -> Optional[DefRef]:
         """The method `name` that class `key` itself defines (the last one)."""
-        found = self.classes.get(key)
-        if found is None:
+        if self.own_method_is_async(key, name) is None:
             return None
-        file, number = found
+        file, number = self.classes[key]
         scope = file.classes[number].body
         bindings = self.bindings_in(file, scope, name)
         for binding in reversed(bindings):

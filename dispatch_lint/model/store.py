@@ -33,8 +33,8 @@ def use_name(use: Use) -> str:
 class PackedFacts:
     """One file's facts, compressed, and what the project's indexes need of them."""
 
-    __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "summary", "blob",
-                 "index")
+    __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "summary", "methods",
+                 "blob", "index")
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.path = facts.path
@@ -43,6 +43,7 @@ class PackedFacts:
         self.stub_file = facts.stub_file
         self.incomplete = facts.incomplete
         self.has_candidates = facts.has_candidates
+        self.idle_async = any(d.is_async and not d.awaits for d in facts.defs)  # DSP201 candidates
         imports = [f"{b.value[1].rpartition('.')[2]}\t{b.name}" for b in facts.bindings if b.kind == "import"]
         distinct = [sorted(set(items)) for items in (
             [use_name(u) for u in facts.uses],
@@ -51,6 +52,7 @@ class PackedFacts:
         )]
         classes = [c.qualname for c in facts.classes]  # in order: the class numbers
         sync_methods = sorted({d.name for d in facts.defs if d.method_of >= 0 and not d.is_async})
+        self.methods: Tuple[str, ...] = tuple(_own_methods(facts, info.body) for info in facts.classes)
         self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
             *distinct, classes, sync_methods, facts.async_mocked))
         facts.index = None
@@ -73,6 +75,22 @@ class PackedFacts:
         for name, value in state.items():
             setattr(self, name, value)
         self.index = None
+
+
+def _own_methods(facts: ModuleFacts, body: int) -> str:
+    """The methods a class body defines (the last `def` of each name), as
+    " name name! " (`!` marks a coroutine)."""
+    last = {b.name: b.value[1] for b in facts.bindings if b.scope == body and b.kind == "def"}
+    marked = [f"{name}!" if facts.defs[number].is_async else name for name, number in last.items()]
+    return f" {' '.join(marked)} "
+
+
+def own_method_kind(methods: str, name: str) -> Optional[bool]:
+    """Whether the class defines `name` as a coroutine (True), a plain method
+    (False), or not at all (None), from its `_own_methods` text."""
+    if f" {name}! " in methods:
+        return True
+    return False if f" {name} " in methods else None
 
 
 USES, DEFS, IMPORTS, CLASSES, SYNC_METHODS, MOCKED = range(6)
