@@ -218,3 +218,27 @@ def test_the_cache_key_follows_what_the_verdict_read(tmp_path):
     assert key() == before
     (tmp_path / "app" / "use.py").write_text("from app.core import _work\n\nasync def go():\n    x = 1\n    await _work()\n")
     assert key() != before
+
+
+def test_a_module_two_files_claim_is_ambiguous_and_each_copy_keeps_its_own_verdicts(tmp_path):
+    """Two copies of a package in one run: `server.handle` of each copy reaches its
+    own method (keyed by path), and an import of the shared name is unknown."""
+    from dispatch_lint.analysis.dead_async import findings
+
+    text = """
+        class Server:
+            async def handle(self, request):
+                return 1
+
+        def setup(app):
+            server = Server()
+            app.add("/", server.handle)
+    """
+    project = model(tmp_path, {"a/pkg/__init__.py": "", "a/pkg/app.py": text,
+                               "b/pkg/__init__.py": "", "b/pkg/app.py": text,
+                               "c.py": "from pkg.app import Server\n"})
+    assert project.ambiguous == {"pkg", "pkg.app"}
+    for copy in ("a", "b"):
+        assert list(findings(project, str(tmp_path / copy / "pkg" / "app.py"))) == []  # referenced as a value
+    user = project.file(str(tmp_path / "c.py"))
+    assert project.value(user, 0, ("n", "Server")) is UNKNOWN

@@ -84,7 +84,7 @@ class ChannelModel:
     def __init__(self, project: object) -> None:
         self.project = project
         self.builds: Dict[str, Dict[Tuple[int, Expr], List[Build]]] = {}
-        self.passings: Dict[str, List[Tuple[ModuleFacts, object]]] = {}
+        self.passings: Dict[str, List[Tuple[str, object]]] = {}  # callee name -> (path, passing)
         self.facts: Dict[str, ChannelFacts] = {}  # the channel facts of each file that has some
         for path in _candidate_paths(project):
             file = project.files[path]  # type: ignore[attr-defined]
@@ -96,7 +96,7 @@ class ChannelModel:
             for build in facts.builds:
                 index.setdefault((build.scope, build.expr), []).append(build)
             for passing in facts.passings:
-                self.passings.setdefault(_last_name(passing.func), []).append((file, passing))
+                self.passings.setdefault(_last_name(passing.func), []).append((path, passing))
         project.add_call_hook(self.hook)  # type: ignore[attr-defined]
         self._sends: Optional[Dict[str, List[Send]]] = None
         self._drains: List[Tuple[str, Drain]] = []
@@ -189,7 +189,8 @@ class ChannelModel:
                 return []
             wanted = ClassObject(self.project.class_key(file, target.method_of))  # type: ignore[attr-defined]
             name, shift = file.classes[target.method_of].name, 1
-        return [(caller, passing, shift) for caller, passing in self.passings.get(name, ())
+        callers = [(self.project.files[path], passing) for path, passing in self.passings.get(name, ())]  # type: ignore[attr-defined]
+        return [(caller, passing, shift) for caller, passing in callers
                 if self.value(caller, passing.scope, passing.func) == wanted]
 
     # -- sends, drains, structure -----------------------------------------------------------
@@ -444,11 +445,11 @@ def _join_channels(values: List[Value]) -> Value:
 
 def _candidate_paths(project: object) -> List[str]:
     """The files that may hold channel facts, without unpacking the others: the
-    project keeps each file packed with a flag that is set for them."""
+    project keeps each file packed with a flag that says whether it has some."""
     packed = getattr(project.files, "packed", None)  # type: ignore[attr-defined]
     if packed is None:
         return sorted(project.files)  # type: ignore[attr-defined]
-    return sorted(path for path, facts in packed.items() if facts.has_candidates)
+    return sorted(path for path, facts in packed.items() if facts.has_channels)
 
 
 def _last_name(func: Expr) -> str:

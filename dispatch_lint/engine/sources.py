@@ -13,7 +13,7 @@ import os
 import stat
 import tokenize
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from dispatch_lint.text import NEWLINE, line_starts
 
@@ -55,11 +55,21 @@ def read_regular(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE, *, fol
             raise NotReadable(f"is {_size(info.st_size)}, over the {_size(limit)} size limit (`max-file-size`)")
         os.set_blocking(descriptor, True)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read() if limit is None else handle.read(limit + 1)
+            data = _read_upto(handle, info.st_size, limit)
     finally:
         os.close(descriptor)
     if limit is not None and len(data) > limit:
         raise NotReadable(f"grew over the {_size(limit)} size limit (`max-file-size`) while it was read")
+    return data
+
+
+def _read_upto(handle: BinaryIO, size: int, limit: Optional[int]) -> bytes:
+    """The file's bytes, at most `limit + 1` of them: read at its stated size
+    first (a buffer of `limit` bytes per file would cost more than the read)."""
+    wanted = size + 1 if limit is None else min(size, limit) + 1
+    data = handle.read(wanted)
+    if len(data) == wanted:  # it grew since it was stat-ed
+        data += handle.read() if limit is None else handle.read(limit + 1 - len(data))
     return data
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import Counter
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.model import evaluate
@@ -103,20 +104,26 @@ class Project:
         sync_methods: set = set()
         self.mocks: List[Tuple[str, str]] = []
         self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
-        for facts in sorted(files, key=lambda f: f.path):
-            self.add(packed(facts), sync_methods)
+        every = sorted((packed(facts) for facts in files), key=lambda f: f.path)
+        named = Counter(f.module for f in every if f.module and not f.stub_file)
+        # A module name that two files claim (two copies of a package in one run)
+        # is ambiguous: imports of it are unknown, and its files are keyed by path.
+        self.ambiguous = frozenset(module for module, count in named.items() if count > 1)
+        for facts in every:
+            self.add(facts, sync_methods)
         self._sync_methods = frozenset(sync_methods)
 
     def add(self, facts: PackedFacts, sync_methods: set) -> None:
         facts.index = self
         path = facts.path
         self.files.add(facts)
-        if facts.module:
-            (self.stubs if facts.stub_file else self.modules).setdefault_ref(facts.module, path)
+        module = "" if facts.module in self.ambiguous else facts.module
+        if module:
+            (self.stubs if facts.stub_file else self.modules).setdefault_ref(module, path)
         if facts.stub_file:
             return
         for number, qualname in enumerate(facts.names(CLASSES)):
-            key = f"{facts.module}.{qualname}" if facts.module else f"{path}:{qualname}"
+            key = f"{module}.{qualname}" if module else f"{path}:{qualname}"
             self.classes.setdefault_ref(key, path, number)
             self.class_methods.setdefault(key, facts.methods[number])
         for name in facts.names(USES):
@@ -139,6 +146,8 @@ class Project:
 
     def _loaded(self, facts: ModuleFacts) -> None:
         facts.index = self
+        if facts.module in self.ambiguous:
+            facts.module = ""
 
     def _by_name(self, facts: ModuleFacts) -> Dict[str, List[Use]]:
         found = getattr(facts, "_uses_by_name", None)
@@ -322,6 +331,8 @@ class Project:
     def resolve_dotted(self, dotted: str, depth: int = 0) -> Value:
         """What a qualified name is: a project module, or the value its module
         binds it to (re-exports followed), or `External` outside the project."""
+        if dotted in self.ambiguous:
+            return UNKNOWN
         if dotted in self.modules:
             return ModuleObject(dotted)
         module, _, name = dotted.rpartition(".")
