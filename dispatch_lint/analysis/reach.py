@@ -10,7 +10,7 @@ receiver is not known).
 
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 from dispatch_lint.model.evaluate import binding_value
 from dispatch_lint.model.facts import DYNAMIC, PATCH, ModuleFacts, Use
@@ -26,7 +26,7 @@ class Target:
 
     def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
         self.project = project
-        self.file = file
+        self.path = file.path
         self.number = number
         self.definition = file.defs[number]
         name, scope = self.definition.name, self.definition.scope
@@ -37,8 +37,12 @@ class Target:
         self.class_key = project.class_key(file, self.definition.method_of) if self.definition.method_of >= 0 else None
         self.nested = info.kind not in ("module", "class")
 
+    @property
+    def file(self) -> ModuleFacts:
+        return self.project.files[self.path]
+
     def is_mine(self, value: Value) -> bool:
-        return isinstance(value, Function) and value.path == self.file.path and value.index in self.group
+        return isinstance(value, Function) and value.path == self.path and value.index in self.group
 
     def reach(self, file: ModuleFacts, use: Use) -> str:
         target = use.target
@@ -97,16 +101,74 @@ class Target:
                 return YES if self.is_mine(Function(found[0].path, found[1])) else NO
         return NO
 
-    def uses(self) -> List[Tuple[ModuleFacts, Use, str]]:
-        """Every use in the project that may reach the definition, with how."""
-        found = []
-        for file, use in self.project.uses_named(self.definition.name):
-            if self.nested and file.path != self.file.path:
-                continue
-            reached = self.reach(file, use)
+    def uses(self, table: Optional["UsesTable"] = None) -> List[Tuple[ModuleFacts, Use, str]]:
+        """Every use in the project that may reach the definition, with how:
+        from `table` (by default, the one of the DSP201 candidates) when it has
+        the definition."""
+        project, name = self.project, self.definition.name
+        if table is None and not self.nested:
+            table = project.memo("candidate-uses", lambda: uses_table(project, candidates(project)))
+        known = table.get((self.path, self.number)) if table is not None else None
+        if known is None:  # only its own file can name a nested function
+            uses = project.uses_named(name, self.path if self.nested else None)
+            return [(file, use, reached) for file, use in uses for reached in [self.reach(file, use)] if reached != NO]
+        found, reads = known
+        if project.reads is not None:
+            project.reads.update(reads)
+            project.reads.add(("uses", name))
+        return [(project.files[path], use, reached) for path, use, reached in found]
+
+
+UsesTable = Dict[Tuple[str, int], Tuple[List[Tuple[str, Use, str]], FrozenSet[object]]]
+
+
+def candidates(project: Project) -> List[Target]:
+    """The module-level functions and methods that are `async` and never await."""
+    found = []
+    for path in sorted(p for p, packed in project.files.packed.items() if packed.idle_async):
+        file = project.files[path]
+        found += [Target(project, file, number) for number, d in enumerate(file.defs) if d.is_async and not d.awaits]
+    return [target for target in found if not target.nested]
+
+
+def uses_table(project: Project, targets: Iterable[Target]) -> UsesTable:
+    """The uses that may reach each of `targets`, with the facts each answer
+    read: one pass over the files that use their names, each file loaded once,
+    instead of one pass per definition."""
+    by_name: Dict[str, List[Target]] = {}
+    for target in targets:
+        by_name.setdefault(target.definition.name, []).append(target)
+    table = {(t.path, t.number): ([], set()) for ts in by_name.values() for t in ts}
+    for path, names in sorted(_files_using(project, by_name).items()):
+        file = project.files[path]
+        for written, name in sorted(names):
+            for use in project.uses_in(file, written, plain=written != name):
+                _note_reach(project, by_name[name], file, use, table)
+    return {key: (found, frozenset(reads)) for key, (found, reads) in table.items()}  # type: ignore[misc]
+
+
+def _files_using(project: Project, targets: Mapping[str, object]) -> Dict[str, Set[Tuple[str, str]]]:
+    """path -> (the name as written there, the candidate name it may be)."""
+    found: Dict[str, Set[Tuple[str, str]]] = {}
+    for name in targets:
+        for path in project.use_paths.get(name, ()):
+            found.setdefault(path, set()).add((name, name))
+        for path, alias in project.aliases.get(name, ()):
+            found.setdefault(path, set()).add((alias, name))
+    return found
+
+
+def _note_reach(project: Project, targets: List[Target], file: ModuleFacts, use: Use, table: dict) -> None:
+    outer = project.reads
+    try:
+        for target in targets:
+            found, reads = table[(target.path, target.number)]
+            project.reads = reads  # type: ignore[assignment]
+            reached = target.reach(file, use)
             if reached != NO:
-                found.append((file, use, reached))
-        return found
+                found.append((file.path, use, reached))
+    finally:
+        project.reads = outer
 
 
 def enclosing_class(project: Project, file: ModuleFacts, scope: int) -> Optional[str]:

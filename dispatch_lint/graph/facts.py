@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Collection, Dict, List, Optional, Set, Tuple
 
-from dispatch_lint.analysis.reach import YES, Target
+from dispatch_lint.analysis.reach import YES, Target, uses_table
 from dispatch_lint.channels.provenance import ChannelModel, Drain, Send, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
 from dispatch_lint.graph.cycles import bounded_cycles
@@ -201,15 +201,33 @@ def _callers(project: Any, file: ModuleFacts, send: Send) -> Tuple[List[Tuple[Mo
     is called from, with the method's name: its callers are the senders. The
     flag is False when some use may or may not reach the method."""
     call = send.call
-    if not call.own or call.in_loop or call.cls < 0 or file.scopes[call.scope].kind != "function":
-        return [], True
-    number = next((i for i, d in enumerate(file.defs) if d.body == call.scope), -1)
-    if number < 0 or file.defs[number].method_of != call.cls:
+    number = _sending_method(file, call)
+    if number < 0:
         return [], True
     via = f"{file.classes[call.cls].name}.{file.defs[number].name}()"
-    uses = [(caller, use, reached) for caller, use, reached in Target(project, file, number).uses()
+    table = project.memo("sending-method-uses", lambda: uses_table(project, _sending_methods(project)))
+    uses = [(caller, use, reached) for caller, use, reached in Target(project, file, number).uses(table)
             if use.how & (AWAIT_USE | CALL)]
     return [(c, u, via) for c, u, reached in uses if reached == YES], all(r == YES for _, _, r in uses)
+
+
+def _sending_methods(project: Any) -> List[Target]:
+    """The methods whose callers `_callers` asks for: each that sends through
+    `self` outside a loop."""
+    found = []
+    for path, sends in channel_model(project).all_sends().items():
+        file = project.files[path]
+        numbers = {_sending_method(file, send.call) for send in sends} - {-1}
+        found += [Target(project, file, number) for number in sorted(numbers)]
+    return found
+
+
+def _sending_method(file: ModuleFacts, call: Any) -> int:
+    """The method that makes a send through `self` directly (not in a loop); -1 when none."""
+    if not call.own or call.in_loop or call.cls < 0 or file.scopes[call.scope].kind != "function":
+        return -1
+    number = next((i for i, d in enumerate(file.defs) if d.body == call.scope), -1)
+    return number if number >= 0 and file.defs[number].method_of == call.cls else -1
 
 
 def _class_of(file: ModuleFacts, scope: int) -> int:

@@ -55,7 +55,8 @@ def value(project: "Project", file: ModuleFacts, scope: int, expr: Expr) -> Valu
             project.reads.update(found[1])
         return found[0]
     memo[key] = _PENDING
-    outer, project.reads = project.reads, (set() if project.reads is not None else None)
+    # Always noted: a memoised value brings its reads to whichever verdict asks for it later.
+    outer, project.reads = project.reads, set()
     try:
         result = _evaluate(project, file, scope, expr)
     except RecursionError:

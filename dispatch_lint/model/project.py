@@ -101,6 +101,7 @@ class Project:
         self._digests: Dict[str, str] = {}
         self._read_digests: Dict[Any, str] = {}  # a project-wide read -> its digest
         self._derived: Dict[str, Any] = {}
+        self._memos: Dict[str, Any] = {}
         sync_methods: set = set()
         self.mocks: List[Tuple[str, str]] = []
         self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
@@ -158,18 +159,24 @@ class Project:
             facts._uses_by_name = found  # type: ignore[attr-defined]
         return found
 
-    def uses_named(self, name: str) -> List[Tuple[ModuleFacts, Use]]:
-        """Uses of `name`, and of the names it is imported as."""
+    def uses_named(self, name: str, only: Optional[str] = None) -> List[Tuple[ModuleFacts, Use]]:
+        """Uses of `name`, and of the names it is imported as (in the file `only`, if given)."""
         if self.reads is not None:
-            self.reads.add(("uses", name))
+            self.reads.add(("uses", name) if only is None else only)
         found = []
         for path in self.use_paths.get(name, ()):
+            if only is None or path == only:
+                file = self.files[path]
+                found += [(file, use) for use in self.uses_in(file, name)]
+        for path, alias in self.aliases.get(name, ()) if only is None else ():
             file = self.files[path]
-            found += [(file, use) for use in self._by_name(file).get(name, ())]
-        for path, alias in self.aliases.get(name, ()):
-            file = self.files[path]
-            found += [(file, use) for use in self._by_name(file).get(alias, ()) if use.target[0] == "n"]
+            found += [(file, use) for use in self.uses_in(file, alias, plain=True)]
         return found
+
+    def uses_in(self, file: ModuleFacts, name: str, plain: bool = False) -> List[Use]:
+        """The uses of `name` in `file` (only plain names, with `plain`)."""
+        uses = self._by_name(file).get(name, [])
+        return [use for use in uses if use.target[0] == "n"] if plain else uses
 
     def imports_named(self, name: str) -> List[Tuple[ModuleFacts, Binding]]:
         """Import bindings whose imported name ends in `name`."""
@@ -205,6 +212,13 @@ class Project:
             self._derived[name] = compute()
         return self._derived[name]
 
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A project-wide table an analysis computes once, whose entries carry
+        the reads they were derived from (so asking for it is not a read)."""
+        if name not in self._memos:
+            self._memos[name] = compute()
+        return self._memos[name]
+
     def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
         """Where the tests replace `name` (or its class) with an AsyncMock."""
         if self.reads is not None:
@@ -219,12 +233,12 @@ class Project:
         the facts of each file it looks into, every use or definition of each
         name it asks about, the run's spelling of those files, and the hidden
         files' mentions."""
-        saved, self._values, self.reads = self._values, {}, set()
+        self.reads = set()
         try:
             read()
             reads = self.reads
         finally:
-            self._values, self.reads = saved, None
+            self.reads = None
         digest = hashlib.blake2b(digest_size=16)
         # Paths may hold undecodable bytes (surrogate escapes): digest them as they are.
         digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogatepass"))
@@ -266,6 +280,7 @@ class Project:
         """Ask `hook` first when a call is evaluated (channel constructors...)."""
         self.call_hooks.append(hook)
         self._values.clear()
+        self._memos.clear()
 
     # -- files -----------------------------------------------------------------------
 
