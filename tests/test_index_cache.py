@@ -89,6 +89,16 @@ def test_warm_run_answers_index_findings_and_notices_any_change(project):
     assert check(project) == cold
 
 
+def test_a_stub_in_the_tree_keeps_the_warm_path(project):
+    """The index reads `.pyi` stubs too: the warm path's picture of the index's
+    files must include them, or every warm run falls back to the engine."""
+    make_tree(project)
+    write(project / "pkg" / "types.pyi", "def typed() -> int: ...\n")
+    cold = check(project)
+    assert warm_check([str(project)], OVERRIDES, True) is not None
+    assert check(project) == cold
+
+
 def test_partial_runs_take_unchanged_facts_from_the_cache(project, monkeypatch):
     make_tree(project)
     settings = registry.settings_for([str(project)], {})

@@ -44,7 +44,7 @@ from dispatch_lint.engine.cache import (
     tool_fingerprint,
     universe_digest,
 )
-from dispatch_lint.engine.discovery import discover, one_name_per_file
+from dispatch_lint.engine.discovery import discover, discover_project, one_name_per_file
 from dispatch_lint.engine.sources import digest_bytes, read_regular
 from dispatch_lint.types import ConfigError, Diagnostic
 
@@ -350,7 +350,8 @@ def _same_universe(cache: ResultCache, settings: Settings, files: Sequence[str])
     as when the index keys were computed (then every index key still holds)."""
     if cache.index_universe is None:
         return False
-    reals = {os.path.realpath(path) for path in (*files, *discover([str(settings.root)], settings))}
+    everything = discover_project(str(settings.root), settings)[0]  # as the index reads the root
+    reals = {os.path.realpath(path) for path in (*files, *everything)}
     return universe_digest(files, {real: stat_or_none(real) for real in reals}) == cache.index_universe
 
 
