@@ -5,34 +5,27 @@ from dispatch_lint.analysis.dead_async import describe as describe_dead_async
 from dispatch_lint.analysis.dead_async import findings as dead_async_findings
 from dispatch_lint.analysis.dead_async import may_report
 from dispatch_lint.channels.bounding import (
+    Unbounded,
     capacity_edit,
     constant_edit,
     constant_usable,
     construction_text,
     no_bound_reason,
+    unbounded_at,
 )
-from dispatch_lint.channels.construction import (
-    ChannelCapacity,
-    capacity_argument,
-    constructor_kind,
-    evaluate,
-    qualified_names,
-    read_capacity,
-    single_assigned_value,
-)
-from dispatch_lint.channels.capacity_paths import may_be_unbounded_on_a_path, unbounded_on_a_path
+from dispatch_lint.channels.capacity_paths import parameter_constructions_on_a_path, unbounded_path
 from dispatch_lint.channels.growth_uses import channel_growth
-from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
+from dispatch_lint.channels.inbox import ACTOR_INBOX, inbox_reason
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
-from dispatch_lint.channels.screening import channel_screen
+from dispatch_lint.channels.provenance import channel_model
 from dispatch_lint.channels.site import statement_lines
-from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
 from dispatch_lint.channels.anchors import AnchoredSend, anchored_send, construction_at
 from dispatch_lint.channels.table import (
     AWAITED_SEND_TEXT,
     BLOCKING_SEND_TEXT,
     CHANNEL_KINDS,
+    CONSTRUCTOR_VALUE_TEXT,
     TRIGGER_WORDS,
     ChannelKind,
     SendEnd,
@@ -40,6 +33,7 @@ from dispatch_lint.channels.table import (
 from dispatch_lint.channels.verdicts import (
     Verdict,
     channel_sends,
+    unbounded_constructions,
     awaited_bounded_sends,
     blocking_puts,
     note_channel_reads,
@@ -53,32 +47,16 @@ from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 __all__ = [
-    "AWAITED_SEND_TEXT",
-    "BLOCKING_SEND_TEXT",
-    "AnchoredSend",
-    "capacity_argument",
-    "channel_sends",
-    "Verdict",
-    "anchored_send",
-    "awaited_bounded_sends",
-    "blocking_puts",
-    "construction_at",
-    "note_channel_reads",
-    "unbounded_inboxes",
-    "DeadAsyncVerdict",
-    "may_report",
-    "dead_async_findings",
-    "describe_dead_async",
     "ACTOR_INBOX",
+    "AWAITED_SEND_TEXT",
+    "AnchoredSend",
     "Applicability",
+    "BLOCKING_SEND_TEXT",
     "CHANNEL_KINDS",
-    "ChannelBinding",
-    "ChannelCapacity",
+    "CONSTRUCTOR_VALUE_TEXT",
     "ChannelKind",
-    "ChannelMap",
-    "ChannelSend",
-    "ChannelSite",
     "DEFAULT_MARKER",
+    "DeadAsyncVerdict",
     "Diagnostic",
     "Edit",
     "Fix",
@@ -92,33 +70,38 @@ __all__ = [
     "Rule",
     "RuleContext",
     "SendEnd",
-    "TRACKING_METADATA",
     "TRIGGER_WORDS",
     "TrySend",
     "UNBOUNDED_MARKER",
+    "Unbounded",
     "Valid",
+    "Verdict",
+    "anchored_send",
+    "awaited_bounded_sends",
+    "blocking_puts",
     "capacity_edit",
     "capacity_table",
     "channel_growth",
-    "send_table",
-    "send_cycles",
-    "channel_map",
-    "channel_screen",
+    "channel_model",
+    "channel_sends",
     "constant_edit",
     "constant_usable",
+    "construction_at",
     "construction_text",
-    "constructor_kind",
     "cycle_text",
-    "evaluate",
-    "has_marker",
+    "dead_async_findings",
+    "describe_dead_async",
     "inbox_reason",
-    "module_name",
+    "may_report",
     "no_bound_reason",
-    "qualified_names",
-    "read_capacity",
-    "single_assigned_value",
-    "may_be_unbounded_on_a_path",
+    "note_channel_reads",
+    "parameter_constructions_on_a_path",
+    "send_cycles",
+    "send_table",
     "statement_lines",
-    "unbounded_on_a_path",
     "try_send",
+    "unbounded_at",
+    "unbounded_constructions",
+    "unbounded_inboxes",
+    "unbounded_path",
 ]

@@ -1,22 +1,19 @@
-"""The channel rules' sieves: DSP301's `ast` screen (channels/screening.py) and
-the project-model pre-filter of DSP101/DSP102/DSP302 (`could_report` with the
-file's facts). A file where a channel finding is reported always passes them,
-and typical files without one are kept away from LibCST."""
+"""The channel rules' sieve: the project-model pre-filter of DSP101, DSP102,
+DSP301 and DSP302 (`could_report` with the file's facts). A file where a channel
+finding is reported always passes it, and typical files without one are kept
+away from LibCST."""
 
-import ast
 import json
 from pathlib import Path
 
 import pytest
 
 from dispatch_lint import registry
-from dispatch_lint.channels.screening import channel_facts, channel_screen
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.rules import ALL_RULES
 
 CHANNEL_CODES = ("DSP101", "DSP102", "DSP301", "DSP302")
 CHANNEL_RULES = [rule for rule in ALL_RULES if rule.CODE in CHANNEL_CODES]
-SCREENED_RULES = [rule for rule in CHANNEL_RULES if rule.CODE == "DSP301"]  # the one `ast` screen left
 
 ACTOR = "import asyncio\n\nclass SessionActor:\n    def __init__(self):\n        self.{name} = asyncio.Queue({size})\n"
 TELL = "\n    async def tell(self, message):\n        await self.{name}.put(message)\n"
@@ -125,14 +122,6 @@ def _toml(value):
     return json.dumps(value)
 
 
-def let_through(settings, path):
-    """The screened rules whose text pre-filter and `ast` screen pass the file."""
-    text = Path(path).read_text(encoding="utf-8")
-    tree = ast.parse(text)
-    return {rule.CODE for rule in SCREENED_RULES
-            if rule.could_report(text) and rule.screen(tree, text, path, settings.options)}
-
-
 def run(settings, folder, prefilter):
     return Engine(settings, ALL_RULES, jobs=1, prefilter=prefilter).run([str(folder)])
 
@@ -143,7 +132,6 @@ def test_screen_lets_every_finding_through(tmp_path, name):
     settings, path = _project(tmp_path, source, file_name, settings)
     reported = {d.code for d in run(settings, tmp_path, prefilter=False).diagnostics}
     assert code in reported
-    assert reported & {rule.CODE for rule in SCREENED_RULES} <= let_through(settings, path)
     assert {d.code for d in run(settings, tmp_path, prefilter=True).diagnostics} == reported
 
 
@@ -155,18 +143,4 @@ def test_screen_keeps_libcst_away(tmp_path, name):
     assert any(rule.could_report(source) for rule in CHANNEL_RULES)  # the text pre-filter lets it through
     unfiltered = run(settings, tmp_path, prefilter=False)
     assert unfiltered.diagnostics == [] and unfiltered.parsed == 1
-    assert let_through(settings, path) == set()
     assert run(settings, tmp_path, prefilter=True).parsed == 0
-
-
-def test_one_walk_serves_every_channel_rule():
-    text = "import asyncio\nq = asyncio.Queue()\n"
-    tree = ast.parse(text)
-    facts = channel_facts(tree, text, "mod.py")
-    assert channel_facts(tree, text, "mod.py") is facts
-    assert channel_facts(ast.parse(text), text, "mod.py") is not facts
-
-
-def test_a_tree_too_deep_to_walk_is_let_through():
-    text = "import asyncio\nf = " + "lambda: " * 1000 + "asyncio.Queue(1)\n"
-    assert channel_screen(ast.parse(text), text, "mod.py", lambda facts: False)

@@ -38,7 +38,7 @@ from dispatch_lint.channels.values import (
     factory_keyword,
     shaped,
 )
-from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall, Reference
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
 from dispatch_lint.model.values import UNKNOWN, ClassObject, Constant, Container, Function, Instance, Value
@@ -380,6 +380,22 @@ class ChannelModel:
             self._read_calls()
         return self._structure.get(site)
 
+    # -- the uses of one channel, for DSP301's growth analysis ----------------------------
+
+    def references(self, file: ModuleFacts, site: Site) -> List[Tuple[Reference, bool]]:
+        """The reads in `file` that hold the channel built at `site`, each with whether
+        it holds a collection of such channels (`self.inboxes`) rather than the channel
+        or its (send, receive) pair."""
+        found = []
+        for reference in self.facts_of(file.path).references:
+            value = self.channel_value(file, reference.scope, reference.expr)
+            if isinstance(value, Container):
+                if _holds(value.element, site):
+                    found.append((reference, True))
+            elif _holds(value, site):
+                found.append((reference, False))
+        return found
+
     # -- the `actor-inbox` setting and the marker ---------------------------------------
 
     def build_at(self, site: Site) -> Optional[Tuple[ModuleFacts, Build]]:
@@ -422,6 +438,12 @@ def _holder_expr(receiver: Expr) -> Expr:
             receiver = receiver[1]
         else:
             return receiver
+
+
+def _holds(value: Value, site: Site) -> bool:
+    """`value` is the channel built at `site`, or a pair of its ends."""
+    items = value.items if isinstance(value, ValueSequence) else (value,)
+    return any(isinstance(item, Channel) and site in item.sites for item in items)
 
 
 def _join_channels(values: List[Value]) -> Value:

@@ -12,7 +12,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.channels.capacity import capacities
 from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_model
-from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
+from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, sites_of
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.values import Sequence as ValueSequence
 from dispatch_lint.types import Related
@@ -172,6 +172,37 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
             found.append(Verdict(build.line, build.column, only, reason[0],
                                  tuple(site_related(model, only, name) + reason[1]), name,
                                  describe(model, only, name), built_at(model, only), build=build))
+    return found
+
+
+@dataclass(frozen=True)
+class Construction:
+    """DSP301's candidate: a construction that is unbounded (`always`), or whose
+    capacity the model could not read (the rule reads its paths on the CST)."""
+
+    file: Any  # the model's facts of the file
+    build: Build
+    channel: Channel
+    always: bool
+
+
+def unbounded_constructions(project: Any, path: str, settings: Settings) -> List[Construction]:
+    """DSP301: constructions in `path` that may be unbounded and are not actor-inbox
+    code (those are DSP302's, comment or not)."""
+    model = channel_model(project)
+    file = project.file(path)
+    if file is None:
+        return []
+    found = []
+    for build in model.facts_of(file.path).builds:
+        channel = _built(model, file, build)
+        if channel is None:
+            continue
+        sizes = capacities(model, file, build, channel.table_row)
+        if UNBOUNDED not in sizes and UNKNOWN_SIZE not in sizes:
+            continue
+        if _construction_reason(model, Site(file.path, build.line, build.column), settings) is None:
+            found.append(Construction(file, build, channel, sizes == frozenset({UNBOUNDED})))
     return found
 
 

@@ -66,8 +66,22 @@ class Passing:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A name or attribute read whose last part is a name a construction of the
+    file is bound to (`self.inbox`, `tx`): where the channel may be used."""
+
+    scope: int
+    expr: Expr
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
 class ChannelFacts:
     builds: Tuple[Build, ...] = ()
     calls: Tuple[MethodCall, ...] = ()
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
+    references: Tuple[Reference, ...] = ()

@@ -2,38 +2,38 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import PurePath
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
+    CONSTRUCTOR_VALUE_TEXT,
     DEFAULT_MARKER,
     JUSTIFICATION_WORDS,
-    TRACKING_METADATA,
     TRIGGER_WORDS,
     UNBOUNDED_MARKER,
     Applicability,
-    ChannelBinding,
     Invalid,
     Justifier,
     Option,
     Rule,
+    Unbounded,
     Valid,
     capacity_edit,
     channel_growth,
-    channel_map,
-    channel_screen,
+    channel_model,
     construction_at,
     construction_text,
+    inbox_reason,
     no_bound_reason,
-    statement_lines,
-    may_be_unbounded_on_a_path,
     note_channel_reads,
-    unbounded_inboxes,
-    unbounded_on_a_path,
+    parameter_constructions_on_a_path,
+    statement_lines,
+    unbounded_at,
+    unbounded_constructions,
+    unbounded_path,
 )
 
 DEFAULT_CAPACITY = Option(
@@ -159,7 +159,6 @@ class UnjustifiedUnboundedChannel(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
-    METADATA_DEPENDENCIES = TRACKING_METADATA
     NEEDS_INDEX = True  # actor inboxes by structure (DSP302's) come from the project
 
     VALID = [
@@ -242,53 +241,53 @@ class UnjustifiedUnboundedChannel(Rule):
         self.justifier = Justifier(context.text, self.options)
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        if not options[TESTS.name] and is_test_file(path):
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if not super().could_report(text, facts):
             return False
-        settings = options[ACTOR_INBOX.name]
-        return (channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
-                or may_be_unbounded_on_a_path(tree))
+        if facts is None or facts.index is None:
+            return True
+        return bool(cls.read_project(facts)) or CONSTRUCTOR_VALUE_TEXT.search(text) is not None
 
     @classmethod
     def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
+        options = facts.index.options_for(facts.path)
+        if not options.get(TESTS.name, TESTS.default) and is_test_file(facts.path):
+            return []
         note_channel_reads(facts.index, facts.path)
-        return unbounded_inboxes(facts.index, facts.path, settings)
+        return unbounded_constructions(facts.index, facts.path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
-        if not self.options[TESTS.name] and is_test_file(self.context.path):
-            return
-        channels = channel_map(self, node, self.context.path, self.context.text)
-        inboxes = self._inboxes()
-        for binding in channels.bindings:
-            if binding.capacity.unbounded and binding.construction not in inboxes:
-                self._check(channels, binding, None)
-        for binding, path in unbounded_on_a_path(self, channels):
-            if binding.construction not in inboxes:
-                self._check(channels, binding, path)
-
-    def _inboxes(self) -> List[cst.CSTNode]:
-        """The constructions DSP302 reports as actor inboxes (by structure too)."""
         project = self.context.index
-        if project is None:
-            return []
-        verdicts = unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name])
-        found = [construction_at(self, verdict.line, verdict.column) for verdict in verdicts]
-        return [node for node in found if node is not None]
-
-    def _check(self, channels: Any, binding: ChannelBinding, path: Optional[str]) -> None:
-        """Report `binding` (unbounded always, or on `path`) unless it is an actor
-        inbox, a comment justifies it, or it cannot grow."""
-        if binding.inbox_reason(self.options[ACTOR_INBOX.name]) is not None:
+        if project is None or (not self.options[TESTS.name] and is_test_file(self.context.path)):
             return
+        model = channel_model(project)
+        for candidate in unbounded_constructions(project, self.context.path, self.options[ACTOR_INBOX.name]):
+            build, kind = candidate.build, candidate.channel.table_row
+            construction = construction_at(self, build.line, build.column)
+            if construction is None:
+                continue
+            path = None
+            if not candidate.always:
+                path = unbounded_path(self, construction, kind) if isinstance(construction, cst.Call) else None
+                if path is None:
+                    continue
+            growth = channel_growth(self, model, candidate.file, build, construction, kind)
+            self._check(unbounded_at(construction, kind), path, growth)
+        for found in parameter_constructions_on_a_path(self):
+            if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
+                self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
+
+    def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
+        """Report `binding` (unbounded always, or on `path`) unless a comment
+        justifies it or it cannot grow."""
         first, last = statement_lines(self, binding.construction)
         if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
             return
-        shape, bounds = channel_growth(self, channels, binding)
+        shape, bounds = growth
         if shape is None:
             self._report(binding, path, bounds, self.justifier.rejected(first, last))
 
-    def _report(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+    def _report(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                 rejected: Sequence[Any]) -> None:
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
@@ -312,7 +311,7 @@ class UnjustifiedUnboundedChannel(Rule):
         return (f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
                 f"that would deadlock if bounded) next to it with {self._marker()}, or give it a capacity")
 
-    def _message(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+    def _message(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                  rejected: Sequence[Any]) -> str:
         head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
         if path is not None:

@@ -12,8 +12,7 @@ from dispatch_lint.api import (
     TRIGGER_WORDS,
     AnchoredSend,
     Applicability,
-    ChannelBinding,
-    ChannelCapacity,
+    Unbounded,
     Edit,
     Invalid,
     Option,
@@ -21,11 +20,11 @@ from dispatch_lint.api import (
     Valid,
     Verdict,
     anchored_send,
-    capacity_argument,
     capacity_edit,
     channel_sends,
     construction_at,
     note_channel_reads,
+    unbounded_at,
     unbounded_inboxes,
     capacity_table,
     constant_edit,
@@ -185,7 +184,7 @@ class UnboundedActorInbox(Rule):
             construction = construction_at(self, verdict.line, verdict.column)
             if construction is None:
                 continue
-            binding = self._binding(construction, verdict)
+            binding = unbounded_at(construction, verdict.channel.table_row)
             name = f"`{verdict.name}`" if verdict.name else "This channel"
             message = (f"{name} is unbounded (`{construction_text(self, binding)}`, {verdict.where}) "
                        f"in actor-inbox code ({verdict.reason})")
@@ -194,11 +193,6 @@ class UnboundedActorInbox(Rule):
                                 *edits) if edits else None
             self.report(construction, message, fix=fix, no_fix_reason=no_fix, related=verdict.related)
 
-    def _binding(self, construction: cst.BaseExpression, verdict: Verdict) -> ChannelBinding:
-        kind = verdict.channel.table_row
-        argument = capacity_argument(construction, kind) if isinstance(construction, cst.Call) else None
-        return ChannelBinding(kind, ChannelCapacity(True, None, argument), construction, None,
-                              tuple(verdict.build.names), None)  # type: ignore[union-attr, arg-type]
 
     def _sends(self, project: Any, verdict: Verdict) -> List[AnchoredSend]:
         """The awaited sends in this file on the inbox `verdict` is about."""
@@ -211,7 +205,7 @@ class UnboundedActorInbox(Rule):
                     found.append(anchored)
         return found
 
-    def _bounding(self, binding: ChannelBinding, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
+    def _bounding(self, binding: Unbounded, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
         reason = no_bound_reason(binding)
         if reason is not None:
             return [], reason
