@@ -4,7 +4,6 @@ finding is reported always passes it, and typical files without one are kept
 away from LibCST."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -46,7 +45,6 @@ REPORTED = {
     "semicolons": ("DSP301", "import asyncio\nx = 1; q = asyncio.Queue()\n"),
     "backslash continuation": ("DSP301", "import asyncio\nx = 1; \\\n    q = asyncio.Queue()\n"),
     "decorator argument": ("DSP301", "import asyncio\n\n@register(asyncio.Queue())\ndef handler():\n    pass\n"),
-    "library-named class": ("DSP301", "class queue:\n    class Queue:\n        pass\n\n    q = Queue()\n"),
     "marker": ("DSP302", "import asyncio\nq = asyncio.Queue()  # dispatch-lint: actor-inbox\n"),
     "marker after a backslash": ("DSP302", "import asyncio\nx = 1; \\\n    q = asyncio.Queue()  # dispatch-lint: actor-inbox\n"),
     "parenthesised targets": ("DSP302", "import asyncio\n(mailbox, jobs) = asyncio.Queue(), asyncio.Queue()\n"),
@@ -72,29 +70,21 @@ REPORTED = {
     "blocking put on a janus sync_q": ("DSP102", ("import janus\n\nclass Bridge:\n    def __init__(self):\n"
                                         "        self.channel = janus.Queue(maxsize=5)\n\n    async def push(self, item):\n"
                                         "        self.channel.sync_q.put(item)\n")),
+    "rebound constructor": ("DSP301", "import asyncio\nQueue = asyncio.Queue\nq = Queue()\n"),
+    "star import": ("DSP301", "from asyncio import *\nq = Queue()\n"),
 }
 
-# name: (source, file name): LibCST reports no channel finding, and every
-# channel rule's screen keeps LibCST away.
+# name: (source, file name): no channel finding, and the pre-filter keeps LibCST away.
 SCREENED_OUT = {
+    "library-named class": "class queue:\n    class Queue:\n        pass\n\n    q = Queue()\n",
     "bounded literal": "import asyncio\nq = asyncio.Queue(maxsize=10)\n",
     "rendezvous": "import trio\ntx, rx = trio.open_memory_channel(0)\n",
     "bounded arithmetic": "import queue\nq = queue.Queue(maxsize=2 ** 10 + 1)\n",
-    "size from a parameter": "import asyncio\n\ndef make(n):\n    return asyncio.Queue(n)\n",
     "bounded class constant": ("import asyncio\n\nclass Pump:\n    CAPACITY = 64\n\n    def __init__(self):\n"
                                "        self.jobs = asyncio.Queue(self.CAPACITY)\n"),
-    "justified": "import asyncio\nq = asyncio.Queue()  # unbounded: one item per open connection\n",
-    "justified above": ("import math\nimport trio\n\n# A crawler feeds itself: a bounded buffer could deadlock.\n\n"
-                        "tx, rx = trio.open_memory_channel(math.inf)\n"),
-    "justified suite": "import asyncio\n# unbounded: the input is a finite file\nif True: q = asyncio.Queue()\n",
-    "justified decorator argument": ("import asyncio\n\n@register(\n    asyncio.Queue(),\n    1,\n    2,\n)\n"
-                                     "# unbounded: one queue per handler\ndef handler():\n    pass\n"),
-    "justified after a semicolon": "import asyncio\nx = 1; q = asyncio.Queue()  # unbounded: finite input\n",
     "test file": ("import asyncio\nq = asyncio.Queue()\n", "test_mod.py"),
     "tests folder": ("import asyncio\nq = asyncio.Queue()\n", "tests/helpers.py"),
-    "rebound constructor": "import asyncio\nQueue = asyncio.Queue\nq = Queue()\n",
     "relative import": "from .queue import Queue\nq = Queue()\n",
-    "star import": "from asyncio import *\nq = Queue()\n",
     "own class": "class Queue:\n    pass\n\nq = Queue()\n",
     "awaited put outside an inbox": ("import asyncio\n\nasync def pipeline(items):\n"
                                      "    results = asyncio.Queue(maxsize=10)\n    for item in items:\n"
@@ -104,6 +94,20 @@ SCREENED_OUT = {
                              "    results.put(item, block=False)\n    results.put(item, timeout=0)\n"),
     "put in a lambda": ("import asyncio, queue\nresults = queue.Queue(maxsize=10)\n\nasync def handle(item):\n"
                         "    await asyncio.to_thread(lambda: results.put(item))\n"),
+}
+
+
+# name: source: no channel finding, with the pre-filter on or off (LibCST reads
+# the file: a justification comment, or a capacity the model cannot read).
+QUIET = {
+    "size from a parameter": "import asyncio\n\ndef make(n):\n    return asyncio.Queue(n)\n",
+    "justified": "import asyncio\nq = asyncio.Queue()  # unbounded: one item per open connection\n",
+    "justified above": ("import math\nimport trio\n\n# A crawler feeds itself: a bounded buffer could deadlock.\n\n"
+                        "tx, rx = trio.open_memory_channel(math.inf)\n"),
+    "justified suite": "import asyncio\n# unbounded: the input is a finite file\nif True: q = asyncio.Queue()\n",
+    "justified decorator argument": ("import asyncio\n\n@register(\n    asyncio.Queue(),\n    1,\n    2,\n)\n"
+                                     "# unbounded: one queue per handler\ndef handler():\n    pass\n"),
+    "justified after a semicolon": "import asyncio\nx = 1; q = asyncio.Queue()  # unbounded: finite input\n",
 }
 
 
@@ -144,3 +148,10 @@ def test_screen_keeps_libcst_away(tmp_path, name):
     unfiltered = run(settings, tmp_path, prefilter=False)
     assert unfiltered.diagnostics == [] and unfiltered.parsed == 1
     assert run(settings, tmp_path, prefilter=True).parsed == 0
+
+
+@pytest.mark.parametrize("name", sorted(QUIET))
+def test_quiet_with_the_prefilter_on_and_off(tmp_path, name):
+    settings, _ = _project(tmp_path, QUIET[name])
+    assert run(settings, tmp_path, prefilter=False).diagnostics == []
+    assert run(settings, tmp_path, prefilter=True).diagnostics == []

@@ -348,8 +348,9 @@ class Extractor(ast.NodeVisitor):
             return node.module or ""
         parts = self.module.split(".") if self.module else []
         drop = node.level - 1 if self.is_package else node.level
-        base = parts[: len(parts) - drop] if drop <= len(parts) else []
-        return ".".join(base + ([node.module] if node.module else []))
+        if drop >= len(parts):  # beyond the top-level package: names no module the model knows
+            return "." * node.level + (node.module or "")
+        return ".".join(parts[: len(parts) - drop] + ([node.module] if node.module else []))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.as_value(node.value)
