@@ -1,5 +1,7 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
+from typing import Any, List, Mapping
+
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
 from dispatch_lint.analysis.dead_async import describe as describe_dead_async
 from dispatch_lint.analysis.dead_async import findings as dead_async_findings
@@ -46,7 +48,39 @@ from dispatch_lint.graph.facts import send_cycles
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
+
+
+class ChannelVerdictRule(Rule):
+    """A channel rule whose verdicts on a file come from the project's channel
+    model: `verdicts(project, path, options)` is asked once for the pre-filter
+    (no verdict: LibCST never parses the file for this rule) and again by the
+    visit, which anchors each verdict on the file's tree."""
+
+    NEEDS_INDEX = True
+
+    @classmethod
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
+        raise NotImplementedError(f"{cls.CODE} does not define verdicts()")
+
+    @classmethod
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        note_channel_reads(facts.index, facts.path)
+        return cls.verdicts(facts.index, facts.path, facts.index.options_for(facts.path))
+
+    def own_verdicts(self) -> List[Any]:
+        """The verdicts on the checked file, with its own options."""
+        project = self.context.index
+        return [] if project is None else self.verdicts(project, self.context.path, self.options)
+
+
 __all__ = [
+    "ChannelVerdictRule",
     "ACTOR_INBOX",
     "AWAITED_SEND_TEXT",
     "AnchoredSend",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -15,10 +15,10 @@ from dispatch_lint.api import (
     TRIGGER_WORDS,
     UNBOUNDED_MARKER,
     Applicability,
+    ChannelVerdictRule,
     Invalid,
     Justifier,
     Option,
-    Rule,
     Unbounded,
     Valid,
     capacity_edit,
@@ -28,7 +28,6 @@ from dispatch_lint.api import (
     construction_text,
     inbox_reason,
     no_bound_reason,
-    note_channel_reads,
     parameter_constructions_on_a_path,
     statement_lines,
     unbounded_at,
@@ -52,7 +51,7 @@ TESTS = Option(
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "_tests"})
 
 
-class UnjustifiedUnboundedChannel(Rule):
+class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     """## What it does
     Reports the construction of an unbounded channel (`asyncio.Queue()`,
     `anyio.create_memory_object_stream(math.inf)`, `trio.open_memory_channel(math.inf)`,
@@ -159,7 +158,6 @@ class UnjustifiedUnboundedChannel(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
-    NEEDS_INDEX = True  # actor inboxes by structure (DSP302's) come from the project
 
     VALID = [
         Valid("import asyncio\nq = asyncio.Queue(maxsize=10)\n"),
@@ -242,26 +240,24 @@ class UnjustifiedUnboundedChannel(Rule):
 
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
-        if not super().could_report(text, facts):
+        if not super().could_report(text, None):  # the text triggers
             return False
         if facts is None or facts.index is None:
             return True
         return bool(cls.read_project(facts)) or CONSTRUCTOR_VALUE_TEXT.search(text) is not None
 
     @classmethod
-    def read_project(cls, facts: Any) -> object:
-        options = facts.index.options_for(facts.path)
-        if not options.get(TESTS.name, TESTS.default) and is_test_file(facts.path):
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
+        if not options.get(TESTS.name, TESTS.default) and is_test_file(path):
             return []
-        note_channel_reads(facts.index, facts.path)
-        return unbounded_constructions(facts.index, facts.path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
+        return unbounded_constructions(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
         project = self.context.index
         if project is None or (not self.options[TESTS.name] and is_test_file(self.context.path)):
             return
         model = channel_model(project)
-        for candidate in unbounded_constructions(project, self.context.path, self.options[ACTOR_INBOX.name]):
+        for candidate in self.own_verdicts():
             build, kind = candidate.build, candidate.channel.table_row
             construction = construction_at(self, build.line, build.column)
             if construction is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -14,23 +14,21 @@ from dispatch_lint.api import (
     Applicability,
     Unbounded,
     Edit,
+    ChannelVerdictRule,
     Invalid,
     Option,
-    Rule,
     Valid,
     Verdict,
     anchored_send,
     capacity_edit,
     channel_sends,
     construction_at,
-    note_channel_reads,
     unbounded_at,
     unbounded_inboxes,
     capacity_table,
     constant_edit,
     constant_usable,
     construction_text,
-    inbox_reason,
     no_bound_reason,
     try_send,
 )
@@ -46,7 +44,7 @@ INBOX_CAPACITY = Option(
 )
 
 
-class UnboundedActorInbox(Rule):
+class UnboundedActorInbox(ChannelVerdictRule):
     """## What it does
     Reports an unbounded channel that is an actor inbox: a class drains it in a
     loop and other code sends to it (or try-sends) through a reference to an
@@ -109,7 +107,6 @@ class UnboundedActorInbox(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
-    NEEDS_INDEX = True
 
     VALID = [
         Valid("import asyncio\nclass SessionActor:\n    def __init__(self):\n        self.inbox = asyncio.Queue(100)\n"),
@@ -165,22 +162,12 @@ class UnboundedActorInbox(Rule):
         return "The constructors and when they build an unbounded channel:\n\n" + capacity_table()
 
     @classmethod
-    def could_report(cls, text: str, facts: Any = None) -> bool:
-        if facts is None or facts.index is None:
-            return super().could_report(text, facts)
-        return bool(cls.read_project(facts))
-
-    @classmethod
-    def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
-        note_channel_reads(facts.index, facts.path)
-        return unbounded_inboxes(facts.index, facts.path, settings)
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Verdict]:
+        return unbounded_inboxes(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
         project = self.context.index
-        if project is None:
-            return
-        for verdict in unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name]):
+        for verdict in self.own_verdicts():
             construction = construction_at(self, verdict.line, verdict.column)
             if construction is None:
                 continue
