@@ -94,6 +94,7 @@ class Extractor(ast.NodeVisitor):
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
         self.next_branch = 0
+        self.dropped: Set[Tuple[int, str]] = set()  # (id(import), name): an import for another Python
 
     # -- the walk ----------------------------------------------------------------------
 
@@ -327,6 +328,8 @@ class Extractor(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            if (id(node), alias.asname or alias.name.split(".")[0]) in self.dropped:
+                continue
             if alias.asname:
                 self.bind(alias.asname, "import", node.lineno, ("imp", alias.name))
             else:
@@ -339,7 +342,7 @@ class Extractor(ast.NodeVisitor):
             if alias.name == "*":
                 self.star.append(origin)
                 self.bind("*", "star", node.lineno, ("imp", origin))
-            else:
+            elif (id(node), alias.asname or alias.name) not in self.dropped:
                 target = f"{origin}.{alias.name}" if origin else alias.name
                 self.bind(alias.asname or alias.name, "import", node.lineno, ("imp", target))
 
@@ -444,6 +447,7 @@ class Extractor(ast.NodeVisitor):
         self.in_branch(node, [node.body, node.orelse])
 
     def visit_Try(self, node: Any) -> None:
+        self.dropped.update(_other_python_imports(node))
         self.in_branch(node, [node.body, node.handlers, node.orelse, node.finalbody])
 
     visit_TryStar = visit_Try
@@ -737,6 +741,49 @@ def is_stub(body: List[ast.stmt]) -> bool:
                 continue
         return False
     return True
+
+
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if type(handler.type) is ast.Tuple else [handler.type]
+    return any(type(k) is ast.Name and k.id in IMPORT_ERRORS for k in kinds)
+
+
+def _imports(block: List[ast.stmt]) -> Dict[str, List[Tuple[int, str]]]:
+    """The names a block's own import statements bind: name -> [(id(import), top module)]."""
+    found: Dict[str, List[Tuple[int, str]]] = {}
+    for statement in block:
+        if type(statement) is ast.Import:
+            for alias in statement.names:
+                name = alias.asname or alias.name.split(".")[0]
+                found.setdefault(name, []).append((id(statement), alias.name.split(".")[0]))
+        elif type(statement) is ast.ImportFrom and not statement.level and statement.module:
+            for alias in statement.names:
+                found.setdefault(alias.asname or alias.name, []).append((id(statement), statement.module.split(".")[0]))
+    return found
+
+
+def _other_python_imports(node: Any) -> List[Tuple[int, str]]:
+    """`try: import queue` / `except ImportError: import Queue as queue`: of two
+    imports binding one name, where exactly one names a standard module of this
+    Python, the other is for another Python (its bindings are dropped)."""
+    tried = _imports(node.body)
+    dropped = []
+    for handler in node.handlers:
+        if not _catches_import_error(handler):
+            continue
+        for name, fallbacks in _imports(handler.body).items():
+            pairs = [(a, b) for a in tried.get(name, ()) for b in fallbacks]
+            for first, second in pairs:
+                standard = (first[1] in STANDARD_MODULES, second[1] in STANDARD_MODULES)
+                if standard == (True, False):
+                    dropped.append((second[0], name))
+                elif standard == (False, True):
+                    dropped.append((first[0], name))
+    return dropped
 
 
 def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
