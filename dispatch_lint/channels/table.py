@@ -207,11 +207,6 @@ class WordPattern:
 
 
 TRIGGER_WORDS: Tuple[WordPattern, ...] = (WordPattern(CONSTRUCTOR_WORDS, CONSTRUCTION_TEXT),)
-# A constructor given as a value, not called (`queue_class=asyncio.Queue`,
-# `cast(T, asyncio.Queue)`, `... else asyncio.Queue`): the only text in which a
-# parameter or a local name can hold a constructor that is called later.
-CONSTRUCTOR_VALUE_TEXT = WordPattern(
-    CONSTRUCTOR_WORDS, re.compile(rf"(?:[=,(]|\belse|\bor){_FILL}(?:[\w.]+\.)?{_WORD}(?!\s*\()"))
 
 
 def _method_pattern(methods: Tuple[str, ...]) -> WordPattern:

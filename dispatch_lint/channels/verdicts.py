@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.channels.capacity import capacities
-from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_model
+from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, sites_of
+from dispatch_lint.channels.table import CONSTRUCTOR_WORDS
 from dispatch_lint.model.channel_facts import Build
+from dispatch_lint.model.facts import VALUE
 from dispatch_lint.model.values import Sequence as ValueSequence
 from dispatch_lint.types import Related
 
@@ -204,6 +206,18 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
         if _construction_reason(model, Site(file.path, build.line, build.column), settings) is None:
             found.append(Construction(file, build, channel, sizes == frozenset({UNBOUNDED})))
     return found
+
+
+def names_a_constructor(project: Any, path: str) -> bool:
+    """Whether `path` reads a constructor of the channel table as a value without
+    calling it (`queue_class=asyncio.Queue`, `cast(T, asyncio.Queue)`): the only
+    files where a parameter or local name can hold a constructor called later."""
+    file = project.file(path)
+    if file is None:
+        return False
+    called = {(build.line, build.column) for build in channel_facts(file).builds}  # `stream[int](n)`
+    return any(use.how & VALUE and use.target[-1] in CONSTRUCTOR_WORDS and (use.line, use.column) not in called
+               for use in file.uses)
 
 
 def _built(model: ChannelModel, file: Any, build: Build) -> Optional[Channel]:

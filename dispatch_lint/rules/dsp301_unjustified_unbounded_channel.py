@@ -9,7 +9,6 @@ import libcst as cst
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
-    CONSTRUCTOR_VALUE_TEXT,
     DEFAULT_MARKER,
     JUSTIFICATION_WORDS,
     TRIGGER_WORDS,
@@ -27,6 +26,7 @@ from dispatch_lint.api import (
     construction_at,
     construction_text,
     inbox_reason,
+    names_a_constructor,
     no_bound_reason,
     parameter_constructions_on_a_path,
     statement_lines,
@@ -244,17 +244,19 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             return False
         if facts is None or facts.index is None:
             return True
-        return bool(cls.read_project(facts)) or CONSTRUCTOR_VALUE_TEXT.search(text) is not None
+        if not checks(facts.path, facts.index.options_for(facts.path)):
+            return False
+        return bool(cls.read_project(facts)) or names_a_constructor(facts.index, facts.path)
 
     @classmethod
     def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
-        if not options.get(TESTS.name, TESTS.default) and is_test_file(path):
+        if not checks(path, options):
             return []
         return unbounded_constructions(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
         project = self.context.index
-        if project is None or (not self.options[TESTS.name] and is_test_file(self.context.path)):
+        if project is None or not checks(self.context.path, self.options):
             return
         model = channel_model(project)
         for candidate in self.own_verdicts():
@@ -319,6 +321,11 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             seen = " and ".join(evidence.describe() for evidence in bounds)
             head = f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {self._marker()}"
         return head + "".join(f"; {note}" for note in notes)
+
+
+def checks(path: str, options: Mapping[str, Any]) -> bool:
+    """Whether DSP301 checks the file: test code only with `unbounded-in-tests`."""
+    return bool(options.get(TESTS.name, TESTS.default)) or not is_test_file(path)
 
 
 def is_test_file(path: str) -> bool:
