@@ -28,7 +28,7 @@ def uses_of(body, name):
     file = project.file(str(path))
     [build] = [b for b in model.facts_of(file.path).builds if name in b.names]
     rule = SimpleNamespace(context=SimpleNamespace(module=cst.parse_module(text), path=str(path), text=text))
-    construction = construction_at(rule, build.line, build.column)
+    construction = construction_at(rule, build.line, build.column, (build.end_line, build.end_column))
     kind = model.value(file, build.scope, build.expr)
     kind = getattr(kind, "table_row", None) or kind.items[0].table_row
     return channel_uses(rule, model, file, build, construction, kind)

@@ -146,22 +146,28 @@ class ChannelModel:
 
     # -- parameters through call sites ----------------------------------------------------
 
-    def parameter_numbers(self, file: ModuleFacts, scope: int, name: str, depth: int) -> Union[Numbers, bool]:
+    def parameter_numbers(self, file: ModuleFacts, scope: int, name: str, depth: int,
+                          falsy: bool = False) -> Union[Numbers, bool]:
         """The numbers a parameter `name` of the function at `scope` is passed by
-        its call sites; False when `name` is not such a parameter."""
+        its call sites (its default where a call omits it); False when `name` is
+        not such a parameter. `falsy`: `None` and `False` count as 0 (in `x or 0`)."""
         found = self._parameter(file, scope, name)
         if found is None:
             return False
         definition, position = found
+        default = dict(file.defs[definition].defaults).get(name)
         values: Set[float] = set()
         sites = self._call_sites(file, definition)
         if not sites:
             return None
         for caller, passing, shift in sites:
             argument = _argument(passing, name, position - shift)
-            if argument is None:
+            if argument is not None:
+                options = numbers(self, caller, passing.scope, argument, depth + 1, falsy)
+            elif default is not None:
+                options = numbers(self, file, file.defs[definition].scope, default, depth + 1, falsy)
+            else:
                 return None
-            options = numbers(self, caller, passing.scope, argument, depth + 1)
             if options is None:
                 return None
             values |= options

@@ -57,7 +57,7 @@ class Factory:
 
 @dataclass(frozen=True)
 class Passing:
-    """A call with arguments, in a file that builds channels."""
+    """A call by name (with or without arguments), in a file that builds channels."""
 
     scope: int
     func: Expr

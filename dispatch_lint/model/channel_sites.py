@@ -12,8 +12,9 @@ notes, with the walk's scope ids and as symbolic expressions (`expr.Expr`):
   receiver is the method's own `self`;
 - `async for` loops (a receive end drained in a loop);
 - field factories (`field(default_factory=lambda: Queue(8))`);
-- in files that build a channel, the calls that pass arguments (a channel handed
-  to a constructor or function; the parameter's value joins them), and the
+- in files that build a channel, the calls by name (a channel or a size handed
+  to a constructor or function: the parameter's value joins what its call
+  sites pass, a call passing nothing takes the defaults), and the
   names and attributes read whose last part is a name a construction is bound
   to (where DSP301 looks for the channel's uses).
 
@@ -224,7 +225,7 @@ class ChannelSites:
                 self._chain(func)
             if self._builds(func):
                 self._build(node)
-            if (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
+            if type(func) in (ast.Name, ast.Attribute):  # a call passing nothing takes the defaults
                 self._passing(node)
             if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
                 self._factory_call(node)

@@ -691,7 +691,8 @@ class Extractor(ast.NodeVisitor):
             name=node.name, qualname=self.scopes[body].qualname, scope=scope, body=body, line=node.lineno,
             is_async=is_async, awaits=frame.awaits, column=column, keyword_end=keyword_end, decorators=tuple(convert(d) for d in node.decorator_list),
             stub=is_stub(node.body), needs_loop=is_async and self.needs_loop(frame),
-            method_of=method_of, params=tuple(self.parameters(node.args)), returns=tuple(frame.returns),
+            method_of=method_of, params=tuple(self.parameters(node.args)), defaults=_defaults(node.args),
+            returns=tuple(frame.returns),
             return_annotation=convert(node.returns) if node.returns is not None else UNKNOWN_EXPR, branch=branch,
         )
 
@@ -741,6 +742,21 @@ def is_stub(body: List[ast.stmt]) -> bool:
                 continue
         return False
     return True
+
+
+def _defaults(args: ast.arguments) -> Tuple[Tuple[str, Any], ...]:
+    """(name, default) for parameters whose default is a constant or a dotted name."""
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+             *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+    found = []
+    for arg, default in pairs:
+        if type(default) in (ast.Constant, ast.Name, ast.Attribute) or (
+                type(default) is ast.UnaryOp and type(default.operand) is ast.Constant):
+            value = convert(default)
+            if value != UNKNOWN_EXPR:
+                found.append((arg.arg, value))
+    return tuple(found)
 
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})

@@ -261,7 +261,7 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
         model = channel_model(project)
         for candidate in self.own_verdicts():
             build, kind = candidate.build, candidate.channel.table_row
-            construction = construction_at(self, build.line, build.column)
+            construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
             if construction is None:
                 continue
             path = None

@@ -168,7 +168,8 @@ class UnboundedActorInbox(ChannelVerdictRule):
     def visit_Module(self, node: cst.Module) -> None:
         project = self.context.index
         for verdict in self.own_verdicts():
-            construction = construction_at(self, verdict.line, verdict.column)
+            build = verdict.build
+            construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
             if construction is None:
                 continue
             binding = unbounded_at(construction, verdict.channel.table_row)
