@@ -41,7 +41,7 @@ from dispatch_lint.channels.values import (
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall, Reference
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import UNKNOWN, ClassObject, Constant, Container, Function, Instance, Value
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Container, Function, Instance, Value, is_none, join_all
 from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
@@ -453,21 +453,9 @@ def _holds(value: Value, site: Site) -> bool:
 
 
 def _join_channels(values: List[Value]) -> Value:
-    """The join of channel values (`None` placeholders dropped); unknown unless
-    every value is a channel of one kind and end."""
-    found: Optional[Value] = None
-    for value in values:
-        if isinstance(value, Constant) and value.value is None:
-            continue
-        if found is None and isinstance(value, (Channel, Instance)):
-            found = value
-        elif isinstance(found, Channel):
-            found = found.join_with(value)
-        elif found is None or found != value:
-            return UNKNOWN
-        if found is None:
-            return UNKNOWN
-    return found if found is not None else UNKNOWN
+    """The model's join of what an attribute is assigned, `None` placeholders
+    dropped (a call on `None` never runs); unknown for none at all."""
+    return join_all(value for value in values if not is_none(value))
 
 
 def _candidate_paths(project: object) -> List[str]:
