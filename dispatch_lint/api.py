@@ -34,7 +34,7 @@ from dispatch_lint.channels.table import (
 from dispatch_lint.channels.verdicts import (
     Verdict,
     channel_sends,
-    names_a_constructor,
+    may_call_a_passed_constructor,
     unbounded_constructions,
     awaited_bounded_sends,
     blocking_puts,
@@ -126,7 +126,7 @@ __all__ = [
     "describe_dead_async",
     "inbox_reason",
     "may_report",
-    "names_a_constructor",
+    "may_call_a_passed_constructor",
     "no_bound_reason",
     "note_channel_reads",
     "parameter_constructions_on_a_path",

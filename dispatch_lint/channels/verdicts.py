@@ -208,12 +208,13 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
     return found
 
 
-def names_a_constructor(project: Any, path: str) -> bool:
-    """Whether `path` reads a constructor of the channel table as a value without
-    calling it (`queue_class=asyncio.Queue`, `cast(T, asyncio.Queue)`): the only
-    files where a parameter or local name can hold a constructor called later."""
+def may_call_a_passed_constructor(project: Any, path: str) -> bool:
+    """Whether `path` may build a channel through a constructor passed as a
+    parameter: it calls a parameter of the function it is in, and reads a
+    constructor of the channel table as a value without calling it
+    (`queue_class=asyncio.Queue`, `cast(T, asyncio.Queue)`)."""
     file = project.file(path)
-    if file is None:
+    if file is None or not channel_facts(file).calls_a_parameter:
         return False
     called = {(build.line, build.column) for build in channel_facts(file).builds}  # `stream[int](n)`
     return any(use.how & VALUE and use.target[-1] in CONSTRUCTOR_WORDS and (use.line, use.column) not in called

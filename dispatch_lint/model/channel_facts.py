@@ -85,3 +85,4 @@ class ChannelFacts:
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
     references: Tuple[Reference, ...] = ()
+    calls_a_parameter: bool = False  # a function calls one of its parameters (`queue_type(...)`)

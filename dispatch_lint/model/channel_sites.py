@@ -113,6 +113,7 @@ class ChannelSites:
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
+        self.name_calls: set = set()  # (scope, name) of the calls of a plain name
         # The walk dispatches by node type: the channel visitors come first for
         # the types they note, and only where the text can hold a fact (the walk
         # stays as fast elsewhere).
@@ -223,6 +224,8 @@ class ChannelSites:
         if self.channel_text:
             if type(func) is ast.Attribute:  # the walk visits only the receiver's base
                 self._chain(func)
+            elif type(func) is ast.Name:
+                self.name_calls.add((self.frame.scope, func.id))
             if self._builds(func):
                 self._build(node)
             if type(func) in (ast.Name, ast.Attribute):  # a call passing nothing takes the defaults
@@ -328,8 +331,9 @@ class ChannelSites:
                 built = ("c", convert(factory), (), ())
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
+        params = {(b.scope, b.name) for b in self.bindings if b.kind == "param"}
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
-                            tuple(self.passings), self._references())
+                            tuple(self.passings), self._references(), bool(self.name_calls & params))
 
     def _references(self) -> Tuple[Reference, ...]:
         """The reads whose last part is a name a construction of the file is bound to."""

@@ -26,7 +26,7 @@ from dispatch_lint.api import (
     construction_at,
     construction_text,
     inbox_reason,
-    names_a_constructor,
+    may_call_a_passed_constructor,
     no_bound_reason,
     parameter_constructions_on_a_path,
     statement_lines,
@@ -246,7 +246,7 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             return True
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        return bool(cls.read_project(facts)) or names_a_constructor(facts.index, facts.path)
+        return bool(cls.read_project(facts)) or may_call_a_passed_constructor(facts.index, facts.path)
 
     @classmethod
     def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
@@ -271,6 +271,11 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
                     continue
             growth = channel_growth(self, model, candidate.file, build, construction, kind)
             self._check(unbounded_at(construction, kind), path, growth)
+        if may_call_a_passed_constructor(project, self.context.path):
+            self._check_parameter_constructions()
+
+    def _check_parameter_constructions(self) -> None:
+        """Constructors passed as a parameter (the model does not see what they build)."""
         for found in parameter_constructions_on_a_path(self):
             if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
                 self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
