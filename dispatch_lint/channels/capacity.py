@@ -26,13 +26,20 @@ MAX_VALUES = 16
 MAX_DEPTH = 8
 
 
+def capacity_argument(build: Build, kind: ChannelKind) -> Optional[Expr]:
+    """The capacity argument of a construction, as the model converted it."""
+    spec = kind.capacity
+    argument = dict(build.keywords).get(spec.keyword) if spec.keyword else None
+    if argument is None and spec.position is not None and len(build.args) > spec.position:
+        argument = build.args[spec.position]
+    return argument
+
+
 def capacities(model: "ChannelModel", file: ModuleFacts, build: Build, kind: ChannelKind) -> FrozenSet[object]:
     spec = kind.capacity
     if spec.fixed_unbounded:
         return frozenset({UNBOUNDED})
-    argument = dict(build.keywords).get(spec.keyword) if spec.keyword else None
-    if argument is None and spec.position is not None and len(build.args) > spec.position:
-        argument = build.args[spec.position]
+    argument = capacity_argument(build, kind)
     if argument is None:
         return frozenset({UNKNOWN_SIZE if build.starred else capacity_state(kind, spec.default)})
     values = numbers(model, file, build.scope, argument, 0)

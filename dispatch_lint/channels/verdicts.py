@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from dispatch_lint.channels.capacity import capacities
+from dispatch_lint.channels.capacity import capacities, capacity_argument, numbers
 from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
-from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, sites_of
+from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, capacity_state, sites_of
 from dispatch_lint.channels.table import CONSTRUCTOR_WORDS
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.facts import VALUE
@@ -201,11 +201,35 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
         if channel is None:
             continue
         sizes = capacities(model, file, build, channel.table_row)
-        if UNBOUNDED not in sizes and UNKNOWN_SIZE not in sizes:
+        if UNBOUNDED not in sizes and (UNKNOWN_SIZE not in sizes or not _path_possible(model, file, build, channel)):
             continue
         if _construction_reason(model, Site(file.path, build.line, build.column), settings) is None:
             found.append(Construction(file, build, channel, sizes == frozenset({UNBOUNDED})))
     return found
+
+
+def _path_possible(model: ChannelModel, file: Any, build: Build, channel: Channel) -> bool:
+    """Whether the function's own code may make a capacity the model cannot read
+    unbounded on some path (what DSP301 then reads on the CST): not for a call
+    other than `cast(T, x)`, nor for a parameter the function never rebinds whose
+    default (if any) is a bounded size."""
+    argument = capacity_argument(build, channel.table_row)
+    if argument is not None and argument[0] == "c":
+        func = argument[1]
+        return (func[1] if func[0] == "n" else func[2] if func[0] == "a" else "cast") == "cast"
+    if argument is None or argument[0] != "n":
+        return True
+    bindings = [b for b in file.bindings if b.scope == build.scope and b.name == argument[1]]
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return True
+    definition = next((d for d in file.defs if d.body == build.scope), None)
+    if definition is None:
+        return True
+    default = dict(definition.defaults).get(argument[1])
+    if default is None:
+        return False
+    sizes = numbers(model, file, definition.scope, default, 0)
+    return sizes is None or any(capacity_state(channel.table_row, size) == UNBOUNDED for size in sizes)
 
 
 def may_call_a_passed_constructor(project: Any, path: str) -> bool:

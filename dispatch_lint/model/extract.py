@@ -745,17 +745,16 @@ def is_stub(body: List[ast.stmt]) -> bool:
 
 
 def _defaults(args: ast.arguments) -> Tuple[Tuple[str, Any], ...]:
-    """(name, default) for parameters whose default is a constant or a dotted name."""
+    """(name, default) for every parameter with a default: a constant or a dotted
+    name as its symbolic form, anything else as unknown."""
     positional = [*args.posonlyargs, *args.args]
     pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
              *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
     found = []
     for arg, default in pairs:
-        if type(default) in (ast.Constant, ast.Name, ast.Attribute) or (
-                type(default) is ast.UnaryOp and type(default.operand) is ast.Constant):
-            value = convert(default)
-            if value != UNKNOWN_EXPR:
-                found.append((arg.arg, value))
+        simple = type(default) in (ast.Constant, ast.Name, ast.Attribute) or (
+            type(default) is ast.UnaryOp and type(default.operand) is ast.Constant)
+        found.append((arg.arg, convert(default) if simple else UNKNOWN_EXPR))
     return tuple(found)
 
 

@@ -61,8 +61,8 @@ class Definition:
     needs_loop: bool = False  # its body calls something that needs a running loop
     method_of: int = -1  # index of its class in `classes`
     params: Tuple[Tuple[str, Expr], ...] = ()  # (name, annotation or ("?",))
-    # (name, default) for the parameters whose default is a constant or a dotted name
-    # (evaluated in `scope`): what a call that omits the argument passes.
+    # (name, default) for the parameters with a default (evaluated in `scope`; a
+    # constant or a dotted name, else ("?",)): what a call that omits the argument passes.
     defaults: Tuple[Tuple[str, Expr], ...] = ()
     returns: Tuple[Expr, ...] = ()
     return_annotation: Expr = ("?",)
