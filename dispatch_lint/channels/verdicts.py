@@ -13,9 +13,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 from dispatch_lint.channels.capacity import capacities, capacity_argument, numbers
 from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
 from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, capacity_state, sites_of
-from dispatch_lint.channels.table import CONSTRUCTOR_WORDS
 from dispatch_lint.model.channel_facts import Build
-from dispatch_lint.model.facts import VALUE
 from dispatch_lint.model.values import Sequence as ValueSequence
 from dispatch_lint.types import Related
 
@@ -234,15 +232,10 @@ def _path_possible(model: ChannelModel, file: Any, build: Build, channel: Channe
 
 def may_call_a_passed_constructor(project: Any, path: str) -> bool:
     """Whether `path` may build a channel through a constructor passed as a
-    parameter: it calls a parameter of the function it is in, and reads a
-    constructor of the channel table as a value without calling it
-    (`queue_class=asyncio.Queue`, `cast(T, asyncio.Queue)`)."""
+    parameter: a function calls a parameter whose default, or a value the
+    function assigns to it, names a constructor of the channel table."""
     file = project.file(path)
-    if file is None or not channel_facts(file).calls_a_parameter:
-        return False
-    called = {(build.line, build.column) for build in channel_facts(file).builds}  # `stream[int](n)`
-    return any(use.how & VALUE and use.target[-1] in CONSTRUCTOR_WORDS and (use.line, use.column) not in called
-               for use in file.uses)
+    return file is not None and channel_facts(file).passes_constructor
 
 
 def _built(model: ChannelModel, file: Any, build: Build) -> Optional[Channel]:

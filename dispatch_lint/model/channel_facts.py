@@ -85,4 +85,6 @@ class ChannelFacts:
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
     references: Tuple[Reference, ...] = ()
-    calls_a_parameter: bool = False  # a function calls one of its parameters (`queue_type(...)`)
+    # A function calls a parameter whose default or assigned value names a
+    # constructor (`queue_class=asyncio.Queue` ... `queue_class()`).
+    passes_constructor: bool = False

@@ -96,6 +96,22 @@ def _target_names(target: ast.AST) -> List[str]:
     return []
 
 
+def _names_constructor(node: ast.AST, words: Any) -> bool:
+    return any((type(n) is ast.Name and n.id in words) or (type(n) is ast.Attribute and n.attr in words)
+               for n in ast.walk(node))
+
+
+def _expr_names(expr: Any, words: Any, depth: int = 0) -> bool:
+    """Whether a symbolic expression names one of `words` (`asyncio.Queue`, `Queue`)."""
+    if depth > 8 or not isinstance(expr, tuple) or not expr:
+        return False
+    if expr[0] == "n" and len(expr) == 2:
+        return expr[1] in words
+    if expr[0] == "a" and len(expr) == 3 and expr[2] in words:
+        return True
+    return any(_expr_names(part, words, depth + 1) for part in expr[1:] if isinstance(part, tuple))
+
+
 class ChannelSites:
     """Mixin over `model.extract.Extractor` (see the module docstring)."""
 
@@ -113,7 +129,8 @@ class ChannelSites:
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
-        self.name_calls: set = set()  # (scope, name) of the calls of a plain name
+        self.parameter_calls: set = set()  # (scope, name): a function calls its parameter `name`
+        self.passes_constructor = False  # such a parameter's default names a constructor
         # The walk dispatches by node type: the channel visitors come first for
         # the types they note, and only where the text can hold a fact (the walk
         # stays as fast elsewhere).
@@ -225,7 +242,7 @@ class ChannelSites:
             if type(func) is ast.Attribute:  # the walk visits only the receiver's base
                 self._chain(func)
             elif type(func) is ast.Name:
-                self.name_calls.add((self.frame.scope, func.id))
+                self._parameter_call(func.id)
             if self._builds(func):
                 self._build(node)
             if type(func) in (ast.Name, ast.Attribute):  # a call passing nothing takes the defaults
@@ -233,6 +250,23 @@ class ChannelSites:
             if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
                 self._factory_call(node)
         super().visit_Call(node)
+
+    def _parameter_call(self, name: str) -> None:
+        """Note a call of a parameter of the enclosing function, and whether its
+        default names a constructor (`queue_class=asyncio.Queue`)."""
+        frame = self.frame
+        if frame.definition < 0:
+            return
+        args = self.defs[frame.definition][0].args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = {**{a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)},
+                    **{a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}}
+        if name not in {a.arg for a in (*positional, *args.kwonlyargs)}:
+            return
+        self.parameter_calls.add((frame.scope, name))
+        default = defaults.get(name)
+        if default is not None and _names_constructor(default, BUILD_WORDS | self.build_aliases):
+            self.passes_constructor = True
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -331,9 +365,17 @@ class ChannelSites:
                 built = ("c", convert(factory), (), ())
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
-        params = {(b.scope, b.name) for b in self.bindings if b.kind == "param"}
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
-                            tuple(self.passings), self._references(), bool(self.name_calls & params))
+                            tuple(self.passings), self._references(), self._passes_constructor())
+
+    def _passes_constructor(self) -> bool:
+        """A function calls a parameter whose default, or a value the function
+        assigns to it, names a constructor of the channel table."""
+        if self.passes_constructor:
+            return True
+        words = BUILD_WORDS | self.build_aliases
+        return any((b.scope, b.name) in self.parameter_calls and _expr_names(b.value, words)
+                   for b in self.bindings if b.kind in ("assign", "annassign"))
 
     def _references(self) -> Tuple[Reference, ...]:
         """The reads whose last part is a name a construction of the file is bound to."""
