@@ -131,7 +131,7 @@ def run(settings, folder, prefilter):
 
 
 @pytest.mark.parametrize("name", sorted(REPORTED))
-def test_screen_lets_every_finding_through(tmp_path, name):
+def test_prefilter_lets_every_finding_through(tmp_path, name):
     code, source, file_name, settings = (*REPORTED[name], "mod.py", None)[:4]
     settings, path = _project(tmp_path, source, file_name, settings)
     reported = {d.code for d in run(settings, tmp_path, prefilter=False).diagnostics}
@@ -140,7 +140,7 @@ def test_screen_lets_every_finding_through(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", sorted(SCREENED_OUT))
-def test_screen_keeps_libcst_away(tmp_path, name):
+def test_prefilter_keeps_libcst_away(tmp_path, name):
     entry = SCREENED_OUT[name]
     source, file_name = (entry, "mod.py") if isinstance(entry, str) else entry
     settings, path = _project(tmp_path, source, file_name)
