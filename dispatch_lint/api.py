@@ -1,32 +1,26 @@
 """The public face for rule authors: rules import from here and nowhere else."""
 
+from typing import Any, List, Mapping
+
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
 from dispatch_lint.analysis.dead_async import describe as describe_dead_async
 from dispatch_lint.analysis.dead_async import findings as dead_async_findings
 from dispatch_lint.analysis.dead_async import may_report
 from dispatch_lint.channels.bounding import (
+    Unbounded,
     capacity_edit,
     constant_edit,
     constant_usable,
     construction_text,
     no_bound_reason,
+    unbounded_at,
 )
-from dispatch_lint.channels.construction import (
-    ChannelCapacity,
-    capacity_argument,
-    constructor_kind,
-    evaluate,
-    qualified_names,
-    read_capacity,
-    single_assigned_value,
-)
-from dispatch_lint.channels.capacity_paths import may_be_unbounded_on_a_path, unbounded_on_a_path
+from dispatch_lint.channels.capacity_paths import parameter_constructions_on_a_path, unbounded_path
 from dispatch_lint.channels.growth_uses import channel_growth
-from dispatch_lint.channels.inbox import ACTOR_INBOX, ChannelSite, has_marker, inbox_reason, module_name
+from dispatch_lint.channels.inbox import ACTOR_INBOX, inbox_reason
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
-from dispatch_lint.channels.screening import channel_screen
+from dispatch_lint.channels.provenance import channel_model
 from dispatch_lint.channels.site import statement_lines
-from dispatch_lint.channels.tracking import TRACKING_METADATA, ChannelBinding, ChannelMap, ChannelSend, channel_map
 from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
 from dispatch_lint.channels.anchors import AnchoredSend, anchored_send, construction_at
 from dispatch_lint.channels.table import (
@@ -40,6 +34,8 @@ from dispatch_lint.channels.table import (
 from dispatch_lint.channels.verdicts import (
     Verdict,
     channel_sends,
+    may_call_a_passed_constructor,
+    unbounded_constructions,
     awaited_bounded_sends,
     blocking_puts,
     note_channel_reads,
@@ -52,33 +48,48 @@ from dispatch_lint.graph.facts import send_cycles
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
+
+
+class ChannelVerdictRule(Rule):
+    """A channel rule whose verdicts on a file come from the project's channel
+    model: `verdicts(project, path, options)` is asked once for the pre-filter
+    (no verdict: LibCST never parses the file for this rule) and again by the
+    visit, which anchors each verdict on the file's tree."""
+
+    NEEDS_INDEX = True
+
+    @classmethod
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
+        raise NotImplementedError(f"{cls.CODE} does not define verdicts()")
+
+    @classmethod
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if facts is None or facts.index is None:
+            return super().could_report(text, facts)
+        return bool(cls.read_project(facts))
+
+    @classmethod
+    def read_project(cls, facts: Any) -> object:
+        note_channel_reads(facts.index, facts.path)
+        return cls.verdicts(facts.index, facts.path, facts.index.options_for(facts.path))
+
+    def own_verdicts(self) -> List[Any]:
+        """The verdicts on the checked file, with its own options."""
+        project = self.context.index
+        return [] if project is None else self.verdicts(project, self.context.path, self.options)
+
+
 __all__ = [
-    "AWAITED_SEND_TEXT",
-    "BLOCKING_SEND_TEXT",
-    "AnchoredSend",
-    "capacity_argument",
-    "channel_sends",
-    "Verdict",
-    "anchored_send",
-    "awaited_bounded_sends",
-    "blocking_puts",
-    "construction_at",
-    "note_channel_reads",
-    "unbounded_inboxes",
-    "DeadAsyncVerdict",
-    "may_report",
-    "dead_async_findings",
-    "describe_dead_async",
+    "ChannelVerdictRule",
     "ACTOR_INBOX",
+    "AWAITED_SEND_TEXT",
+    "AnchoredSend",
     "Applicability",
+    "BLOCKING_SEND_TEXT",
     "CHANNEL_KINDS",
-    "ChannelBinding",
-    "ChannelCapacity",
     "ChannelKind",
-    "ChannelMap",
-    "ChannelSend",
-    "ChannelSite",
     "DEFAULT_MARKER",
+    "DeadAsyncVerdict",
     "Diagnostic",
     "Edit",
     "Fix",
@@ -92,33 +103,39 @@ __all__ = [
     "Rule",
     "RuleContext",
     "SendEnd",
-    "TRACKING_METADATA",
     "TRIGGER_WORDS",
     "TrySend",
     "UNBOUNDED_MARKER",
+    "Unbounded",
     "Valid",
+    "Verdict",
+    "anchored_send",
+    "awaited_bounded_sends",
+    "blocking_puts",
     "capacity_edit",
     "capacity_table",
     "channel_growth",
-    "send_table",
-    "send_cycles",
-    "channel_map",
-    "channel_screen",
+    "channel_model",
+    "channel_sends",
     "constant_edit",
     "constant_usable",
+    "construction_at",
     "construction_text",
-    "constructor_kind",
     "cycle_text",
-    "evaluate",
-    "has_marker",
+    "dead_async_findings",
+    "describe_dead_async",
     "inbox_reason",
-    "module_name",
+    "may_report",
+    "may_call_a_passed_constructor",
     "no_bound_reason",
-    "qualified_names",
-    "read_capacity",
-    "single_assigned_value",
-    "may_be_unbounded_on_a_path",
+    "note_channel_reads",
+    "parameter_constructions_on_a_path",
+    "send_cycles",
+    "send_table",
     "statement_lines",
-    "unbounded_on_a_path",
     "try_send",
+    "unbounded_at",
+    "unbounded_constructions",
+    "unbounded_inboxes",
+    "unbounded_path",
 ]

@@ -11,7 +11,6 @@ for it.
 
 from __future__ import annotations
 
-import ast
 import inspect
 from bisect import bisect_right
 from contextlib import ExitStack
@@ -140,13 +139,6 @@ class Rule(cst.BatchableCSTVisitor):
         """Ask the project model everything this rule's verdicts on the file
         ask (the cache key of the file's result is derived from those reads)."""
         return cls.could_report("", facts)
-
-    @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        """A second conservative pre-filter, on the `ast` tree of a file whose text
-        passed `could_report`: False only when no finding is possible. It runs in
-        the engine's `ast` pass, so LibCST never parses a file every rule screens out."""
-        return True
 
     @classmethod
     def generated_docs(cls) -> str:

@@ -1,7 +1,8 @@
 """The channel rules' sieves never hide a finding: a generated project of every
 construction form x capacity expression x binding x send form gives the same
-DSP101/DSP102/DSP302 findings with every pre-filter on and off, and the
-findings it gives are the ones the channel table and the structure call for."""
+DSP101/DSP102/DSP301/DSP302 findings with every pre-filter on and off (off:
+every rule visits every file), and the findings it gives are the ones the
+channel table, the call sites and the structure call for."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dispatch_lint import registry
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.rules import ALL_RULES
 
-CODES = ("DSP101", "DSP102", "DSP302")
+CODES = ("DSP101", "DSP102", "DSP301", "DSP302")
 
 # (name, imports, construction with {cap}, send end, awaited send, try-send, receive in a loop)
 FORMS = {
@@ -28,16 +29,20 @@ FORMS = {
     "trio": ("import trio", "trio.open_memory_channel({cap})", "{q}[0]", "await {q}[0].send(m)",
              "{q}[0].send_nowait(m)", "await {q}[1].receive()"),
     "thread": ("import queue", "queue.Queue({cap})", "{q}", "{q}.put(m)", "{q}.put_nowait(m)", "{q}.get()"),
+    "context": ("import multiprocessing", "multiprocessing.get_context('spawn').Queue({cap})", "{q}", "{q}.put(m)",
+                "{q}.put_nowait(m)", "{q}.get()"),
     "janus": ("import janus", "janus.Queue({cap})", "{q}.async_q", "await {q}.async_q.put(m)",
               "{q}.async_q.put_nowait(m)", "await {q}.async_q.get()"),
 }
-# (name, expression, bounded?) -- `SIZE` is a module constant 4, `size` a parameter the call site sets to 3.
+# (name, expression, bounded?) -- `SIZE` is a module constant 4, `size` a parameter every call site
+# sets to 3, `spare` a parameter no call passes (its default `None` is falsy).
 CAPACITIES = {
     "literal": ("4", True),
     "zero": ("0", None),  # bounded for anyio/trio (a rendezvous), unbounded for the queues
     "infinite": ("math.inf", False),
     "arithmetic": ("SIZE * 2", True),
     "parameter": ("size or 0", True),
+    "default": ("spare or 0", None),
 }
 BINDINGS = ("own", "reference", "registry", "imported")
 
@@ -54,7 +59,7 @@ def module(form: str, capacity: str, binding: str) -> str:
 
 
         class Owner:
-            def __init__(self, size):
+            def __init__(self, size, spare=None):
                 self.slot = {build.format(cap=cap)}
 
             async def run(self):
@@ -135,7 +140,7 @@ def test_every_sieve_on_and_off_gives_the_same_findings(generated):
         if bounded is None:
             bounded = form in ("anyio", "trio")
         through_reference = binding in ("reference", "registry", "imported")
-        awaited = form != "thread"
+        awaited = form not in ("thread", "context")
         expected = set()
         if bounded and awaited and through_reference:
             expected.add("DSP101")  # an inbox by structure: drained by Owner, sent to through a reference
@@ -143,4 +148,6 @@ def test_every_sieve_on_and_off_gives_the_same_findings(generated):
             expected.add("DSP102")  # a blocking put in `async def`, inbox or not
         if not bounded and through_reference:
             expected.add("DSP302")
+        if not bounded and not through_reference:
+            expected.add("DSP301")  # not an inbox: its own class alone sends to it, and nothing bounds it
         assert found == expected, (form, capacity, binding, sorted(found))

@@ -1,25 +1,42 @@
 """Which unbounded channels cannot grow, and which bounds live in code
-(channels/growth.py through channels/growth_uses.py)."""
+(channels/growth.py through channels/growth_uses.py, on the model)."""
 
+import ast
 from types import SimpleNamespace
 
 import libcst as cst
 import pytest
 
+from dispatch_lint.channels.anchors import construction_at
 from dispatch_lint.channels.growth import cannot_grow, code_bounds
 from dispatch_lint.channels.growth_uses import channel_uses
-from dispatch_lint.channels.tracking import channel_map
+from dispatch_lint.channels.provenance import channel_model
+from dispatch_lint.engine.index import extract_facts
+from dispatch_lint.model.project import Project
 
 HEADER = "import asyncio, queue, threading, trio\n"
 
 
 def uses_of(body, name):
+    """The uses of the channel bound to `name`, as the model finds them."""
     text = HEADER + body
-    module = cst.parse_module(text)
-    rule = SimpleNamespace(context=SimpleNamespace(module=module, path="m.py", text=text))
-    channels = channel_map(rule, module, "m.py", text)
-    [binding] = [b for b in channels.bindings if name in b.names]
-    return channel_uses(rule, channels, binding)
+    folder = uses_of.folder
+    path = folder / "m.py"
+    path.write_text(text, encoding="utf-8")
+    project = Project(str(folder), [extract_facts(str(path), text, ast.parse(text), str(folder))], {})
+    model = channel_model(project)
+    file = project.file(str(path))
+    [build] = [b for b in model.facts_of(file.path).builds if name in b.names]
+    rule = SimpleNamespace(context=SimpleNamespace(module=cst.parse_module(text), path=str(path), text=text))
+    construction = construction_at(rule, build.line, build.column, (build.end_line, build.end_column))
+    kind = model.value(file, build.scope, build.expr)
+    kind = getattr(kind, "table_row", None) or kind.items[0].table_row
+    return channel_uses(rule, model, file, build, construction, kind)
+
+
+@pytest.fixture(autouse=True)
+def _folder(tmp_path):
+    uses_of.folder = tmp_path
 
 
 CAPPED = {

@@ -64,7 +64,7 @@ def test_prefilter_keeps_every_finding_on_the_whole_corpus(name):
 
 
 # Every way a channel construction can reach LibCST; each one is reported (by a
-# channel rule), so the channel pre-filters (text and `ast` screen) must let it through.
+# channel rule), so the channel pre-filters (text and the model's verdicts) must let it through.
 CONSTRUCTION_FORMS = {
     "call": "import asyncio\nq = asyncio.Queue()\n",
     "subscripted": "import anyio, math\ntx, rx = anyio.create_memory_object_stream[int](math.inf)\n",

@@ -43,10 +43,15 @@ def call_at(rule: Any, line: int, column: int, method: Optional[str] = None) -> 
     return None
 
 
-def construction_at(rule: Any, line: int, column: int) -> Optional[cst.BaseExpression]:
-    """The constructor call, or the bare constructor given as a factory."""
+def construction_at(rule: Any, line: int, column: int,
+                    end: Optional[Tuple[int, int]] = None) -> Optional[cst.BaseExpression]:
+    """The constructor call, or the bare constructor given as a factory; `end`
+    (line, column after it) tells `ctx().Queue()` from `ctx()`, which starts there too."""
     nodes = nodes_at(rule).get((line, column), ())
-    return call_at(rule, line, column) or next(
+    if end is not None:
+        positions = rule_tree(rule).position
+        nodes = [n for n in nodes if (positions(n).end.line, positions(n).end.column + 1) == end]
+    return next((n for n in nodes if type(n) is cst.Call), None) or next(
         (n for n in nodes if type(n) is not cst.Call and type(rule_tree(rule).parent(n)) is cst.Arg), None)
 
 

@@ -9,18 +9,35 @@ A module constant for the capacity is added after the imports when missing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
 
-from dispatch_lint.channels.tracking import ChannelBinding
+from dispatch_lint.channels.construction import capacity_argument
+from dispatch_lint.channels.table import ChannelKind
 from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.types import Edit, Position
 
 
-def construction_text(rule: Any, binding: ChannelBinding) -> str:
+@dataclass(frozen=True, eq=False)
+class Unbounded:
+    """An unbounded construction on the checked file's tree: the constructor call,
+    or the bare constructor given as a factory (`default_factory=asyncio.Queue`)."""
+
+    kind: ChannelKind
+    construction: cst.BaseExpression
+    argument: Optional[cst.Arg]  # the capacity argument as written, if any
+
+
+def unbounded_at(construction: cst.BaseExpression, kind: ChannelKind) -> Unbounded:
+    argument = capacity_argument(construction, kind) if isinstance(construction, cst.Call) else None
+    return Unbounded(kind, construction, argument)
+
+
+def construction_text(rule: Any, binding: Unbounded) -> str:
     """The construction as a short text for messages: `trio.open_memory_channel(math.inf)`."""
-    argument = binding.capacity.argument
+    argument = binding.argument
     if not isinstance(binding.construction, cst.Call):
         return binding.kind.display
     if argument is None:
@@ -29,26 +46,26 @@ def construction_text(rule: Any, binding: ChannelBinding) -> str:
     return f"{binding.kind.display}({keyword}{rule.context.module.code_for_node(argument.value)})"
 
 
-def no_bound_reason(binding: ChannelBinding) -> Optional[str]:
+def no_bound_reason(binding: Unbounded) -> Optional[str]:
     """Why a construction cannot be bounded by a rewrite, or None when it can."""
-    kind, capacity = binding.kind, binding.capacity
+    kind = binding.kind
     if kind.capacity.fixed_unbounded:
         return (f"`{kind.display}` has no capacity to set; bound it by switching to "
                 f"`{kind.library}.Queue(maxsize=N)`, whose `put()` can block or fail when full")
-    if capacity.argument is None and kind.capacity.keyword is None:
+    if binding.argument is None and kind.capacity.keyword is None:
         return f"`{kind.display}` takes no capacity argument here"
     return None
 
 
-def capacity_edit(rule: Any, binding: ChannelBinding, value: str) -> Edit:
+def capacity_edit(rule: Any, binding: Unbounded, value: str) -> Edit:
     """Set the channel's capacity to the expression `value` (see `no_bound_reason` first).
     A bare factory (`default_factory=asyncio.Queue`) becomes a lambda."""
-    call, kind, capacity = binding.construction, binding.kind, binding.capacity
+    call, kind = binding.construction, binding.kind
     keyword = f"{kind.capacity.keyword}={value}"
     if not isinstance(call, cst.Call):
         return rule.replace(call, f"lambda: {rule.context.module.code_for_node(call)}({keyword})")
-    if capacity.argument is not None:
-        return rule.replace(capacity.argument.value, value)
+    if binding.argument is not None:
+        return rule.replace(binding.argument.value, value)
     if call.args:
         return rule.insert_before(call.args[0], f"{keyword}, ")
     end = rule.node_range(call).end  # just before the closing parenthesis

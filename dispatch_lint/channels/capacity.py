@@ -1,9 +1,10 @@
 """The capacities a construction may have, read from its arguments on the model.
 
-Literals, arithmetic, `x or y`, infinities (`math.inf`, `float("inf")`), names and
-class constants (through the model's values), and parameters, whose values are
-those the function's call sites pass (a call site that omits the argument, or
-passes something not known, makes the capacity unknown).
+Literals, arithmetic, `x or y` (where `None` and `False` are falsy), infinities
+(`math.inf`, `float("inf")`), names and class constants (through the model's
+values), and parameters, whose values are those the function's call sites pass,
+or the parameter's default where a call omits it (a call site that passes
+something not known, or no call site at all, makes the capacity unknown).
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ MAX_VALUES = 16
 MAX_DEPTH = 8
 
 
+def capacity_argument(build: Build, kind: ChannelKind) -> Optional[Expr]:
+    """The capacity argument of a construction, as the model converted it."""
+    spec = kind.capacity
+    argument = dict(build.keywords).get(spec.keyword) if spec.keyword else None
+    if argument is None and spec.position is not None and len(build.args) > spec.position:
+        argument = build.args[spec.position]
+    return argument
+
+
 def capacities(model: "ChannelModel", file: ModuleFacts, build: Build, kind: ChannelKind) -> FrozenSet[object]:
     spec = kind.capacity
     if spec.fixed_unbounded:
         return frozenset({UNBOUNDED})
-    argument = dict(build.keywords).get(spec.keyword) if spec.keyword else None
-    if argument is None and spec.position is not None and len(build.args) > spec.position:
-        argument = build.args[spec.position]
+    argument = capacity_argument(build, kind)
     if argument is None:
         return frozenset({UNKNOWN_SIZE if build.starred else capacity_state(kind, spec.default)})
     values = numbers(model, file, build.scope, argument, 0)
@@ -40,13 +48,17 @@ def capacities(model: "ChannelModel", file: ModuleFacts, build: Build, kind: Cha
     return frozenset(capacity_state(kind, v) for v in values)
 
 
-def numbers(model: "ChannelModel", file: ModuleFacts, scope: int, expr: Expr, depth: int) -> Numbers:
-    """Every number `expr` may be at `scope`, or None when that is not known."""
+def numbers(model: "ChannelModel", file: ModuleFacts, scope: int, expr: Expr, depth: int,
+            falsy: bool = False) -> Numbers:
+    """Every number `expr` may be at `scope`, or None when that is not known.
+    `falsy`: `None` and `False` count as 0 (an operand of `or`)."""
     if depth > MAX_DEPTH:
         return None
     tag = expr[0]
     if tag == "k":
         value = expr[1]
+        if falsy and (value is None or value is False):
+            return frozenset({0.0})
         return frozenset({float(value)}) if type(value) in (int, float) else None
     if tag == "op":
         return _combine(expr[1], numbers(model, file, scope, expr[2], depth + 1),
@@ -56,13 +68,15 @@ def numbers(model: "ChannelModel", file: ModuleFacts, scope: int, expr: Expr, de
     if tag == "c" and _float_inf(model, file, scope, expr):
         return frozenset({math.inf})
     if tag == "n":
-        passed = model.parameter_numbers(file, scope, expr[1], depth)
+        passed = model.parameter_numbers(file, scope, expr[1], depth, falsy)
         if passed is not False:
             return passed  # type: ignore[return-value]
     if tag in ("n", "a"):
         found = model.project.value(file, scope, expr)
         if is_infinite(found):
             return frozenset({math.inf})
+        if falsy and isinstance(found, Constant) and (found.value is None or found.value is False):
+            return frozenset({0.0})
         if isinstance(found, Constant) and type(found.value) in (int, float):
             return frozenset({float(found.value)})  # type: ignore[arg-type]
     return None
@@ -99,7 +113,7 @@ def _either(model: "ChannelModel", file: ModuleFacts, scope: int, values: Iterab
     """`a or b or ...`: the first truthy value, else the last (then 0)."""
     found = set()
     for expr in values:
-        options = numbers(model, file, scope, expr, depth + 1)
+        options = numbers(model, file, scope, expr, depth + 1, True)
         if options is None:
             return None
         found.update(v for v in options if v)

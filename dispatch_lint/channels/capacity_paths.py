@@ -1,6 +1,6 @@
 """Capacities that depend on the path taken, resolved inside one function.
 
-A capacity the tracking cannot evaluate (`maxsize=x or 0`, a parameter with a
+A capacity the model cannot read (`maxsize=x or 0`, a parameter with a
 `None` default set to `0` later, a class passed as a parameter whose default is
 `asyncio.Queue`) may still be unbounded on some path. `unbounded_paths` follows
 the names involved to the values that reach the construction in its function:
@@ -14,12 +14,11 @@ the names involved to the values that reach the construction in its function:
 
 A path on which the channel is unbounded is reported with its conditions.
 An unknown value never is: `maxsize=x or 0` with `x` known to nothing here is
-silent (the values a caller passes need project-wide provenance).
+silent.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
@@ -28,17 +27,14 @@ import libcst as cst
 from libcst.metadata import FunctionScope
 
 from dispatch_lint.channels.construction import (
-    ChannelCapacity,
     capacity_argument,
     constructor_kind,
     evaluate,
     qualified_names,
 )
-from dispatch_lint.channels.inbox import MARKER
-from dispatch_lint.channels.resolution import factory_kind
+from dispatch_lint.channels.inbox import MARKER, ChannelSite
 from dispatch_lint.channels.site import construction_site
-from dispatch_lint.channels.table import CONSTRUCTOR_WORDS, ChannelKind
-from dispatch_lint.channels.tracking import ChannelBinding, ChannelMap
+from dispatch_lint.channels.table import ChannelKind
 from dispatch_lint.channels.tree import ModuleTree, rule_tree
 
 MAX_DEPTH = 6
@@ -62,7 +58,7 @@ class UnboundedPath:
 
 
 def unbounded_paths(tree: ModuleTree, call: cst.Call, kind: Optional[ChannelKind]) -> List[UnboundedPath]:
-    """The paths on which `call` builds an unbounded channel. `kind`: the tracking's
+    """The paths on which `call` builds an unbounded channel. `kind`: the model's
     kind for the call, or None to resolve a constructor passed as a parameter."""
     kinds: List[Tuple[ChannelKind, Tuple[str, ...]]] = []
     if kind is not None:
@@ -213,102 +209,39 @@ def parameter_constructions(tree: ModuleTree) -> List[cst.Call]:
     return found
 
 
-def path_binding(tree: ModuleTree, call: cst.Call, found: UnboundedPath, path: str, text: str) -> ChannelBinding:
-    """A `ChannelBinding` for a construction the tracking does not know (a
-    constructor passed as a parameter), unbounded on `found`'s path."""
-    statement: Optional[cst.CSTNode] = tree.parent(call)
-    while statement is not None and not isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        statement = tree.parent(statement)
-    parent = tree.parent(call)
-    targets: Tuple[str, ...] = ()
-    if isinstance(parent, cst.Assign) and parent.value is call:
-        targets = tuple(_code(tree, t.target) for t in parent.targets)
-    elif isinstance(parent, cst.AnnAssign) and parent.value is call:
-        targets = (_code(tree, parent.target),)
-    site = construction_site(tree, call, path, text.splitlines(), MARKER.search(text) is not None)
-    return ChannelBinding(found.kind, ChannelCapacity(True, None, found.argument), call, statement, targets, site)
+@dataclass(frozen=True)
+class ParameterConstruction:
+    """A call of a constructor passed as a parameter, unbounded on `path`."""
+
+    call: cst.Call
+    kind: ChannelKind
+    argument: Optional[cst.Arg]
+    path: str
+    site: ChannelSite  # what decides whether it is actor-inbox code
 
 
-def unbounded_on_a_path(rule: Any, channels: ChannelMap) -> List[Tuple[ChannelBinding, str]]:
-    """The constructions of the module `rule` checks whose capacity the tracking
-    could not read but which are unbounded on some path, with that path: tracked
-    ones with an unknown capacity, and constructors passed as parameters."""
+def unbounded_path(rule: Any, call: cst.Call, kind: ChannelKind) -> Optional[str]:
+    """The first path on which the construction `call` (whose capacity the model
+    could not read) builds an unbounded channel, or None."""
+    paths = unbounded_paths(rule_tree(rule), call, kind)
+    return paths[0].describe() if paths else None
+
+
+def parameter_constructions_on_a_path(rule: Any) -> List[ParameterConstruction]:
+    """The calls of a constructor passed as a parameter that are unbounded on some path."""
     tree = rule_tree(rule)
-    found: List[Tuple[ChannelBinding, str]] = []
-    for binding in channels.bindings:
-        call = binding.construction
-        if binding.capacity.unbounded or binding.capacity.size is not None or not isinstance(call, cst.Call):
-            continue
-        paths = unbounded_paths(tree, call, binding.kind)
-        if paths:
-            found.append((binding, paths[0].describe()))
+    text = rule.context.text
+    found = []
     for call in parameter_constructions(tree):
         paths = unbounded_paths(tree, call, None)
         if paths:
-            binding = path_binding(tree, call, paths[0], rule.context.path, rule.context.text)
-            found.append((binding, paths[0].describe()))
+            site = construction_site(tree, call, rule.context.path, text.splitlines(), MARKER.search(text) is not None)
+            found.append(ParameterConstruction(call, paths[0].kind, paths[0].argument, paths[0].describe(), site))
     return found
 
 
-def may_be_unbounded_on_a_path(tree: ast.Module) -> bool:
-    """The `ast` screen for `unbounded_on_a_path` (a superset): a function that
-    calls a parameter whose default, annotation or assigned value names a channel
-    constructor, or builds a channel whose capacity argument is what `values`
-    follows: an `or`, an `if` expression, a `cast`, or a name the function gives
-    a value (a parameter default, an assignment)."""
-    for function in ast.walk(tree):
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        arguments = function.args
-        params = {a.arg: a for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-        defaults = _defaults(arguments)
-        valued = {a.arg for a in defaults} | {t.id for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AnnAssign))
-                                               for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
-                                               if isinstance(t, ast.Name)}
-        mentions = _constructor_mentions(function, defaults, params)
-        for node in ast.walk(function):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in mentions:
-                return True
-            word = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if word in CONSTRUCTOR_WORDS and any(_followed(arg, valued)
-                                                 for arg in (*node.args, *(k.value for k in node.keywords))):
-                return True
-    return False
-
-
-def _followed(arg: ast.expr, valued: set) -> bool:
-    if isinstance(arg, (ast.BoolOp, ast.IfExp)):
-        return True
-    if isinstance(arg, ast.Call):
-        return getattr(arg.func, "id", getattr(arg.func, "attr", None)) == "cast"
-    return isinstance(arg, ast.Name) and arg.id in valued
-
-
-def _defaults(arguments: ast.arguments) -> dict:
-    """Each parameter with a default, to its default."""
-    defaults = dict(zip([*arguments.posonlyargs, *arguments.args][::-1], arguments.defaults[::-1]))
-    defaults.update((a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)
-    return defaults
-
-
-def _constructor_mentions(function: ast.AST, defaults: dict, params: dict) -> set:
-    """The parameters whose default, annotation or value assigned in `function` names a constructor."""
-    found = set()
-    for name, arg in params.items():
-        parts = [defaults.get(arg), arg.annotation]
-        parts += [n.value for n in ast.walk(function) if isinstance(n, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
-        if any(part is not None and _names_constructor(part) for part in parts):
-            found.add(name)
-    return found
-
-
-def _names_constructor(node: ast.AST) -> bool:
-    return any((isinstance(n, ast.Attribute) and n.attr in CONSTRUCTOR_WORDS)
-               or (isinstance(n, ast.Name) and n.id in CONSTRUCTOR_WORDS)
-               or (isinstance(n, ast.Constant) and isinstance(n.value, str)
-                   and any(word in n.value for word in CONSTRUCTOR_WORDS))
-               for n in ast.walk(node))
+def factory_kind(tree: ModuleTree, factory: cst.BaseExpression) -> Optional[ChannelKind]:
+    """The channel kind a bare constructor reference (`asyncio.Queue`) builds."""
+    if not isinstance(factory, (cst.Name, cst.Attribute, cst.Subscript)):
+        return None
+    return constructor_kind(tree, cst.Call(func=factory))

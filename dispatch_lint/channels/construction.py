@@ -115,24 +115,6 @@ def capacity_argument(call: cst.Call, kind: ChannelKind) -> Optional[cst.Arg]:
     return None
 
 
-def read_capacity(tree: ModuleTree, call: cst.Call, kind: ChannelKind) -> ChannelCapacity:
-    spec = kind.capacity
-    if spec.fixed_unbounded:
-        return ChannelCapacity(True, None, None)
-    arg = capacity_argument(call, kind)
-    if arg is None:
-        if any(a.star for a in call.args):  # *args / **kwargs: cannot tell
-            return ChannelCapacity(False, None, None)
-        value: Optional[float] = spec.default
-    else:
-        value = evaluate(tree, arg.value, 0)
-    if value is None:
-        return ChannelCapacity(False, None, arg)
-    if math.isinf(value) or (spec.zero_is_unbounded and value <= 0):
-        return ChannelCapacity(True, value, arg)
-    return ChannelCapacity(False, value, arg)
-
-
 def evaluate(tree: ModuleTree, node: cst.BaseExpression, depth: int) -> Optional[float]:
     """A number for literals, infinities, simple arithmetic and constants; else None."""
     if depth > MAX_DEPTH:

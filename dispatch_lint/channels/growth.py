@@ -4,7 +4,7 @@ The input, `ChannelUses`, is plain data: the construction, its kind (a row of
 the channel table), whether it is bound to variables local to the function that
 builds it, and every reference to the channel that was found, each with the
 chain of nodes from the module down to it. Whoever finds the references fills it
-in (today growth_uses.py, from the module's channel tracking). A reference that
+in (growth_uses.py, from the model's provenance). A reference that
 is anything but a method call on the channel, an iteration over it, a `with` on
 it or a rebinding (an argument, a return, an alias, a bound method handed out)
 lets the channel escape: then nothing here can prove it does not grow.

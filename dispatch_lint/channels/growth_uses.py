@@ -1,50 +1,59 @@
-"""The `ChannelUses` of a tracked channel, from the module's channel tracking.
+"""The `ChannelUses` of one construction, from the model's provenance.
 
-Every name, attribute, subscript and `clone()` call of the module is asked of
-the tracking's resolver once; a channel's uses are the references that resolve
-to it, or to another construction bound to the same target (`self.q` rebuilt in
-`on_start`). A reference inside a bigger one that holds the same channel (`q`
-in `q.async_q`, `ch` in `ch[0]`) is left to the bigger one. A construction
-bound to nothing is its own only use (passed on, returned: it escapes).
+The model notes the reads of the file whose value holds the channel
+(`ChannelModel.references`); each is found on the checked file's LibCST tree
+by its position and widened to the expression that stands for the channel end:
+`q.async_q` (a janus view), `tx.clone()`, `pair[0]`, `queues[k]` (one of a
+collection). A read the tree does not show, or a construction bound to no
+name, makes the channel escape: growth.py then proves nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
-from libcst.metadata import FunctionScope
 
+from dispatch_lint.channels.anchors import nodes_at
 from dispatch_lint.channels.growth import ChannelUse, ChannelUses, Evidence, Shape, cannot_grow, code_bounds
-from dispatch_lint.channels.resolution import Ref
-from dispatch_lint.channels.tracking import ChannelBinding, ChannelMap
+from dispatch_lint.channels.provenance import ChannelModel
+from dispatch_lint.channels.table import ChannelKind
 from dispatch_lint.channels.tree import ModuleTree, rule_tree
+from dispatch_lint.channels.values import Site
+from dispatch_lint.model.channel_facts import Build, Reference
 
-REFERENCES = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
-Key = Tuple[Tuple[str, ...], Optional[cst.CSTNode]]
-
-_LAST: List[Tuple[ChannelMap, Dict[cst.CSTNode, List[Tuple[cst.CSTNode, Ref]]]]] = []
+LOCAL_SCOPES = frozenset({"function", "lambda"})
 
 
-def channel_uses(rule: Any, channels: ChannelMap, binding: ChannelBinding) -> Optional[ChannelUses]:
-    """What growth.py needs about `binding`, or None when the map cannot resolve references."""
-    if channels.resolver is None:
-        return None
+def channel_growth(rule: Any, model: ChannelModel, file: Any, build: Build, construction: cst.BaseExpression,
+                   kind: ChannelKind) -> Tuple[Optional[Shape], List[Evidence]]:
+    """Why the channel built by `build` cannot grow (or None), and the bounds its code keeps."""
+    uses = channel_uses(rule, model, file, build, construction, kind)
+    shape = cannot_grow(uses)
+    return shape, [] if shape is not None else code_bounds(uses)
+
+
+def channel_uses(rule: Any, model: ChannelModel, file: Any, build: Build, construction: cst.BaseExpression,
+                 kind: ChannelKind) -> ChannelUses:
     tree = rule_tree(rule)
-    references = _references(tree, channels)
-    key = _key(tree, binding)
-    same = [b.construction for b in channels.bindings if _key(tree, b) == key] if binding.names else []
     uses: List[ChannelUse] = []
-    for construction in same or [binding.construction]:
-        for node, ref in references.get(construction, ()):
-            uses.append(ChannelUse(node, ancestors(tree, node), ref.container))
-    if not binding.names:
-        uses.append(ChannelUse(binding.construction, ancestors(tree, binding.construction)))
+    escapes = not build.names
+    for reference, container in model.references(file, Site(file.path, build.line, build.column)):
+        node = _node_at(rule, reference)
+        if node is None:
+            escapes = True
+            continue
+        node, container = _widened(tree, node, kind, container)
+        uses.append(ChannelUse(node, ancestors(tree, node), container))
+    if escapes:  # passed on, returned, or read where the tree cannot show it
+        uses.append(ChannelUse(construction, ancestors(tree, construction)))
+    local = bool(build.names) and all(n.isidentifier() for n in build.names) \
+        and file.scopes[build.scope].kind in LOCAL_SCOPES
     return ChannelUses(
-        construction=binding.construction,
-        kind=binding.kind,
-        construction_ancestors=ancestors(tree, binding.construction),
-        local=_local(tree, binding),
+        construction=construction,
+        kind=kind,
+        construction_ancestors=ancestors(tree, construction),
+        local=local,
         uses=tuple(uses),
         line=lambda node: tree.position(node).start.line,
         code=lambda node: tree.module.code_for_node(node).strip(),
@@ -62,56 +71,36 @@ def ancestors(tree: ModuleTree, node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
     return tuple(reversed(chain))
 
 
-def _references(tree: ModuleTree, channels: ChannelMap) -> Dict[cst.CSTNode, List[Tuple[cst.CSTNode, Ref]]]:
-    """Every reference of the module by the construction it resolves to (once per map)."""
-    if _LAST and _LAST[0][0] is channels:
-        return _LAST[0][1]
-    resolver = channels.resolver
-    assert resolver is not None
-    resolved: Dict[cst.CSTNode, Ref] = {}
-    for node in tree.nodes():
-        if type(node) in REFERENCES and (type(node) is not cst.Call or _is_clone(node)):
-            ref = resolver.resolve(node)
-            if ref is not None:
-                resolved[node] = ref
-    found: Dict[cst.CSTNode, List[Tuple[cst.CSTNode, Ref]]] = {}
-    for node, ref in resolved.items():
+def _node_at(rule: Any, reference: Reference) -> Optional[cst.CSTNode]:
+    positions = rule_tree(rule).position
+    for node in nodes_at(rule).get((reference.line, reference.column), ()):
+        if type(node) in (cst.Name, cst.Attribute):
+            end = positions(node).end
+            if (end.line, end.column + 1) == (reference.end_line, reference.end_column):
+                return node
+    return None
+
+
+def _widened(tree: ModuleTree, node: cst.CSTNode, kind: ChannelKind, container: bool) -> Tuple[cst.CSTNode, bool]:
+    """The expression around `node` that stands for the channel end it holds."""
+    views = kind.views or {}
+    while True:
         parent = tree.parent(node)
-        outer = resolved.get(parent) if parent is not None else None
-        if outer is not None and outer.construction is ref.construction:
-            continue  # `q` in `q.async_q`, `ch` in `ch[0]`
-        if node is ref.construction:
-            continue  # the construction itself
-        found.setdefault(ref.construction, []).append((node, ref))
-    _LAST[:] = [(channels, found)]
-    return found
+        if isinstance(parent, cst.Subscript) and parent.value is node and (container or _end_index(parent)):
+            node, container = parent, False
+        elif isinstance(parent, cst.Attribute) and parent.value is node and not container \
+                and parent.attr.value in views:
+            node = parent
+        elif isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "clone" \
+                and isinstance(tree.parent(parent), cst.Call) and not container:
+            node = tree.parent(parent)  # type: ignore[assignment]
+        else:
+            return node, container
 
 
-def _is_clone(call: cst.Call) -> bool:
-    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "clone"
-
-
-def _key(tree: ModuleTree, binding: ChannelBinding) -> Key:
-    """Constructions bound to the same names in the same class (attributes) or function."""
-    wanted = (cst.ClassDef,) if any("." in name for name in binding.names) else (cst.FunctionDef, cst.ClassDef)
-    parent = tree.parent(binding.construction)
-    while parent is not None and not isinstance(parent, wanted):
-        parent = tree.parent(parent)
-    return binding.names, parent
-
-
-def _local(tree: ModuleTree, binding: ChannelBinding) -> bool:
-    """Bound only to plain names in the scope of a function."""
-    if not binding.names or any(not name.isidentifier() for name in binding.names):
+def _end_index(subscript: cst.Subscript) -> bool:
+    """`pair[0]` or `pair[1]`: one end of a (send, receive) pair."""
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
         return False
-    return isinstance(tree.scope(binding.construction), FunctionScope)
-
-
-def channel_growth(rule: Any, channels: ChannelMap, binding: ChannelBinding
-                   ) -> Tuple[Optional[Shape], List[Evidence]]:
-    """Why `binding` cannot grow (or None), and the bounds its code keeps."""
-    uses = channel_uses(rule, channels, binding)
-    if uses is None:
-        return None, []
-    shape = cannot_grow(uses)
-    return shape, [] if shape is not None else code_bounds(uses)
+    value = subscript.slice[0].slice.value
+    return isinstance(value, cst.Integer) and value.value in ("0", "1")

@@ -38,10 +38,10 @@ from dispatch_lint.channels.values import (
     factory_keyword,
     shaped,
 )
-from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall, Reference
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import UNKNOWN, ClassObject, Constant, Container, Function, Instance, Value
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Container, Function, Instance, Value, is_none, join_all
 from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
@@ -146,22 +146,28 @@ class ChannelModel:
 
     # -- parameters through call sites ----------------------------------------------------
 
-    def parameter_numbers(self, file: ModuleFacts, scope: int, name: str, depth: int) -> Union[Numbers, bool]:
+    def parameter_numbers(self, file: ModuleFacts, scope: int, name: str, depth: int,
+                          falsy: bool = False) -> Union[Numbers, bool]:
         """The numbers a parameter `name` of the function at `scope` is passed by
-        its call sites; False when `name` is not such a parameter."""
+        its call sites (its default where a call omits it); False when `name` is
+        not such a parameter. `falsy`: `None` and `False` count as 0 (in `x or 0`)."""
         found = self._parameter(file, scope, name)
         if found is None:
             return False
         definition, position = found
+        default = dict(file.defs[definition].defaults).get(name)
         values: Set[float] = set()
         sites = self._call_sites(file, definition)
         if not sites:
             return None
         for caller, passing, shift in sites:
             argument = _argument(passing, name, position - shift)
-            if argument is None:
+            if argument is not None:
+                options = numbers(self, caller, passing.scope, argument, depth + 1, falsy)
+            elif default is not None:
+                options = numbers(self, file, file.defs[definition].scope, default, depth + 1, falsy)
+            else:
                 return None
-            options = numbers(self, caller, passing.scope, argument, depth + 1)
             if options is None:
                 return None
             values |= options
@@ -381,6 +387,22 @@ class ChannelModel:
             self._read_calls()
         return self._structure.get(site)
 
+    # -- the uses of one channel, for DSP301's growth analysis ----------------------------
+
+    def references(self, file: ModuleFacts, site: Site) -> List[Tuple[Reference, bool]]:
+        """The reads in `file` that hold the channel built at `site`, each with whether
+        it holds a collection of such channels (`self.inboxes`) rather than the channel
+        or its (send, receive) pair."""
+        found = []
+        for reference in self.facts_of(file.path).references:
+            value = self.channel_value(file, reference.scope, reference.expr)
+            if isinstance(value, Container):
+                if _holds(value.element, site):
+                    found.append((reference, True))
+            elif _holds(value, site):
+                found.append((reference, False))
+        return found
+
     # -- the `actor-inbox` setting and the marker ---------------------------------------
 
     def build_at(self, site: Site) -> Optional[Tuple[ModuleFacts, Build]]:
@@ -425,22 +447,16 @@ def _holder_expr(receiver: Expr) -> Expr:
             return receiver
 
 
+def _holds(value: Value, site: Site) -> bool:
+    """`value` is the channel built at `site`, or a pair of its ends."""
+    items = value.items if isinstance(value, ValueSequence) else (value,)
+    return any(isinstance(item, Channel) and site in item.sites for item in items)
+
+
 def _join_channels(values: List[Value]) -> Value:
-    """The join of channel values (`None` placeholders dropped); unknown unless
-    every value is a channel of one kind and end."""
-    found: Optional[Value] = None
-    for value in values:
-        if isinstance(value, Constant) and value.value is None:
-            continue
-        if found is None and isinstance(value, (Channel, Instance)):
-            found = value
-        elif isinstance(found, Channel):
-            found = found.join_with(value)
-        elif found is None or found != value:
-            return UNKNOWN
-        if found is None:
-            return UNKNOWN
-    return found if found is not None else UNKNOWN
+    """The model's join of what an attribute is assigned, `None` placeholders
+    dropped (a call on `None` never runs); unknown for none at all."""
+    return join_all(value for value in values if not is_none(value))
 
 
 def _candidate_paths(project: object) -> List[str]:

@@ -1,8 +1,8 @@
 """Where a channel is built: its statement, the name it is bound to, its class.
 
 Only the construction's own statement is read (`x = C()`, `self.x = C()`,
-`tx, rx = C()`, `x: T = C()`, `f(x=C())`); following the channel further is
-`resolution.py`'s job.
+`tx, rx = C()`, `x: T = C()`, `f(x=C())`), for a construction the model does
+not see (a constructor passed as a parameter, channels/capacity_paths.py).
 """
 
 from __future__ import annotations

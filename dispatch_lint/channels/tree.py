@@ -3,7 +3,8 @@
 `module_tree(module)` computes them once per module for the four channel
 rules, with `dispatch_lint.cst_tree` and `engine.cst_scopes` rather than through
 LibCST metadata providers: parents and expression contexts cost two cheap
-walks over the child fields, scopes one run of LibCST's scope visitor;
+walks over the child fields, scopes one run of LibCST's scope visitor, only
+when a scope or a qualified name is first asked for;
 qualified names are asked of the scopes only for the nodes that need them
 (call targets, decorators, bases, factories), once each; positions are
 computed only when a rule reports, edits or reads a statement's lines. Every
@@ -13,7 +14,7 @@ and PositionProvider give.
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, Scope
@@ -26,8 +27,14 @@ class ModuleTree:
     def __init__(self, module: cst.Module) -> None:
         self.module = module
         self._parents = parent_map(module)
-        self._scopes = scope_map(module)
+        self._scope_map: Optional[Mapping[cst.CSTNode, Scope]] = None  # computed when first asked
         self._names: Dict[cst.CSTNode, FrozenSet[str]] = {}
+
+    @property
+    def _scopes(self) -> Mapping[cst.CSTNode, Scope]:
+        if self._scope_map is None:
+            self._scope_map = scope_map(module=self.module)
+        return self._scope_map
 
     def nodes(self) -> Iterable[cst.CSTNode]:
         """Every node but the module, in ParentNodeProvider's order."""

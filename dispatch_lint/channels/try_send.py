@@ -14,7 +14,7 @@ from typing import Any, List, Optional, Tuple, Union
 import libcst as cst
 
 from dispatch_lint.channels.inbox import module_name
-from dispatch_lint.channels.tracking import ChannelSend
+from dispatch_lint.channels.anchors import AnchoredSend
 from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.config import Option
 from dispatch_lint.engine.sources import line_starts
@@ -41,7 +41,7 @@ class TrySend:
     no_fix_reason: Optional[str] = None
 
 
-def try_send(rule: Any, send: ChannelSend, overloaded_error: str = "", capacity: Optional[str] = None) -> TrySend:
+def try_send(rule: Any, send: AnchoredSend, overloaded_error: str = "", capacity: Optional[str] = None) -> TrySend:
     """Rewrite `send` into its try-send. `capacity` is the literal the overloaded
     error reports (default: the channel's own capacity, `None` when unknown)."""
     call = send.call
@@ -61,7 +61,7 @@ def try_send(rule: Any, send: ChannelSend, overloaded_error: str = "", capacity:
     return _wrapped(rule, send, overloaded_error, capacity)
 
 
-def try_call(send: ChannelSend) -> cst.Call:
+def try_call(send: AnchoredSend) -> cst.Call:
     """The try-send call: the method renamed, or the keyword added."""
     call, end = send.call, send.end
     if not end.keyword_try_send:
@@ -83,7 +83,7 @@ def _delete_between(rule: Any, outer: cst.CSTNode, inner: cst.CSTNode) -> Edit:
     return Edit(rule.context.path, Position(start.line, start.column + 1), Position(end.line, end.column + 1), "")
 
 
-def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Optional[str]) -> TrySend:
+def _wrapped(rule: Any, send: AnchoredSend, overloaded_error: str, capacity: Optional[str]) -> TrySend:
     statement = _own_statement(rule, send)
     if not isinstance(statement, cst.Expr):
         return TrySend(no_fix_reason=statement)
@@ -117,7 +117,7 @@ def _wrapped(rule: Any, send: ChannelSend, overloaded_error: str, capacity: Opti
     return TrySend(tuple(edits))
 
 
-def _own_statement(rule: Any, send: ChannelSend) -> Union[cst.Expr, str]:
+def _own_statement(rule: Any, send: AnchoredSend) -> Union[cst.Expr, str]:
     """The `await ch.put(x)` expression statement, alone on its line; else why not."""
     tree = rule_tree(rule)
     expr = tree.parent(send.awaited) if send.awaited is not None else None

@@ -26,12 +26,12 @@ from dispatch_lint.channels.table import (
 from dispatch_lint.model.values import (
     UNKNOWN,
     ClassObject,
-    Constant,
     External,
     ExternalInstance,
     Function,
     Sequence,
     Value,
+    is_none,
 )
 
 UNBOUNDED = "unbounded"
@@ -74,7 +74,10 @@ class Channel(Value):
         return Channel(self.kind, end, self.capacities, self.sites)
 
     def join_with(self, other: Value) -> Optional[Value]:
-        if isinstance(other, Constant) and other.value is None:
+        """The model's join (model/values.py `join`) asks this: a placeholder `None`
+        joined with the channel is the channel; two channels of one kind and end join
+        into one with both sites; anything else is unknown."""
+        if is_none(other):
             return self
         if isinstance(other, Channel) and (other.kind, other.end) == (self.kind, self.end):
             return Channel(self.kind, self.end, self.capacities | other.capacities, self.sites | other.sites)

@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from dispatch_lint.channels.capacity import capacities
-from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_model
-from dispatch_lint.channels.values import UNBOUNDED, Channel, Site, sites_of
+from dispatch_lint.channels.capacity import capacities, capacity_argument, numbers
+from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
+from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, capacity_state, sites_of
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.values import Sequence as ValueSequence
 from dispatch_lint.types import Related
@@ -175,6 +175,69 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
                                  tuple(site_related(model, only, name) + reason[1]), name,
                                  describe(model, only, name), built_at(model, only), build=build))
     return found
+
+
+@dataclass(frozen=True)
+class Construction:
+    """DSP301's candidate: a construction that is unbounded (`always`), or whose
+    capacity the model could not read (the rule reads its paths on the CST)."""
+
+    file: Any  # the model's facts of the file
+    build: Build
+    channel: Channel
+    always: bool
+
+
+def unbounded_constructions(project: Any, path: str, settings: Settings) -> List[Construction]:
+    """DSP301: constructions in `path` that may be unbounded and are not actor-inbox
+    code (those are DSP302's, comment or not)."""
+    model = channel_model(project)
+    file = project.file(path)
+    if file is None:
+        return []
+    found = []
+    for build in model.facts_of(file.path).builds:
+        channel = _built(model, file, build)
+        if channel is None:
+            continue
+        sizes = capacities(model, file, build, channel.table_row)
+        if UNBOUNDED not in sizes and (UNKNOWN_SIZE not in sizes or not _path_possible(model, file, build, channel)):
+            continue
+        if _construction_reason(model, Site(file.path, build.line, build.column), settings) is None:
+            found.append(Construction(file, build, channel, sizes == frozenset({UNBOUNDED})))
+    return found
+
+
+def _path_possible(model: ChannelModel, file: Any, build: Build, channel: Channel) -> bool:
+    """Whether the function's own code may make a capacity the model cannot read
+    unbounded on some path (what DSP301 then reads on the CST): not for a call
+    other than `cast(T, x)`, nor for a parameter the function never rebinds whose
+    default (if any) is a bounded size."""
+    argument = capacity_argument(build, channel.table_row)
+    if argument is not None and argument[0] == "c":
+        func = argument[1]
+        return (func[1] if func[0] == "n" else func[2] if func[0] == "a" else "cast") == "cast"
+    if argument is None or argument[0] != "n":
+        return True
+    bindings = [b for b in file.bindings if b.scope == build.scope and b.name == argument[1]]
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return True
+    definition = next((d for d in file.defs if d.body == build.scope), None)
+    if definition is None:
+        return True
+    default = dict(definition.defaults).get(argument[1])
+    if default is None:
+        return False
+    sizes = numbers(model, file, definition.scope, default, 0)
+    return sizes is None or any(capacity_state(channel.table_row, size) == UNBOUNDED for size in sizes)
+
+
+def may_call_a_passed_constructor(project: Any, path: str) -> bool:
+    """Whether `path` may build a channel through a constructor passed as a
+    parameter: a function calls a parameter whose default, or a value the
+    function assigns to it, names a constructor of the channel table."""
+    file = project.file(path)
+    return file is not None and channel_facts(file).passes_constructor
 
 
 def _built(model: ChannelModel, file: Any, build: Build) -> Optional[Channel]:

@@ -3,8 +3,7 @@ facts, then (only if a rule needs it) one LibCST parse and one batched pass."""
 
 from __future__ import annotations
 
-import ast
-from typing import AbstractSet, Any, FrozenSet, List, Mapping, Optional, Sequence, Type
+from typing import Any, List, Mapping, Optional, Sequence, Type
 
 from dispatch_lint.config import DEFAULT_MEMORY_BUDGET
 from dispatch_lint.engine.noqa import unsuppressed
@@ -13,18 +12,10 @@ from dispatch_lint.engine.syntax import LIBCST_BYTES_PER_BYTE, over_budget
 from dispatch_lint.types import Diagnostic
 
 
-def rules_for(rules: Sequence[Type], text: str, facts: Any, prefilter: bool,
-              screened_out: AbstractSet[str] = frozenset()) -> List[Type]:
+def rules_for(rules: Sequence[Type], text: str, facts: Any, prefilter: bool) -> List[Type]:
     if not prefilter:
         return list(rules)
-    return [rule for rule in rules if rule.CODE not in screened_out and rule.could_report(text, facts)]
-
-
-def screened_out(rules: Sequence[Type], tree: ast.Module, text: str, path: str,
-                 options: Mapping[str, Any]) -> FrozenSet[str]:
-    """The codes of the rules whose `ast` screen rules out a finding in this file."""
-    return frozenset(rule.CODE for rule in rules
-                     if rule.could_report(text, None) and not rule.screen(tree, text, path, options))
+    return [rule for rule in rules if rule.could_report(text, facts)]
 
 
 def analyse_text(

@@ -15,11 +15,11 @@ import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine import pool
-from dispatch_lint.engine.analysis import analyse_text, parses, rules_for, screened_out
+from dispatch_lint.engine.analysis import analyse_text, parses, rules_for
 from dispatch_lint.engine.cache import (
     ResultCache,
     results_key,
@@ -63,8 +63,6 @@ class _FileState:
     digest: Optional[str] = None
     syntax: Optional[SyntaxProblem] = None
     facts: Any = None
-    # Rules whose `ast` screen rules out a finding here (unknown: none).
-    screened_out: FrozenSet[str] = frozenset()
     # What the rules that do not read the index found in phase A (None: not run).
     early: Optional[List[Diagnostic]] = None
     early_parsed: bool = False
@@ -78,9 +76,9 @@ Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
 _STATE: Dict[str, Any] = {}
 
 
-# Phase A's answer: the syntax problem, the index facts, the screened-out
-# rules, and the findings (and LibCST parse) of the rules that need no index.
-PhaseA = Tuple[Optional[SyntaxProblem], Any, FrozenSet[str], Optional[List[Diagnostic]], bool]
+# Phase A's answer: the syntax problem, the index facts, and the findings (and
+# LibCST parse) of the rules that need no index.
+PhaseA = Tuple[Optional[SyntaxProblem], Any, Optional[List[Diagnostic]], bool]
 
 
 def _naming_the_file(func: Callable[[int], Any]) -> Callable[[int], Any]:
@@ -100,30 +98,28 @@ def _naming_the_file(func: Callable[[int], Any]) -> Callable[[int], Any]:
 
 @_naming_the_file
 def _phase_a(i: int) -> PhaseA:
-    """`ast` checks, facts and screens the file; then, if it is to be checked,
-    the rules that need no index run at once, so their LibCST work shares this
+    """`ast` checks and facts of the file; then, if it is to be checked, the
+    rules that need no index run at once, so their LibCST work shares this
     pass with the `ast` work instead of waiting for the index."""
     state: _FileState = _STATE["files"][i]
     source = state.source
     if not isinstance(source, Source):
-        return None, None, frozenset(), None, False
+        return None, None, None, False
     tree = parse_ast(source.text, source.path, state.settings.memory_budget)
     if isinstance(tree, SyntaxProblem):
-        return tree, None, frozenset(), None, False
+        return tree, None, None, False
     facts = None
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
         facts = extract_packed(source.path, source.text, tree, _STATE["root"])
-    options = state.settings.options
-    skipped = screened_out(_own_rules(state), tree, source.text, source.path, options) \
-        if _STATE["prefilter"] else frozenset()
     if state.findings is not None:  # read for its facts only: its results are cached
-        return None, facts, skipped, None, False
+        return None, facts, None, False
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], source.text, facts,
-                      _STATE["prefilter"], skipped)
-    early = analyse_text(source.path, source.text, local, options, None, state.settings.memory_budget)
-    return None, facts, skipped, early, parses(local)
+                      _STATE["prefilter"])
+    early = analyse_text(source.path, source.text, local, state.settings.options, None,
+                         state.settings.memory_budget)
+    return None, facts, early, parses(local)
 
 
 def _own_rules(state: _FileState) -> List[Type]:
@@ -139,7 +135,7 @@ def _unrun_rules(state: _FileState) -> List[Type]:
 
 def _remaining_rules(state: _FileState) -> List[Type]:
     """The rules phase B runs on a file."""
-    return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"], state.screened_out)
+    return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"])
 
 
 @_naming_the_file
@@ -167,7 +163,7 @@ def _phase_b(i: int) -> Outcome:
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
-    state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = _phase_a(i)
+    state.syntax, state.facts, state.early, state.early_parsed = _phase_a(i)
     return _phase_b(i)
 
 
@@ -308,7 +304,7 @@ class Engine:
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
-        state.syntax, state.facts, state.screened_out, state.early, state.early_parsed = result
+        state.syntax, state.facts, state.early, state.early_parsed = result
 
     def _dependency_key(self, state: _FileState, index: Any) -> str:
         """The key of the file's result: the digest of what its verdicts read."""

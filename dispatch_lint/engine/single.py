@@ -10,7 +10,7 @@ import ast
 from typing import Any, Callable, List, Optional, Sequence, Type
 
 from dispatch_lint.config import Settings
-from dispatch_lint.engine.analysis import analyse_text, rules_for, screened_out
+from dispatch_lint.engine.analysis import analyse_text, rules_for
 from dispatch_lint.engine.problems import SyntaxErrorProblem, problem
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast, vet_tree
@@ -34,8 +34,7 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
             from dispatch_lint.engine.index import extract_facts
 
             facts = extract_facts(path, text, tree, str(settings.root))
-        skipped = screened_out(engine.rules, tree, text, path, settings.options)
-        active = rules_for(engine.rules, text, facts, True, skipped)
+        active = rules_for(engine.rules, text, facts, True)
         if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
             index = index_for()
         found = analyse_text(path, text, active, settings.options, index, settings.memory_budget, noqa=noqa)

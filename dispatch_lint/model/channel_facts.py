@@ -54,7 +54,7 @@ class Factory(NamedTuple):
 
 
 class Passing(NamedTuple):
-    """A call with arguments, in a file that builds channels."""
+    """A call by name (with or without arguments), in a file that builds channels."""
 
     scope: int
     func: Expr
@@ -62,11 +62,27 @@ class Passing(NamedTuple):
     keywords: Tuple[Tuple[str, Expr], ...]
 
 
+class Reference(NamedTuple):
+    """A name or attribute read whose last part is a name a construction of the
+    file is bound to (`self.inbox`, `tx`): where the channel may be used."""
+
+    scope: int
+    expr: Expr
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
 class ChannelFacts(NamedTuple):
     builds: Tuple[Build, ...] = ()
     calls: Tuple[MethodCall, ...] = ()
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
+    references: Tuple[Reference, ...] = ()
+    # A function calls a parameter whose default or assigned value names a
+    # constructor (`queue_class=asyncio.Queue` ... `queue_class()`).
+    passes_constructor: bool = False
 
 
-fast_pickling(Build, MethodCall, Factory, Passing, ChannelFacts)
+fast_pickling(Build, MethodCall, Factory, Passing, Reference, ChannelFacts)

@@ -12,8 +12,11 @@ notes, with the walk's scope ids and as symbolic expressions (`expr.Expr`):
   receiver is the method's own `self`;
 - `async for` loops (a receive end drained in a loop);
 - field factories (`field(default_factory=lambda: Queue(8))`);
-- in files that build a channel, the calls that pass arguments (a channel handed
-  to a constructor or function; the parameter's value joins them).
+- in files that build a channel, the calls by name (a channel or a size handed
+  to a constructor or function: the parameter's value joins what its call
+  sites pass, a call passing nothing takes the defaults), and the
+  names and attributes read whose last part is a name a construction is bound
+  to (where DSP301 looks for the channel's uses).
 
 Which call builds which channel, and what a receiver holds, is decided later,
 when the project is joined (channels/provenance.py).
@@ -26,7 +29,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
-from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing
+from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing, Reference
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
 from dispatch_lint.model.facts import AWAIT, Expr
 
@@ -93,6 +96,22 @@ def _target_names(target: ast.AST) -> List[str]:
     return []
 
 
+def _names_constructor(node: ast.AST, words: Any) -> bool:
+    return any((type(n) is ast.Name and n.id in words) or (type(n) is ast.Attribute and n.attr in words)
+               for n in ast.walk(node))
+
+
+def _expr_names(expr: Any, words: Any, depth: int = 0) -> bool:
+    """Whether a symbolic expression names one of `words` (`asyncio.Queue`, `Queue`)."""
+    if depth > 8 or not isinstance(expr, tuple) or not expr:
+        return False
+    if expr[0] == "n" and len(expr) == 2:
+        return expr[1] in words
+    if expr[0] == "a" and len(expr) == 3 and expr[2] in words:
+        return True
+    return any(_expr_names(part, words, depth + 1) for part in expr[1:] if isinstance(part, tuple))
+
+
 class ChannelSites:
     """Mixin over `model.extract.Extractor` (see the module docstring)."""
 
@@ -109,13 +128,17 @@ class ChannelSites:
         self.bound_to: Dict[int, Tuple[str, ...]] = {}  # id(value node) -> target names
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
+        self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
+        self.parameter_calls: set = set()  # (scope, name): a function calls its parameter `name`
+        self.passes_constructor = False  # such a parameter's default names a constructor
         # The walk dispatches by node type: the channel visitors come first for
         # the types they note, and only where the text can hold a fact (the walk
         # stays as fast elsewhere).
         self.hooks: Dict[type, Any] = {}
         if self.channel_text:
             self.hooks.update({ast.ImportFrom: self._import_from, ast.Expr: self._expr,
-                               ast.Assign: self._assign, ast.AnnAssign: self._ann_assign})
+                               ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
+                               ast.Name: self._read, ast.Attribute: self._read})
         if self.channel_text or METHOD_TEXT.search(text):
             self.hooks.update({ast.Call: self._call, ast.While: self._while, ast.For: self._for,
                                ast.AsyncFor: self._for})
@@ -128,6 +151,20 @@ class ChannelSites:
             super().visit(node)
         else:
             hook(node)
+
+    def _read(self, node: Any) -> None:
+        """Note a read, and the attribute chain below it (the walk skips `a.b` in `a.b.c`)."""
+        if type(node.ctx) is ast.Load:
+            self._chain(node)
+        super().visit(node)
+
+    def _chain(self, node: ast.AST) -> None:
+        scope = self.frame.scope
+        while type(node) is ast.Attribute:
+            self.reads.append((scope, node))
+            node = node.value  # type: ignore[attr-defined]
+        if type(node) is ast.Name:
+            self.reads.append((scope, node))
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         self.build_aliases.update(a.asname for a in node.names if a.asname and a.name in BUILD_WORDS)
@@ -202,13 +239,34 @@ class ChannelSites:
                 awaited = self.context.get(id(node)) == AWAIT
                 self._method_call(func.value, func.attr, node, awaited, looping, node)
         if self.channel_text:
+            if type(func) is ast.Attribute:  # the walk visits only the receiver's base
+                self._chain(func)
+            elif type(func) is ast.Name:
+                self._parameter_call(func.id)
             if self._builds(func):
                 self._build(node)
-            if (node.args or node.keywords) and type(func) in (ast.Name, ast.Attribute):
+            if type(func) in (ast.Name, ast.Attribute):  # a call passing nothing takes the defaults
                 self._passing(node)
             if node.keywords and any(k.arg in FACTORY_KEYWORD_NAMES for k in node.keywords):
                 self._factory_call(node)
         super().visit_Call(node)
+
+    def _parameter_call(self, name: str) -> None:
+        """Note a call of a parameter of the enclosing function, and whether its
+        default names a constructor (`queue_class=asyncio.Queue`)."""
+        frame = self.frame
+        if frame.definition < 0:
+            return
+        args = self.defs[frame.definition][0].args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = {**{a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)},
+                    **{a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}}
+        if name not in {a.arg for a in (*positional, *args.kwonlyargs)}:
+            return
+        self.parameter_calls.add((frame.scope, name))
+        default = defaults.get(name)
+        if default is not None and _names_constructor(default, BUILD_WORDS | self.build_aliases):
+            self.passes_constructor = True
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -308,7 +366,34 @@ class ChannelSites:
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
-                            tuple(self.passings))
+                            tuple(self.passings), self._references(), self._passes_constructor())
+
+    def _passes_constructor(self) -> bool:
+        """A function calls a parameter whose default, or a value the function
+        assigns to it, names a constructor of the channel table."""
+        if self.passes_constructor:
+            return True
+        words = BUILD_WORDS | self.build_aliases
+        return any((b.scope, b.name) in self.parameter_calls and _expr_names(b.value, words)
+                   for b in self.bindings if b.kind in ("assign", "annassign"))
+
+    def _references(self) -> Tuple[Reference, ...]:
+        """The reads whose last part is a name a construction of the file is bound to."""
+        names = {name.rsplit(".", 1)[-1] for build in self.builds for name in build.names}
+        found = []
+        column = self.positions.column
+        seen = set()
+        for scope, node in self.reads:
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if (node.id if type(node) is ast.Name else node.attr) not in names:  # type: ignore[attr-defined]
+                continue
+            end_line = node.end_lineno or node.lineno
+            found.append(Reference(scope, convert(node, self.comps), node.lineno,
+                                   column(node.lineno, node.col_offset), end_line,
+                                   column(end_line, node.end_col_offset or 0)))
+        return tuple(found)
 
 
 def channel_walker(extractor: type) -> type:

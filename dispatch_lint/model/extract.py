@@ -94,6 +94,7 @@ class Extractor(ast.NodeVisitor):
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
         self.next_branch = 0
+        self.dropped: Set[Tuple[int, str]] = set()  # (id(import), name): an import for another Python
 
     # -- the walk ----------------------------------------------------------------------
 
@@ -327,6 +328,8 @@ class Extractor(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            if (id(node), alias.asname or alias.name.split(".")[0]) in self.dropped:
+                continue
             if alias.asname:
                 self.bind(alias.asname, "import", node.lineno, ("imp", alias.name))
             else:
@@ -339,7 +342,7 @@ class Extractor(ast.NodeVisitor):
             if alias.name == "*":
                 self.star.append(origin)
                 self.bind("*", "star", node.lineno, ("imp", origin))
-            else:
+            elif (id(node), alias.asname or alias.name) not in self.dropped:
                 target = f"{origin}.{alias.name}" if origin else alias.name
                 self.bind(alias.asname or alias.name, "import", node.lineno, ("imp", target))
 
@@ -348,8 +351,9 @@ class Extractor(ast.NodeVisitor):
             return node.module or ""
         parts = self.module.split(".") if self.module else []
         drop = node.level - 1 if self.is_package else node.level
-        base = parts[: len(parts) - drop] if drop <= len(parts) else []
-        return ".".join(base + ([node.module] if node.module else []))
+        if drop >= len(parts):  # beyond the top-level package: names no module the model knows
+            return "." * node.level + (node.module or "")
+        return ".".join(parts[: len(parts) - drop] + ([node.module] if node.module else []))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.as_value(node.value)
@@ -443,6 +447,7 @@ class Extractor(ast.NodeVisitor):
         self.in_branch(node, [node.body, node.orelse])
 
     def visit_Try(self, node: Any) -> None:
+        self.dropped.update(_other_python_imports(node))
         self.in_branch(node, [node.body, node.handlers, node.orelse, node.finalbody])
 
     visit_TryStar = visit_Try
@@ -686,7 +691,8 @@ class Extractor(ast.NodeVisitor):
             name=node.name, qualname=self.scopes[body].qualname, scope=scope, body=body, line=node.lineno,
             is_async=is_async, awaits=frame.awaits, column=column, keyword_end=keyword_end, decorators=tuple(convert(d) for d in node.decorator_list),
             stub=is_stub(node.body), needs_loop=is_async and self.needs_loop(frame),
-            method_of=method_of, params=tuple(self.parameters(node.args)), returns=tuple(frame.returns),
+            method_of=method_of, params=tuple(self.parameters(node.args)), defaults=_defaults(node.args),
+            returns=tuple(frame.returns),
             return_annotation=convert(node.returns) if node.returns is not None else UNKNOWN_EXPR, branch=branch,
         )
 
@@ -736,6 +742,63 @@ def is_stub(body: List[ast.stmt]) -> bool:
                 continue
         return False
     return True
+
+
+def _defaults(args: ast.arguments) -> Tuple[Tuple[str, Any], ...]:
+    """(name, default) for every parameter with a default: a constant or a dotted
+    name as its symbolic form, anything else as unknown."""
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+             *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+    found = []
+    for arg, default in pairs:
+        simple = type(default) in (ast.Constant, ast.Name, ast.Attribute) or (
+            type(default) is ast.UnaryOp and type(default.operand) is ast.Constant)
+        found.append((arg.arg, convert(default) if simple else UNKNOWN_EXPR))
+    return tuple(found)
+
+
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if type(handler.type) is ast.Tuple else [handler.type]
+    return any(type(k) is ast.Name and k.id in IMPORT_ERRORS for k in kinds)
+
+
+def _imports(block: List[ast.stmt]) -> Dict[str, List[Tuple[int, str]]]:
+    """The names a block's own import statements bind: name -> [(id(import), top module)]."""
+    found: Dict[str, List[Tuple[int, str]]] = {}
+    for statement in block:
+        if type(statement) is ast.Import:
+            for alias in statement.names:
+                name = alias.asname or alias.name.split(".")[0]
+                found.setdefault(name, []).append((id(statement), alias.name.split(".")[0]))
+        elif type(statement) is ast.ImportFrom and not statement.level and statement.module:
+            for alias in statement.names:
+                found.setdefault(alias.asname or alias.name, []).append((id(statement), statement.module.split(".")[0]))
+    return found
+
+
+def _other_python_imports(node: Any) -> List[Tuple[int, str]]:
+    """`try: import queue` / `except ImportError: import Queue as queue`: of two
+    imports binding one name, where exactly one names a standard module of this
+    Python, the other is for another Python (its bindings are dropped)."""
+    tried = _imports(node.body)
+    dropped = []
+    for handler in node.handlers:
+        if not _catches_import_error(handler):
+            continue
+        for name, fallbacks in _imports(handler.body).items():
+            pairs = [(a, b) for a in tried.get(name, ()) for b in fallbacks]
+            for first, second in pairs:
+                standard = (first[1] in STANDARD_MODULES, second[1] in STANDARD_MODULES)
+                if standard == (True, False):
+                    dropped.append((second[0], name))
+                elif standard == (False, True):
+                    dropped.append((first[0], name))
+    return dropped
 
 
 def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:

@@ -59,6 +59,9 @@ class Definition(NamedTuple):
     needs_loop: bool = False  # its body calls something that needs a running loop
     method_of: int = -1  # index of its class in `classes`
     params: Tuple[Tuple[str, Expr], ...] = ()  # (name, annotation or ("?",))
+    # (name, default) for the parameters with a default (evaluated in `scope`; a
+    # constant or a dotted name, else ("?",)): what a call that omits the argument passes.
+    defaults: Tuple[Tuple[str, Expr], ...] = ()
     returns: Tuple[Expr, ...] = ()
     return_annotation: Expr = ("?",)
     branch: int = -1

@@ -9,13 +9,18 @@ hooks (`Project.add_call_hook`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Tuple
+from typing import Iterable, Optional, Tuple
 
 
 class Value:
     """The base of every abstract value."""
 
     __slots__ = ()
+
+    def join_with(self, other: "Value") -> Optional["Value"]:
+        """The join with a different `other`, for a value that knows one (a channel
+        joined with another of its kind, or with a `None` placeholder); None: unknown."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,11 @@ def join(a: Value, b: Value) -> Value:
         return a
     if isinstance(a, Container) and isinstance(b, Container):
         return Container(join(a.element, b.element))
-    return UNKNOWN
+    return a.join_with(b) or b.join_with(a) or UNKNOWN
+
+
+def is_none(value: Value) -> bool:
+    return isinstance(value, Constant) and value.value is None
 
 
 def join_all(values: Iterable[Value]) -> Value:

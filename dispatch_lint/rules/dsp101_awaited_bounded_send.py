@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List, Mapping
 
 import libcst as cst
 
@@ -12,19 +12,18 @@ from dispatch_lint.api import (
     OVERLOADED_ERROR,
     AnchoredSend,
     Applicability,
+    ChannelVerdictRule,
     Invalid,
-    Rule,
     Valid,
     Verdict,
     anchored_send,
     awaited_bounded_sends,
-    note_channel_reads,
     send_table,
     try_send,
 )
 
 
-class AwaitedBoundedSend(Rule):
+class AwaitedBoundedSend(ChannelVerdictRule):
     """## What it does
     Finds `await ch.put(x)` and `await tx.send(x)` on a **bounded** channel that
     is an actor inbox. The channel is followed across the project, on the
@@ -122,7 +121,6 @@ class AwaitedBoundedSend(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = (AWAITED_SEND_TEXT,)
     OPTIONS = (ACTOR_INBOX, OVERLOADED_ERROR)
-    NEEDS_INDEX = True
 
     VALID = [
         Valid("""
@@ -247,22 +245,12 @@ class AwaitedBoundedSend(Rule):
         return "The channels whose awaited send waits for room:\n\n" + send_table(awaited=True)
 
     @classmethod
-    def could_report(cls, text: str, facts: Any = None) -> bool:
-        if facts is None or facts.index is None:
-            return super().could_report(text, facts)
-        return bool(cls.read_project(facts))
-
-    @classmethod
-    def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
-        note_channel_reads(facts.index, facts.path)
-        return awaited_bounded_sends(facts.index, facts.path, settings)
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Verdict]:
+        return awaited_bounded_sends(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
-        if self.context.index is None:
-            return
         overloaded = self.options[OVERLOADED_ERROR.name]
-        for verdict in awaited_bounded_sends(self.context.index, self.context.path, self.options[ACTOR_INBOX.name]):
+        for verdict in self.own_verdicts():
             send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
             if send is None or send.awaited is None:
                 continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Mapping, Optional
 
 import libcst as cst
 
@@ -10,19 +10,18 @@ from dispatch_lint.api import (
     BLOCKING_SEND_TEXT,
     AnchoredSend,
     Applicability,
+    ChannelVerdictRule,
     Invalid,
-    Rule,
     Valid,
     Verdict,
     anchored_send,
     blocking_puts,
-    note_channel_reads,
     send_table,
     try_send,
 )
 
 
-class BlockingPutInAsync(Rule):
+class BlockingPutInAsync(ChannelVerdictRule):
     """## What it does
     Finds a blocking `put()` on a **bounded** thread queue (`queue.Queue`,
     `LifoQueue`, `PriorityQueue`, `multiprocessing.Queue`/`JoinableQueue`,
@@ -74,7 +73,6 @@ class BlockingPutInAsync(Rule):
     HELP = "use the try-send (`put_nowait`) and handle a full queue, or run the put in a thread"
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = (BLOCKING_SEND_TEXT,)
-    NEEDS_INDEX = True
 
     VALID = [
         Valid("""
@@ -154,20 +152,11 @@ class BlockingPutInAsync(Rule):
         return "The queues whose send blocks the thread:\n\n" + send_table(awaited=False)
 
     @classmethod
-    def could_report(cls, text: str, facts: Any = None) -> bool:
-        if facts is None or facts.index is None:
-            return super().could_report(text, facts)
-        return bool(cls.read_project(facts))
-
-    @classmethod
-    def read_project(cls, facts: Any) -> object:
-        note_channel_reads(facts.index, facts.path)
-        return blocking_puts(facts.index, facts.path)
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Verdict]:
+        return blocking_puts(project, path)
 
     def visit_Module(self, node: cst.Module) -> None:
-        if self.context.index is None:
-            return
-        for verdict in blocking_puts(self.context.index, self.context.path):
+        for verdict in self.own_verdicts():
             send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
             if send is None or send.awaited is not None:
                 continue

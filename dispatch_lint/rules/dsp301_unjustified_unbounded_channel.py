@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import PurePath
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -12,28 +11,28 @@ from dispatch_lint.api import (
     ACTOR_INBOX,
     DEFAULT_MARKER,
     JUSTIFICATION_WORDS,
-    TRACKING_METADATA,
     TRIGGER_WORDS,
     UNBOUNDED_MARKER,
     Applicability,
-    ChannelBinding,
+    ChannelVerdictRule,
     Invalid,
     Justifier,
     Option,
-    Rule,
+    Unbounded,
     Valid,
     capacity_edit,
     channel_growth,
-    channel_map,
-    channel_screen,
+    channel_model,
     construction_at,
     construction_text,
+    inbox_reason,
+    may_call_a_passed_constructor,
     no_bound_reason,
+    parameter_constructions_on_a_path,
     statement_lines,
-    may_be_unbounded_on_a_path,
-    note_channel_reads,
-    unbounded_inboxes,
-    unbounded_on_a_path,
+    unbounded_at,
+    unbounded_constructions,
+    unbounded_path,
 )
 
 DEFAULT_CAPACITY = Option(
@@ -52,7 +51,7 @@ TESTS = Option(
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "_tests"})
 
 
-class UnjustifiedUnboundedChannel(Rule):
+class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     """## What it does
     Reports the construction of an unbounded channel (`asyncio.Queue()`,
     `anyio.create_memory_object_stream(math.inf)`, `trio.open_memory_channel(math.inf)`,
@@ -159,8 +158,6 @@ class UnjustifiedUnboundedChannel(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (DEFAULT_CAPACITY, UNBOUNDED_MARKER, JUSTIFICATION_WORDS, TESTS, ACTOR_INBOX)
-    METADATA_DEPENDENCIES = TRACKING_METADATA
-    NEEDS_INDEX = True  # actor inboxes by structure (DSP302's) come from the project
 
     VALID = [
         Valid("import asyncio\nq = asyncio.Queue(maxsize=10)\n"),
@@ -242,53 +239,58 @@ class UnjustifiedUnboundedChannel(Rule):
         self.justifier = Justifier(context.text, self.options)
 
     @classmethod
-    def screen(cls, tree: ast.Module, text: str, path: str, options: Mapping[str, Any]) -> bool:
-        if not options[TESTS.name] and is_test_file(path):
+    def could_report(cls, text: str, facts: Any = None) -> bool:
+        if not super().could_report(text, None):  # the text triggers
             return False
-        settings = options[ACTOR_INBOX.name]
-        return (channel_screen(tree, text, path, lambda facts: facts.unjustified_unbounded(options, settings))
-                or may_be_unbounded_on_a_path(tree))
+        if facts is None or facts.index is None:
+            return True
+        if not checks(facts.path, facts.index.options_for(facts.path)):
+            return False
+        return bool(cls.read_project(facts)) or may_call_a_passed_constructor(facts.index, facts.path)
 
     @classmethod
-    def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
-        note_channel_reads(facts.index, facts.path)
-        return unbounded_inboxes(facts.index, facts.path, settings)
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
+        if not checks(path, options):
+            return []
+        return unbounded_constructions(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
-        if not self.options[TESTS.name] and is_test_file(self.context.path):
-            return
-        channels = channel_map(self, node, self.context.path, self.context.text)
-        inboxes = self._inboxes()
-        for binding in channels.bindings:
-            if binding.capacity.unbounded and binding.construction not in inboxes:
-                self._check(channels, binding, None)
-        for binding, path in unbounded_on_a_path(self, channels):
-            if binding.construction not in inboxes:
-                self._check(channels, binding, path)
-
-    def _inboxes(self) -> List[cst.CSTNode]:
-        """The constructions DSP302 reports as actor inboxes (by structure too)."""
         project = self.context.index
-        if project is None:
-            return []
-        verdicts = unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name])
-        found = [construction_at(self, verdict.line, verdict.column) for verdict in verdicts]
-        return [node for node in found if node is not None]
-
-    def _check(self, channels: Any, binding: ChannelBinding, path: Optional[str]) -> None:
-        """Report `binding` (unbounded always, or on `path`) unless it is an actor
-        inbox, a comment justifies it, or it cannot grow."""
-        if binding.inbox_reason(self.options[ACTOR_INBOX.name]) is not None:
+        if project is None or not checks(self.context.path, self.options):
             return
+        model = channel_model(project)
+        for candidate in self.own_verdicts():
+            build, kind = candidate.build, candidate.channel.table_row
+            construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
+            if construction is None:
+                continue
+            path = None
+            if not candidate.always:
+                path = unbounded_path(self, construction, kind) if isinstance(construction, cst.Call) else None
+                if path is None:
+                    continue
+            growth = channel_growth(self, model, candidate.file, build, construction, kind)
+            self._check(unbounded_at(construction, kind), path, growth)
+        if may_call_a_passed_constructor(project, self.context.path):
+            self._check_parameter_constructions()
+
+    def _check_parameter_constructions(self) -> None:
+        """Constructors passed as a parameter (the model does not see what they build)."""
+        for found in parameter_constructions_on_a_path(self):
+            if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
+                self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
+
+    def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
+        """Report `binding` (unbounded always, or on `path`) unless a comment
+        justifies it or it cannot grow."""
         first, last = statement_lines(self, binding.construction)
         if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
             return
-        shape, bounds = channel_growth(self, channels, binding)
+        shape, bounds = growth
         if shape is None:
             self._report(binding, path, bounds, self.justifier.rejected(first, last))
 
-    def _report(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+    def _report(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                 rejected: Sequence[Any]) -> None:
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
@@ -312,7 +314,7 @@ class UnjustifiedUnboundedChannel(Rule):
         return (f"name the external limit (an upstream bound, flow control, a finite input, a circular flow "
                 f"that would deadlock if bounded) next to it with {self._marker()}, or give it a capacity")
 
-    def _message(self, binding: ChannelBinding, path: Optional[str], bounds: Sequence[Any],
+    def _message(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                  rejected: Sequence[Any]) -> str:
         head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
         if path is not None:
@@ -324,6 +326,11 @@ class UnjustifiedUnboundedChannel(Rule):
             seen = " and ".join(evidence.describe() for evidence in bounds)
             head = f"{head}; the tool saw {seen}: if that is what bounds it, say so next to it with {self._marker()}"
         return head + "".join(f"; {note}" for note in notes)
+
+
+def checks(path: str, options: Mapping[str, Any]) -> bool:
+    """Whether DSP301 checks the file: test code only with `unbounded-in-tests`."""
+    return bool(options.get(TESTS.name, TESTS.default)) or not is_test_file(path)
 
 
 def is_test_file(path: str) -> bool:

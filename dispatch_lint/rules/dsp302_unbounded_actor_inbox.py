@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -12,26 +12,23 @@ from dispatch_lint.api import (
     TRIGGER_WORDS,
     AnchoredSend,
     Applicability,
-    ChannelBinding,
-    ChannelCapacity,
+    Unbounded,
     Edit,
+    ChannelVerdictRule,
     Invalid,
     Option,
-    Rule,
     Valid,
     Verdict,
     anchored_send,
-    capacity_argument,
     capacity_edit,
     channel_sends,
     construction_at,
-    note_channel_reads,
+    unbounded_at,
     unbounded_inboxes,
     capacity_table,
     constant_edit,
     constant_usable,
     construction_text,
-    inbox_reason,
     no_bound_reason,
     try_send,
 )
@@ -47,7 +44,7 @@ INBOX_CAPACITY = Option(
 )
 
 
-class UnboundedActorInbox(Rule):
+class UnboundedActorInbox(ChannelVerdictRule):
     """## What it does
     Reports an unbounded channel that is an actor inbox: a class drains it in a
     loop and other code sends to it (or try-sends) through a reference to an
@@ -110,7 +107,6 @@ class UnboundedActorInbox(Rule):
     FIXES = (Applicability.UNSAFE,)
     TRIGGERS = TRIGGER_WORDS
     OPTIONS = (INBOX_CAPACITY, ACTOR_INBOX, OVERLOADED_ERROR)
-    NEEDS_INDEX = True
 
     VALID = [
         Valid("import asyncio\nclass SessionActor:\n    def __init__(self):\n        self.inbox = asyncio.Queue(100)\n"),
@@ -166,26 +162,17 @@ class UnboundedActorInbox(Rule):
         return "The constructors and when they build an unbounded channel:\n\n" + capacity_table()
 
     @classmethod
-    def could_report(cls, text: str, facts: Any = None) -> bool:
-        if facts is None or facts.index is None:
-            return super().could_report(text, facts)
-        return bool(cls.read_project(facts))
-
-    @classmethod
-    def read_project(cls, facts: Any) -> object:
-        settings = facts.index.options_for(facts.path).get(ACTOR_INBOX.name, ACTOR_INBOX.default)
-        note_channel_reads(facts.index, facts.path)
-        return unbounded_inboxes(facts.index, facts.path, settings)
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Verdict]:
+        return unbounded_inboxes(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
         project = self.context.index
-        if project is None:
-            return
-        for verdict in unbounded_inboxes(project, self.context.path, self.options[ACTOR_INBOX.name]):
-            construction = construction_at(self, verdict.line, verdict.column)
+        for verdict in self.own_verdicts():
+            build = verdict.build
+            construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
             if construction is None:
                 continue
-            binding = self._binding(construction, verdict)
+            binding = unbounded_at(construction, verdict.channel.table_row)
             name = f"`{verdict.name}`" if verdict.name else "This channel"
             message = (f"{name} is unbounded (`{construction_text(self, binding)}`, {verdict.where}) "
                        f"in actor-inbox code ({verdict.reason})")
@@ -194,11 +181,6 @@ class UnboundedActorInbox(Rule):
                                 *edits) if edits else None
             self.report(construction, message, fix=fix, no_fix_reason=no_fix, related=verdict.related)
 
-    def _binding(self, construction: cst.BaseExpression, verdict: Verdict) -> ChannelBinding:
-        kind = verdict.channel.table_row
-        argument = capacity_argument(construction, kind) if isinstance(construction, cst.Call) else None
-        return ChannelBinding(kind, ChannelCapacity(True, None, argument), construction, None,
-                              tuple(verdict.build.names), None)  # type: ignore[union-attr, arg-type]
 
     def _sends(self, project: Any, verdict: Verdict) -> List[AnchoredSend]:
         """The awaited sends in this file on the inbox `verdict` is about."""
@@ -211,7 +193,7 @@ class UnboundedActorInbox(Rule):
                     found.append(anchored)
         return found
 
-    def _bounding(self, binding: ChannelBinding, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
+    def _bounding(self, binding: Unbounded, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
         reason = no_bound_reason(binding)
         if reason is not None:
             return [], reason
