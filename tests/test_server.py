@@ -159,6 +159,26 @@ async def test_unsaved_edit_in_one_file_refreshes_another_open_file(tmp_path):
         assert not any("synchronous" in a.title for a in actions)
 
 
+BASE = "class Base:\n    async def run(self):\n        return 1\n\n\nasync def main():\n    await Base().run()\n"
+SUB = ("import asyncio\n\nfrom pkg.base import Base\n\n\nclass Sub(Base):\n    async def run(self):\n"
+       "        await asyncio.sleep(0)\n")
+
+
+@pytest.mark.asyncio
+async def test_an_edit_that_changes_the_class_tree_refreshes_another_open_file(tmp_path):
+    root = make_project(tmp_path, {"pkg/base.py": BASE, "pkg/sub.py": SUB})
+    async with session(root) as client:
+        base = open_file(client, root / "pkg/base.py")
+        assert await published(client, base) == []  # overridden with a coroutine: exempt
+        sub = open_file(client, root / "pkg/sub.py")
+        await published(client, sub)
+        change_file(client, sub, SUB.replace("class Sub(Base)", "class Sub"), 2)
+        [shown] = await published(client, base)
+        assert shown.code == "DSP201" and "`run`" in shown.message
+        change_file(client, sub, SUB, 3)
+        assert await published(client, base) == []
+
+
 @pytest.mark.asyncio
 async def test_unsafe_fix_needs_confirmation(tmp_path):
     root = make_project(tmp_path, {
