@@ -115,7 +115,9 @@ async def test_dead_async_shown_fixed_across_files_and_cleared(tmp_path):
         # The Unnecessary tag sits on the `async` keyword.
         assert list(shown.tags) == [lsp.DiagnosticTag.Unnecessary]
         assert (shown.range.start.line, shown.range.start.character, shown.range.end.character) == (0, 0, 5)
-        assert shown.code_description is None or shown.code_description.href.endswith("/DSP201.md")
+        # A source checkout links the rule's page (the file `explain` matches); nothing else links anywhere.
+        page = Path(__file__).resolve().parents[1] / "docs" / "rules" / "DSP201.md"
+        assert shown.code_description.href == page.as_uri()
         [related] = shown.related_information
         assert related.location.uri == (root / "pkg/caller.py").as_uri() and related.location.range.start.line == 4
 
@@ -384,3 +386,21 @@ async def test_channel_finding_points_at_its_construction_and_follows_its_edits(
         change_file(client, worker_uri, WORKER.replace("maxsize=8", ""), 2)
         while await published(client, uri):
             pass
+
+
+def test_documentation_link_only_to_a_current_page(tmp_path, monkeypatch):
+    from dispatch_lint.frontends.docs import rule_pages
+    from dispatch_lint.frontends.server import convert
+
+    monkeypatch.setattr(convert, "_RULE_DOCS", tmp_path)
+    convert.doc_link.cache_clear()
+    try:
+        assert convert.doc_link("DSP201") is None  # no page: no address
+        convert.doc_link.cache_clear()
+        (tmp_path / "DSP201.md").write_text(rule_pages()["DSP201.md"] + "\nan older text\n", encoding="utf-8")
+        assert convert.doc_link("DSP201") is None
+        convert.doc_link.cache_clear()
+        (tmp_path / "DSP201.md").write_text(rule_pages()["DSP201.md"], encoding="utf-8")
+        assert convert.doc_link("DSP201").href == (tmp_path / "DSP201.md").as_uri()
+    finally:
+        convert.doc_link.cache_clear()
