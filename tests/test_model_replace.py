@@ -73,6 +73,7 @@ EDITS = [
      .replace("maxsize=8", "")),
     ("pkg/caller.py", FILES["pkg/caller.py"].replace("Impl as Reader", "Impl as Source")
      .replace("Reader()", "Source()")),
+    ("pkg/caller.py", FILES["pkg/caller.py"].replace("Impl as Reader", "Impl").replace("Reader()", "Impl()")),
     ("pkg/proto.py", FILES["pkg/proto.py"]),
     ("pkg/sub.py", FILES["pkg/sub.py"]),
     ("pkg/impl.py", FILES["pkg/impl.py"].replace("def stop", "async def stop")),

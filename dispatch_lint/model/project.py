@@ -490,8 +490,8 @@ class Project:
         path = new.path
         old = self.files.packed.get(path)
         if old is None or (old.module, old.stub_file) != (new.module, new.stub_file) or (
-                old.module and any(other.module == old.module and other.path != path
-                                   for other in self.files.packed.values())):
+                old.module and any(other.module == old.module and other.stub_file == old.stub_file
+                                   and other.path != path for other in self.files.packed.values())):
             return False
         new.index = self
         self.files.add(new)
@@ -515,9 +515,12 @@ class Project:
             _move(table, path, old.names(part), new.names(part))
         lasts = [entry.split("\t") for entry in old.names(IMPORTS)], [entry.split("\t") for entry in new.names(IMPORTS)]
         _move(self.import_paths, path, [last for last, _ in lasts[0]], [last for last, _ in lasts[1]])
-        for last, local in lasts[0]:
-            if last != local:
-                self.aliases[last] = [entry for entry in self.aliases[last] if entry[0] != path]
+        for last in {last for last, local in lasts[0] if last != local}:
+            kept = [entry for entry in self.aliases[last] if entry[0] != path]
+            if kept:
+                self.aliases[last] = kept
+            else:
+                del self.aliases[last]
         for last, local in lasts[1]:
             if last != local:
                 bisect.insort(self.aliases.setdefault(last, []), (path, local))
