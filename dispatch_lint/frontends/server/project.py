@@ -143,7 +143,7 @@ class Project:
                 self._indexed[real] = text
                 if self.facts.get(real) is not before:
                     replaced.append(real)
-                    rejoin |= before is None or real not in self.facts
+                    rejoin |= before is None
         if rejoin or not all(self.index.replace(self.facts[real]) for real in replaced):
             self._set_index(self._join(self.facts))
         elif replaced:
