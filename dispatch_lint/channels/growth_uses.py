@@ -19,11 +19,12 @@ from dispatch_lint.channels.growth import ChannelUse, ChannelUses, Evidence, Sha
 from dispatch_lint.channels.resolution import Ref
 from dispatch_lint.channels.tracking import ChannelBinding, ChannelMap
 from dispatch_lint.channels.tree import ModuleTree, rule_tree
+from dispatch_lint.cst_tree import module_cache
 
 REFERENCES = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
 Key = Tuple[Tuple[str, ...], Optional[cst.CSTNode]]
 
-_LAST: List[Tuple[ChannelMap, Dict[cst.CSTNode, List[Tuple[cst.CSTNode, Ref]]]]] = []
+_LAST: List[Tuple[ChannelMap, Dict[cst.CSTNode, List[Tuple[cst.CSTNode, Ref]]]]] = module_cache()
 
 
 def channel_uses(rule: Any, channels: ChannelMap, binding: ChannelBinding) -> Optional[ChannelUses]:

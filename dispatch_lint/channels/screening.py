@@ -29,6 +29,7 @@ from typing import (
 )
 
 from dispatch_lint.channels.construction import INFINITE_NAMES
+from dispatch_lint.cst_tree import module_cache
 from dispatch_lint.channels.inbox import (
     MARKER,
     ChannelSite,
@@ -164,7 +165,7 @@ class ChannelFacts:
         return surely or UNCERTAIN in (marked, name) or bases_open, not surely
 
 
-_LAST: List[Tuple[ast.Module, str, str, ChannelFacts]] = []
+_LAST: List[Tuple[ast.Module, str, str, ChannelFacts]] = module_cache()
 
 
 def channel_facts(tree: ast.Module, text: str, path: str) -> ChannelFacts:

@@ -25,6 +25,7 @@ from dispatch_lint.channels.site import construction_site
 from dispatch_lint.channels.resolution import JANUS, OBJECT, SEND, Ref, Resolver, factory_kind
 from dispatch_lint.channels.table import CHANNEL_KINDS, ChannelKind, SendEnd
 from dispatch_lint.channels.tree import ModuleTree, module_tree
+from dispatch_lint.cst_tree import module_cache
 
 # The LibCST metadata the channel rules declare: none, the module's
 # `ModuleTree` answers parents, scopes, qualified names and positions.
@@ -91,7 +92,7 @@ class ChannelMap:
         return [send for send in self.sends if send.binding is binding]
 
 
-_LAST: List[Tuple[cst.Module, ChannelMap]] = []
+_LAST: List[Tuple[cst.Module, ChannelMap]] = module_cache()
 
 
 def channel_map(rule: Any, module: cst.Module, path: str, text: str) -> ChannelMap:
