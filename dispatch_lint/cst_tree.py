@@ -23,6 +23,24 @@ from libcst.metadata import CodePosition, CodeRange
 NEWLINE = re.compile(r"\r\n?|\n")
 
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
+_MODULE_CACHES: List[List[Any]] = []
+
+
+def module_cache() -> List[Any]:
+    """A cache of what was computed for the module last asked about (a list
+    holding one entry), emptied by `forget_modules`."""
+    cache: List[Any] = []
+    _MODULE_CACHES.append(cache)
+    return cache
+
+
+def forget_modules() -> None:
+    """Let go of the last module's tree and what was computed from it: a
+    long-lived process (the language server) calls this after a check, so
+    that the tree and its scopes die before the garbage collector freezes
+    what is alive."""
+    for cache in _MODULE_CACHES:
+        cache.clear()
 
 
 class _FieldRecorder(cst.CSTVisitor):
@@ -160,7 +178,7 @@ class NodePositions(Mapping[cst.CSTNode, CodeRange]):
         return len(self._spans)
 
 
-_LAST: List[Tuple[cst.Module, NodePositions]] = []
+_LAST: List[Tuple[cst.Module, NodePositions]] = module_cache()
 
 
 def node_positions(module: cst.Module) -> NodePositions:

@@ -115,7 +115,10 @@ async def test_dead_async_shown_fixed_across_files_and_cleared(tmp_path):
         # The Unnecessary tag sits on the `async` keyword.
         assert list(shown.tags) == [lsp.DiagnosticTag.Unnecessary]
         assert (shown.range.start.line, shown.range.start.character, shown.range.end.character) == (0, 0, 5)
-        assert shown.code_description is None or shown.code_description.href.endswith("/DSP201.md")
+        # A source checkout links the rule's page (the file `explain` matches); without it, no address.
+        page = Path(__file__).resolve().parents[1] / "docs" / "rules" / "DSP201.md"
+        linked = shown.code_description.href if shown.code_description else None
+        assert linked == (page.as_uri() if page.is_file() else None)
         [related] = shown.related_information
         assert related.location.uri == (root / "pkg/caller.py").as_uri() and related.location.range.start.line == 4
 
@@ -157,6 +160,26 @@ async def test_unsaved_edit_in_one_file_refreshes_another_open_file(tmp_path):
         assert "called without `await`" in second.message
         actions = await actions_at(client, impl, second, only=[lsp.CodeActionKind.QuickFix])
         assert not any("synchronous" in a.title for a in actions)
+
+
+BASE = "class Base:\n    async def run(self):\n        return 1\n\n\nasync def main():\n    await Base().run()\n"
+SUB = ("import asyncio\n\nfrom pkg.base import Base\n\n\nclass Sub(Base):\n    async def run(self):\n"
+       "        await asyncio.sleep(0)\n")
+
+
+@pytest.mark.asyncio
+async def test_an_edit_that_changes_the_class_tree_refreshes_another_open_file(tmp_path):
+    root = make_project(tmp_path, {"pkg/base.py": BASE, "pkg/sub.py": SUB})
+    async with session(root) as client:
+        base = open_file(client, root / "pkg/base.py")
+        assert await published(client, base) == []  # overridden with a coroutine: exempt
+        sub = open_file(client, root / "pkg/sub.py")
+        await published(client, sub)
+        change_file(client, sub, SUB.replace("class Sub(Base)", "class Sub"), 2)
+        [shown] = await published(client, base)
+        assert shown.code == "DSP201" and "`run`" in shown.message
+        change_file(client, sub, SUB, 3)
+        assert await published(client, base) == []
 
 
 @pytest.mark.asyncio
@@ -364,3 +387,21 @@ async def test_channel_finding_points_at_its_construction_and_follows_its_edits(
         change_file(client, worker_uri, WORKER.replace("maxsize=8", ""), 2)
         while await published(client, uri):
             pass
+
+
+def test_documentation_link_only_to_a_current_page(tmp_path, monkeypatch):
+    from dispatch_lint.frontends.docs import rule_pages
+    from dispatch_lint.frontends.server import convert
+
+    monkeypatch.setattr(convert, "_RULE_DOCS", tmp_path)
+    convert.doc_link.cache_clear()
+    try:
+        assert convert.doc_link("DSP201") is None  # no page: no address
+        convert.doc_link.cache_clear()
+        (tmp_path / "DSP201.md").write_text(rule_pages()["DSP201.md"] + "\nan older text\n", encoding="utf-8")
+        assert convert.doc_link("DSP201") is None
+        convert.doc_link.cache_clear()
+        (tmp_path / "DSP201.md").write_text(rule_pages()["DSP201.md"], encoding="utf-8")
+        assert convert.doc_link("DSP201").href == (tmp_path / "DSP201.md").as_uri()
+    finally:
+        convert.doc_link.cache_clear()

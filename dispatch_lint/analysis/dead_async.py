@@ -90,16 +90,22 @@ def _is_interface_base(base: str) -> bool:
 
 def _protocol_methods(project: Project) -> dict:
     found: dict = {}
-    for key in sorted(project.classes):
-        file, number = project.classes[key]
-        info = file.classes[number]
-        bases = [b.name for b in project.ancestors(key) if isinstance(b, External)]
-        meta = qualified(project, file, info.scope, info.metaclass) if info.metaclass[0] != "?" else ""
-        if any(_is_interface_base(b) for b in bases + [meta]):
-            for definition in file.defs:
-                if definition.method_of == number and definition.is_async:
-                    found.setdefault(definition.name, key)
+    coroutines = project.class_facts("interface-coroutines", lambda key: _interface_coroutines(project, key))
+    for key in sorted(coroutines):
+        for name in coroutines[key]:
+            found.setdefault(name, key)
     return found
+
+
+def _interface_coroutines(project: Project, key: str) -> List[str]:
+    """The coroutine methods of class `key` if it is a Protocol or ABC class."""
+    file, number = project.classes[key]
+    info = project.class_info(key)
+    bases = [b.name for b in project.ancestors(key) if isinstance(b, External)]
+    meta = qualified(project, file, info.scope, info.metaclass) if info.metaclass[0] != "?" else ""
+    if not any(_is_interface_base(b) for b in bases + [meta]):
+        return []
+    return [definition.name for definition in file.defs if definition.method_of == number and definition.is_async]
 
 
 class _Assessor:

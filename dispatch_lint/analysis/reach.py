@@ -103,10 +103,10 @@ class Target:
 
     def uses(self, table: Optional["UsesTable"] = None) -> List[Tuple[ModuleFacts, Use, str]]:
         """Every use in the project that may reach the definition, with how:
-        from `table` (by default, the one of the DSP201 candidates) when it has
-        the definition."""
+        from `table` (in a batch run, by default, the one of every DSP201
+        candidate) when it has the definition."""
         project, name = self.project, self.definition.name
-        if table is None and not self.nested:
+        if table is None and not self.nested and project.batch:
             table = project.memo("candidate-uses", lambda: uses_table(project, candidates(project)))
         known = table.get((self.path, self.number)) if table is not None else None
         if known is None:  # only its own file can name a nested function

@@ -12,10 +12,10 @@ from dispatch_lint.channels.construction import ChannelCapacity
 from dispatch_lint.channels.table import SendEnd
 from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.channels.values import Channel
-from dispatch_lint.cst_tree import node_positions
+from dispatch_lint.cst_tree import module_cache, node_positions
 
 ANCHORS = (cst.Call, cst.Attribute, cst.Name, cst.Subscript)
-_LAST: List[Tuple[cst.Module, Dict[Tuple[int, int], List[cst.CSTNode]]]] = []
+_LAST: List[Tuple[cst.Module, Dict[Tuple[int, int], List[cst.CSTNode]]]] = module_cache()
 
 
 def nodes_at(rule: Any) -> Dict[Tuple[int, int], List[cst.CSTNode]]:

@@ -495,12 +495,8 @@ def _drains(call: MethodCall, channel: Channel) -> bool:
 
 
 def channel_model(project: object) -> ChannelModel:
-    """The project's channel model, built once."""
-    found = getattr(project, "_channel_model", None)
-    if found is None:
-        found = ChannelModel(project)
-        setattr(project, "_channel_model", found)
-    return found
+    """The project's channel model, built once per state of the project model."""
+    return project.attached("channel-model", lambda: ChannelModel(project))  # type: ignore[attr-defined]
 
 
 __all__ = ["ChannelModel", "Drain", "Send", "Structure", "channel_model"]

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, Scope
 
 from dispatch_lint.engine.cst_scopes import scope_map
-from dispatch_lint.cst_tree import node_positions, parent_map
+from dispatch_lint.cst_tree import module_cache, node_positions, parent_map
 
 
 class ModuleTree:
@@ -59,7 +59,7 @@ class ModuleTree:
         return node_positions(self.module)[node]
 
 
-_LAST: List[Tuple[cst.Module, ModuleTree]] = []
+_LAST: List[Tuple[cst.Module, ModuleTree]] = module_cache()
 
 
 def module_tree(module: cst.Module) -> ModuleTree:

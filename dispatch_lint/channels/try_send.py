@@ -16,6 +16,7 @@ import libcst as cst
 from dispatch_lint.channels.inbox import module_name
 from dispatch_lint.channels.anchors import AnchoredSend
 from dispatch_lint.channels.tree import rule_tree
+from dispatch_lint.cst_tree import module_cache
 from dispatch_lint.config import Option
 from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Edit, Position
@@ -159,7 +160,7 @@ def _imports(node: Any, module: str, name: Optional[str]) -> bool:
     return False
 
 
-_IMPORT_EDITS: List[Tuple[cst.Module, Tuple[Tuple[str, Optional[str]], ...], Edit]] = []
+_IMPORT_EDITS: List[Tuple[cst.Module, Tuple[Tuple[str, Optional[str]], ...], Edit]] = module_cache()
 
 
 def import_edit(rule: Any, imports: Tuple[Tuple[str, Optional[str]], ...]) -> Edit:

@@ -132,6 +132,7 @@ class ProjectIndex:
         hidden = Hidden(gitignored + others + [f.path for f in facts if f.incomplete], unlisted)
         project = Project(os.path.realpath(root), facts, runner_paths, settings.options, hidden)
         project.settings = settings
+        project.batch = True
         add_other_names(project, everything, real_path)
         return project
 

@@ -19,18 +19,18 @@ from dispatch_lint.types import Diagnostic
 
 def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, index: Any = None,
                index_for: Optional[Callable[[], Any]] = None, tree: Optional[ast.Module] = None,
-               noqa: bool = True) -> List[Diagnostic]:
+               noqa: bool = True, facts: Any = None) -> List[Diagnostic]:
     """Check one in-memory file (stdin, the flake8 plugin) with an optional index;
     `index_for()` builds it only when the file's own facts leave a rule that needs it.
-    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does);
-    `noqa=False` leaves `# noqa` comments to the caller."""
+    `tree` is the caller's `ast` parse of `text`, if it has one (flake8 does),
+    and `facts` the model facts extracted from that tree, if it has them (the
+    language server does); `noqa=False` leaves `# noqa` comments to the caller."""
     engine = Engine(settings, rules, jobs=1)
     tree = parse_ast(text, path, settings.memory_budget) if tree is None else vet_tree(tree, text)
     if isinstance(tree, SyntaxProblem):
         found = [problem(SyntaxErrorProblem, path, tree.line, tree.column, tree.message)]
     else:
-        facts = None
-        if engine.needs_index:
+        if facts is None and engine.needs_index:
             from dispatch_lint.engine.index import extract_facts
 
             facts = extract_facts(path, text, tree, str(settings.root))

@@ -133,7 +133,7 @@ def _all_sends(model: ChannelModel, project: Any) -> List[Tuple[ModuleFacts, Sen
 def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Graph:
     """The graph of the sends made in `paths` (real paths; None: every file).
     Built once per project and set of paths."""
-    cache: Dict[Any, Graph] = project.__dict__.setdefault("_channel_graphs", {})
+    cache: Dict[Any, Graph] = project.attached("channel-graphs", dict)
     wanted = None if paths is None else frozenset(paths)
     if wanted not in cache:
         cache[wanted] = _build(project, wanted)

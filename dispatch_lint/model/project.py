@@ -8,6 +8,7 @@ project-resolved bases (`ancestors`, `descendants`, `method`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -100,8 +101,11 @@ class Project:
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
         self._read_digests: Dict[Any, str] = {}  # a project-wide read -> its digest
-        self._derived: Dict[str, Any] = {}
-        self._memos: Dict[str, Any] = {}
+        self._derived: Dict[str, Tuple[Any, frozenset]] = {}  # name -> (value, what computing it read)
+        self._class_facts: Dict[str, Dict[str, Tuple[Any, frozenset]]] = {}  # name -> class key -> entry
+        self._attached: Dict[str, Any] = {}
+        self._memos: Dict[str, Dict[Any, Tuple[Any, frozenset]]] = {}  # name -> key -> (entry, its reads)
+        self.batch = False  # a run that asks about every file (check, fix): memo tables pay off
         sync_methods: set = set()
         self.mocks: List[Tuple[str, str]] = []
         self.reads: Optional[set] = None  # while a verdict is tracked: the facts it read
@@ -123,8 +127,7 @@ class Project:
             (self.stubs if facts.stub_file else self.modules).setdefault_ref(module, path)
         if facts.stub_file:
             return
-        for number, qualname in enumerate(facts.names(CLASSES)):
-            key = f"{module}.{qualname}" if module else f"{path}:{qualname}"
+        for number, key in enumerate(_class_keys(facts, module)):
             self.classes.setdefault_ref(key, path, number)
             self.class_methods.setdefault(key, facts.methods[number])
         for name in facts.names(USES):
@@ -205,12 +208,45 @@ class Project:
         return self._sync_methods
 
     def derived(self, name: str, compute: Callable[[], Any]) -> Any:
-        """A project-wide fact an analysis derives once (it reads every file)."""
+        """A project-wide fact an analysis derives once (it reads every file),
+        kept until `replace` changes something its computation read."""
         if self.reads is not None:
             self.reads.add(("derived", name))
         if name not in self._derived:
-            self._derived[name] = compute()
-        return self._derived[name]
+            self._derived[name] = self._tracked(compute, {})
+        return self._derived[name][0]
+
+    def class_facts(self, name: str, compute: Callable[[str], Any]) -> Dict[str, Any]:
+        """{class key: compute(key)} for every class of the project. Each entry is
+        derived once and kept until `replace` changes something it read, so a
+        `derived` fact folded from these is derived again from the table alone."""
+        table = self._class_facts.setdefault(name, {})
+        missing = [key for key in self.classes if key not in table]
+        memo: Dict[Any, Any] = {}
+        for key in missing:
+            table[key] = self._tracked(lambda: compute(key), memo)
+        if self.reads is not None:
+            self.reads.add(("class-facts", name))
+            for _, reads in table.values():
+                self.reads.update(reads)
+        return {key: entry[0] for key, entry in table.items()}
+
+    def _tracked(self, compute: Callable[[], Any], memo: Dict[Any, Any]) -> Tuple[Any, frozenset]:
+        """(compute(), every fact it read), evaluated with `memo` (values
+        remembered with what they read) instead of the shared memo."""
+        saved = self._values, self.reads
+        self._values, self.reads = memo, set()
+        try:
+            return compute(), frozenset(self.reads)
+        finally:
+            self._values, self.reads = saved
+
+    def attached(self, name: str, build: Callable[[], Any]) -> Any:
+        """A whole-project object an analysis builds once per state of the model
+        (the channel model): `replace` drops it, with the call hooks."""
+        if name not in self._attached:
+            self._attached[name] = build()
+        return self._attached[name]
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A project-wide table an analysis computes once, whose entries carry
@@ -261,7 +297,9 @@ class Project:
         if item[0] == "defs":
             return repr([(f.path, f.defs[n]) for f, n in self.defs_named(item[1])])
         if item[0] == "derived":
-            return repr(self._derived.get(item[1]))
+            return repr(self._derived.get(item[1], (None,))[0])
+        if item[0] == "class-facts":
+            return repr(sorted((key, entry[0]) for key, entry in self._class_facts.get(item[1], {}).items()))
         if item[0] == "sync-methods":
             return repr(sorted(self.sync_method_names()))
         if item[0] == "subclasses":
@@ -411,12 +449,19 @@ class Project:
         if self.reads is not None:
             self.reads.add(("subclasses",))
         if self._subclasses is None:
+            reads, self.reads = self.reads, None
+            try:
+                bases = self.class_facts("project-bases", self._project_bases)
+            finally:
+                self.reads = reads
             self._subclasses = {}
-            for key in sorted(self.classes):
-                for base in self.bases(key):
-                    if isinstance(base, ClassObject):
-                        self._subclasses.setdefault(base.cls, []).append(key)
+            for key in sorted(bases):
+                for base in bases[key]:
+                    self._subclasses.setdefault(base, []).append(key)
         return self._subclasses
+
+    def _project_bases(self, key: str) -> List[str]:
+        return [base.cls for base in self.bases(key) if isinstance(base, ClassObject)]
 
     def descendants(self, key: str) -> Iterator[str]:
         seen = {key}
@@ -481,3 +526,102 @@ class Project:
 
     def value(self, file: ModuleFacts, scope: int, expr: Expr) -> Value:
         return evaluate.value(self, file, scope, expr)
+
+    # -- one file at a time -------------------------------------------------------------
+
+    def replace(self, facts: AnyFacts) -> bool:
+        """Put a new version of a file's facts in place of the old one, keeping
+        what was derived without reading that file. False, and nothing done,
+        when the file is new or its module or kind changed (build the model again)."""
+        new = packed(facts)
+        path = new.path
+        old = self.files.packed.get(path)
+        if old is None or (old.module, old.stub_file) != (new.module, new.stub_file) or (
+                old.module and any(other.module == old.module and other.stub_file == old.stub_file
+                                   and other.path != path for other in self.files.packed.values())):
+            return False
+        new.index = self
+        self.files.add(new)
+        self._digests.pop(path, None)
+        if not new.stub_file:
+            self._reindex(path, old, new)
+        changed = self._changed_reads(path, old, new)
+        self._values.clear()
+        self._attached.clear()
+        self.call_hooks.clear()
+        self._forget(changed, set(_class_keys(old)) | set(_class_keys(new)))
+        return True
+
+    def _reindex(self, path: str, old: PackedFacts, new: PackedFacts) -> None:
+        for key in _class_keys(old):
+            if self.classes.table.get(key, ("", 0))[0] == path:
+                del self.classes.table[key]
+                del self.class_methods[key]
+        for number, key in enumerate(_class_keys(new)):
+            self.classes.setdefault_ref(key, path, number)
+            self.class_methods.setdefault(key, new.methods[number])
+        for part, table in ((USES, self.use_paths), (DEFS, self.def_paths)):
+            _move(table, path, old.names(part), new.names(part))
+        lasts = [entry.split("\t") for entry in old.names(IMPORTS)], [entry.split("\t") for entry in new.names(IMPORTS)]
+        _move(self.import_paths, path, [last for last, _ in lasts[0]], [last for last, _ in lasts[1]])
+        for last in {last for last, local in lasts[0] if last != local}:
+            kept = [entry for entry in self.aliases[last] if entry[0] != path]
+            if kept:
+                self.aliases[last] = kept
+            else:
+                del self.aliases[last]
+        for last, local in lasts[1]:
+            if last != local:
+                bisect.insort(self.aliases.setdefault(last, []), (path, local))
+        self.mocks = sorted([entry for entry in self.mocks if entry[0] != path]
+                            + [(path, name) for name in new.names(MOCKED)], key=lambda entry: entry[0])
+        self._sync_methods = frozenset(name for facts in self.files.packed.values() if not facts.stub_file
+                                       for name in facts.names(SYNC_METHODS))
+
+    @staticmethod
+    def _changed_reads(path: str, old: PackedFacts, new: PackedFacts) -> set:
+        """The read facts (as `reads` records them) that replacing the file may change."""
+        names = set()
+        for facts in (old, new):
+            names.update(facts.names(USES), facts.names(DEFS))
+            names.update(part for entry in facts.names(IMPORTS) for part in entry.split("\t"))
+        changed: set = {path, ("sync-methods",), ("mocks",), ("subclasses",)}
+        changed.update((kind, name) for kind in ("uses", "defs", "imports") for name in names)
+        return changed
+
+    def _forget(self, changed: set, classes: set) -> None:
+        """Drop every derived value whose computation read something in `changed`,
+        and the class facts of `classes` (the replaced file's, before and after)."""
+        self._subclasses = None
+        self._read_digests.clear()
+        for memo in self._memos.values():  # an entry of a replaced file's own definition is stale too
+            for key in [key for key, (_, reads) in memo.items() if key[0] in changed or not reads.isdisjoint(changed)]:
+                del memo[key]
+        for table in self._class_facts.values():
+            for key in [key for key, (_, reads) in table.items()
+                        if key in classes or key not in self.classes or not reads.isdisjoint(changed)]:
+                del table[key]
+        if classes:  # the set of classes, or some class, may have changed
+            changed = changed | {("class-facts", name) for name in self._class_facts}
+        for name in [name for name, (_, reads) in self._derived.items() if not reads.isdisjoint(changed)]:
+            del self._derived[name]
+
+
+def _move(table: Dict[str, List[str]], path: str, old: Sequence[str], new: Sequence[str]) -> None:
+    """Take `path` out of the lists of the names in `old`, and put it in those of
+    `new`, in path order (the order the project's files are added in)."""
+    for name in set(old):
+        paths = [other for other in table[name] if other != path]
+        if paths:
+            table[name] = paths
+        else:
+            del table[name]
+    for name in new:
+        bisect.insort(table.setdefault(name, []), path)
+
+
+def _class_keys(facts: PackedFacts, module: Optional[str] = None) -> List[str]:
+    """The keys of a file's classes, in order (their numbers), as `Project.add`
+    makes them (`module`: the module name it counts, when not the file's own)."""
+    module = facts.module if module is None else module
+    return [f"{module}.{qualname}" if module else f"{facts.path}:{qualname}" for qualname in facts.names(CLASSES)]

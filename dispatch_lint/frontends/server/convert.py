@@ -9,12 +9,14 @@ the text of its line.
 from __future__ import annotations
 
 import bisect
+import functools
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from lsprotocol import types as lsp
 
 from dispatch_lint.engine.problems import PROBLEMS
+from dispatch_lint.frontends.docs import rule_pages
 from dispatch_lint.text import NEWLINE, line_starts
 from dispatch_lint.types import Diagnostic, Edit, Position
 
@@ -48,10 +50,17 @@ class Lines:
         return Position(line, offset - self._starts[line - 1] + 1)
 
 
+@functools.lru_cache(maxsize=None)
 def doc_link(code: str) -> Optional[lsp.CodeDescription]:
-    """A link to the rule's documentation, where a copy exists to link to."""
+    """A link to the rule's page, only where a file holds exactly what
+    `dispatch-lint explain` prints (a source checkout): the JSON and SARIF
+    output name no address, and neither does the server where no page is."""
     page = _RULE_DOCS / f"{code}.md"
-    return lsp.CodeDescription(href=page.as_uri()) if page.is_file() else None
+    try:
+        current = page.read_text(encoding="utf-8") == rule_pages().get(page.name)
+    except (OSError, UnicodeDecodeError):
+        current = False
+    return lsp.CodeDescription(href=page.as_uri()) if current else None
 
 
 def _keyword_range(d: Diagnostic, lines: Lines) -> Optional[lsp.Range]:

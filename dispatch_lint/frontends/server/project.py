@@ -4,11 +4,11 @@ files.
 
 The project model is built once per project root from the facts cache that
 `check` shares (only files changed since are read), then kept current file by
-file: an edit re-extracts the model facts of the edited file alone and joins
-the per-file facts again (tens of milliseconds on a 100k-line project), so
-nothing re-analyses the whole project per keystroke. While a buffer does not
-parse, the model keeps the facts of its last version that did, so findings in
-other files do not flicker as the user types.
+file: an edit re-extracts the model facts of the edited file alone and
+replaces them in the model, which keeps what it derived without reading that
+file, so nothing re-analyses the whole project per keystroke. While a buffer
+does not parse, the model keeps the facts of its last version that did, so
+findings in other files do not flicker as the user types.
 """
 
 from __future__ import annotations
@@ -20,14 +20,16 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from dispatch_lint import registry
 from dispatch_lint.config import Settings
+from dispatch_lint.cst_tree import forget_modules
 from dispatch_lint.engine.discovery import discover_project
-from dispatch_lint.engine.index import ProjectIndex, add_other_names, extract_packed
+from dispatch_lint.engine.index import ProjectIndex, add_other_names, extract_facts
 from dispatch_lint.engine.runner import RunResult, dependency_key
 from dispatch_lint.engine.single import check_text
 from dispatch_lint.engine.sources import Source, read_source
 from dispatch_lint.engine.syntax import parse_ast
 from dispatch_lint.model import project as model
-from dispatch_lint.model.store import PackedFacts
+from dispatch_lint.model.facts import ModuleFacts
+from dispatch_lint.model.store import PackedFacts, packed
 from dispatch_lint.rules import ALL_RULES
 from dispatch_lint.types import Diagnostic
 
@@ -44,16 +46,20 @@ def _parsed(path: str, text: str) -> Optional[ast.Module]:
     return tree if isinstance(tree, ast.Module) else None
 
 
-def collect_garbage(full: bool = True) -> None:
+def collect_garbage(full: bool = True) -> int:
     """Collect, then freeze what is alive, so that later collections walk only
-    what was allocated since, not the whole model. A full collection also
-    walks what was frozen before (tens of milliseconds on a 100k-line
-    project): cycles that were alive when frozen and died since (a check's
-    LibCST tree, kept until the next check) are reclaimed only then."""
+    what was allocated since, not the whole model. The last check's LibCST
+    tree (and its scopes, which hold cycles) is let go first, so that it dies
+    now instead of being frozen. A full collection also walks what was frozen
+    before (a few hundred milliseconds on a 100k-line project): cycles that
+    were alive when frozen and died since are reclaimed only then.
+    Answers how many unreachable objects the collection found."""
+    forget_modules()
     if full:
         gc.unfreeze()
-    gc.collect()
+    found = gc.collect()
     gc.freeze()
+    return found
 
 
 def _retire(facts: Any) -> None:
@@ -76,7 +82,9 @@ class Project:
         self.hidden = model.Hidden()
         self._own_settings: Dict[str, Settings] = {}
         self._last: Dict[str, Tuple[str, Optional[ast.Module]]] = {}  # real path -> its last text, parsed
+        self._extracted: Dict[str, Tuple[str, ModuleFacts]] = {}  # real path -> its last text's model facts
         self._indexed: Dict[str, str] = {}  # real path -> the text its facts in the model come from
+        self._keys: Dict[str, str] = {}  # real path -> its dependency key in the current model
         self.index: model.Project = self._join({})
 
     def load(self, buffers: Mapping[str, str]) -> None:
@@ -109,7 +117,7 @@ class Project:
         for real, text in buffers.items():
             self._extract(real, text)
             self._indexed[real] = text
-        self.index = self._join(self.facts)
+        self._set_index(self._join(self.facts))
         collect_garbage()
 
     def contains(self, real: str) -> bool:
@@ -119,8 +127,10 @@ class Project:
 
     def update(self, changes: Mapping[str, Optional[str]]) -> None:
         """Take new text for some files (real path -> buffer text, or None: read
-        the file from disk, or drop it if it is gone or not part of the project)."""
-        changed = False
+        the file from disk, or drop it if it is gone or not part of the project).
+        A file that stays in the project is replaced in the model; a file that
+        comes or goes builds the model again from the per-file facts."""
+        replaced, rejoin = [], False
         for real, text in changes.items():
             if text is None:
                 text = self._disk_text(real)
@@ -128,14 +138,23 @@ class Project:
                     self._indexed.pop(real, None)
                     gone = self.facts.pop(real, None)
                     _retire(gone)
-                    changed |= gone is not None
+                    rejoin |= gone is not None
                     continue
             if self._indexed.get(real) != text:
-                self._extract(real, text, keep_last=real in self.facts)
+                before = self.facts.get(real)
+                self._extract(real, text, keep_last=before is not None)
                 self._indexed[real] = text
-                changed = True
-        if changed:
-            self.index = self._join(self.facts)
+                if self.facts.get(real) is not before:
+                    replaced.append(real)
+                    rejoin |= before is None
+        if rejoin or not all(self.index.replace(self.facts[real]) for real in replaced):
+            self._set_index(self._join(self.facts))
+        elif replaced:
+            self._keys.clear()
+
+    def _set_index(self, index: model.Project) -> None:
+        self.index = index
+        self._keys.clear()
 
     def _disk_text(self, real: str) -> Optional[str]:
         if real not in self.discovered:
@@ -144,12 +163,23 @@ class Project:
         return source.text if isinstance(source, Source) else None
 
     def _extract(self, real: str, text: str, keep_last: bool = False) -> None:
-        tree = self._tree(real, text)
-        if tree is not None:
+        facts = self._own_facts(real, text)
+        if facts is not None:
             _retire(self.facts.get(real))
-            self.facts[real] = extract_packed(real, text, tree, str(self.settings.root))
+            self.facts[real] = packed(facts)
         elif not keep_last:
             _retire(self.facts.pop(real, None))
+
+    def _own_facts(self, real: str, text: str) -> Optional[ModuleFacts]:
+        """The model facts of `text` as the file at `real`, extracted once per
+        version of a file; None when it does not parse."""
+        last = self._extracted.get(real)
+        if last is None or last[0] != text:
+            tree = self._tree(real, text)
+            if tree is None:
+                return None
+            last = self._extracted[real] = (text, extract_facts(real, text, tree, str(self.settings.root)))
+        return last[1]
 
     def rediscover(self) -> None:
         """Which files the model reads (`exclude`d ones included): at load, and
@@ -188,14 +218,25 @@ class Project:
 
     def check(self, real: str, text: str, index: Optional[model.Project] = None) -> List[Diagnostic]:
         """The findings of the file at `real` holding `text`, against the live model."""
+        tree = self._tree(real, text)
+        facts = None
+        if tree is not None:
+            # The live model's facts of this text: the rules' pre-filters then ask
+            # the model, and a rule without findings here skips LibCST.
+            live = index is None and self._indexed.get(real) == text
+            facts = self.index.file(real) if live else self._own_facts(real, text)
         found = check_text(self._settings_of(real), self._rules(real), real, text,
-                           self.index if index is None else index, tree=self._tree(real, text))
+                           self.index if index is None else index, tree=tree, facts=facts)
         return sorted(found, key=lambda d: d.sort_key)
 
     def dependency_keys(self, reals: Sequence[str]) -> Dict[str, str]:
         """What each file's findings depend on elsewhere in the project, as a
-        digest: the result cache's key, from what its rules read in the model."""
-        return {real: dependency_key(self.index, real, self._rules(real)) for real in reals}
+        digest: the result cache's key, from what its rules read in the model
+        (remembered until the model changes)."""
+        for real in reals:
+            if real not in self._keys:
+                self._keys[real] = dependency_key(self.index, real, self._rules(real))
+        return {real: self._keys[real] for real in reals}
 
     def run(self, paths: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         """Check `paths` with `overlay` (real path -> text) as their text and the
@@ -203,16 +244,16 @@ class Project:
         overlay = dict(overlay or {})
         scratch: Dict[str, PackedFacts] = {}
         for real, text in overlay.items():
-            tree = self._tree(real, text) if self._indexed.get(real) != text else None
-            if tree is not None:
-                scratch[real] = extract_packed(real, text, tree, str(self.settings.root))
+            facts = self._own_facts(real, text) if self._indexed.get(real) != text else None
+            if facts is not None:
+                scratch[real] = packed(facts)
         index = self._join({**self.facts, **scratch})
         try:
             return self._run_on(paths, overlay, index)
         finally:
             for facts in scratch.values():
                 _retire(facts)
-            self.index = self._join(self.facts)  # the facts point back at it
+            self._set_index(self._join(self.facts))  # the facts point back at it
 
     def _run_on(self, paths: Sequence[str], overlay: Mapping[str, str], index: model.Project) -> RunResult:
         found: List[Diagnostic] = []

@@ -26,7 +26,11 @@ from dispatch_lint.types import Diagnostic
 
 SECTION = "dispatch-lint"
 DEFAULT_DEBOUNCE_MS = 150
+# A full collection every 16 tidies, or up to 16 times fewer while full collections find
+# less than this many dead objects per tidy (edits that leave no cyclic garbage behind).
 FULL_COLLECTION_EVERY = 16  # tidies
+FULL_COLLECTION_AT_MOST_EVERY = 256
+LEFT_PER_TIDY = 2000
 IDLE_S = 0.5  # a check followed by this long without an edit: collect its garbage
 # Client settings that override pyproject.toml, as the command's flags do.
 OVERRIDES = {"select": "select", "extendSelect": "extend-select", "ignore": "ignore"}
@@ -44,6 +48,7 @@ class DispatchLintServer(LanguageServer):
         self._timer: Optional[asyncio.TimerHandle] = None
         self._untidy = False  # whether a check ran since garbage was last collected
         self._tidies = 0
+        self._full_every = FULL_COLLECTION_EVERY
         self._told: Set[str] = set()
         self._announced: Set[str] = set()  # stale files a pulling client was asked to pull
 
@@ -162,7 +167,15 @@ class DispatchLintServer(LanguageServer):
             return
         self._untidy = False
         self._tidies += 1
-        collect_garbage(full=self._tidies % FULL_COLLECTION_EVERY == 0)
+        if self._tidies < self._full_every:
+            collect_garbage(full=False)
+            return
+        found = collect_garbage(full=True)
+        if found > LEFT_PER_TIDY * self._tidies:
+            self._full_every = FULL_COLLECTION_EVERY
+        else:
+            self._full_every = min(2 * self._full_every, FULL_COLLECTION_AT_MOST_EVERY)
+        self._tidies = 0
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

@@ -2,8 +2,9 @@
 
 Edits are queued and applied to the projects' models on `flush()`; a flush
 tells which open files' findings may have changed: the edited files, and every
-open file whose dependency key (the digest of the model facts its findings
-read, the same key the result cache uses) changed. Only those are checked again.
+other open file whose dependency key (the digest of the model facts its
+findings read, the same key the result cache uses) changed. Only those are
+checked again.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class Workspace:
                 grouped.setdefault(id(project), {})[real] = text
         for key, changes in grouped.items():
             project = projects[key]
-            watched = [real for real in self.buffers if self._project_of.get(real) is project]
+            watched = [real for real in self.buffers if self._project_of.get(real) is project
+                       and real not in self.stale]
             before = project.dependency_keys(watched)
             project.update(changes)
             after = project.dependency_keys(watched)
