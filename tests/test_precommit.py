@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, check_json, expected_markers
+from helpers import ROOT, expected_markers, fixture_findings
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 GIT_ENV = {
@@ -114,8 +114,9 @@ def test_check_hook_fails_on_a_finding_and_passes_on_clean_code(hook_repo, targe
 
 
 def _fixture_with_safe_fix():
-    for folder in sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir()):
-        for finding in check_json(str(folder.relative_to(ROOT))):
+    for relative, findings in fixture_findings().items():
+        folder = ROOT / relative
+        for finding in findings:
             if finding["fix"] and finding["fix"]["applicability"] == "safe":
                 return folder, Path(finding["path"]).relative_to(folder.relative_to(ROOT))
     return None
