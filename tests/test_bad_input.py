@@ -36,7 +36,8 @@ def test_check_reports_each_bad_file_and_checks_the_rest(tmp_path, jobs):
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stdout + result.stderr
     assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)
-    wrong = {name: lines for name in CASES if (lines := lines_about(result.stdout, f"bad_{name}.py")) != _expected(name)}
+    about = {name: lines_about(result.stdout, f"bad_{name}.py") for name in CASES}
+    wrong = {name: lines for name, lines in about.items() if lines != _expected(name)}
     assert not wrong, result.stdout
 
 
