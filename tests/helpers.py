@@ -51,14 +51,22 @@ def fixture_folder(path: str) -> str:
     return "/".join(Path(path).as_posix().split("/")[:2])
 
 
+FIXTURE_PATHS = tuple(str(p.relative_to(ROOT)) for p in FIXTURE_FOLDERS)
+
+
 @functools.lru_cache(maxsize=None)
-def fixture_findings() -> Dict[str, Tuple[dict, ...]]:
-    """`check --format json` over every fixture folder, by folder.
+def fixture_run() -> Tuple[dict, ...]:
+    """`check --format json` over every fixture folder (FIXTURE_PATHS), once per test process.
 
     The fixtures lie inside this checkout, so each folder's project index is the
     whole checkout whichever folders a run names: one run over all of them gives
     each folder the findings a run of its own gives, at the cost of one."""
-    by_folder: Dict[str, List[dict]] = {str(p.relative_to(ROOT)): [] for p in FIXTURE_FOLDERS}
-    for finding in check_json(*by_folder):
+    return tuple(check_json(*FIXTURE_PATHS))
+
+
+def fixture_findings() -> Dict[str, Tuple[dict, ...]]:
+    """`fixture_run()` by fixture folder."""
+    by_folder: Dict[str, List[dict]] = {folder: [] for folder in FIXTURE_PATHS}
+    for finding in fixture_run():
         by_folder[fixture_folder(finding["path"])].append(finding)
     return {folder: tuple(found) for folder, found in by_folder.items()}
