@@ -1,3 +1,4 @@
+import compileall
 import sys
 from pathlib import Path
 
@@ -6,6 +7,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def pytest_configure(config):
+    """Compile the package once, into its git-ignored `__pycache__` folders.
+
+    Most tests start the command as a new process; where PYTHONDONTWRITEBYTECODE
+    is set (the tests' own subprocess helper sets it too), each of them would
+    otherwise compile every module of the package again (a third of its start-up)."""
+    if not hasattr(config, "workerinput"):  # once, in the main process, before xdist's workers start
+        compileall.compile_dir(str(ROOT / "dispatch_lint"), quiet=2)
 
 
 def pytest_report_header(config):

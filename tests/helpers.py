@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -40,3 +41,32 @@ def expected_markers(files: Iterable[Path], relative_to: Path) -> Set[Finding]:
                 for code in match.group(1).split(","):
                     found.add((path.relative_to(relative_to).as_posix(), number, code.strip()))
     return found
+
+
+FIXTURE_FOLDERS = tuple(sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir()))
+
+
+def fixture_folder(path: str) -> str:
+    """The fixture folder (`fixtures/NAME`) a reported path lies in."""
+    return "/".join(Path(path).as_posix().split("/")[:2])
+
+
+FIXTURE_PATHS = tuple(str(p.relative_to(ROOT)) for p in FIXTURE_FOLDERS)
+
+
+@functools.lru_cache(maxsize=None)
+def fixture_run() -> Tuple[dict, ...]:
+    """`check --format json` over every fixture folder (FIXTURE_PATHS), once per test process.
+
+    The fixtures lie inside this checkout, so each folder's project index is the
+    whole checkout whichever folders a run names: one run over all of them gives
+    each folder the findings a run of its own gives, at the cost of one."""
+    return tuple(check_json(*FIXTURE_PATHS))
+
+
+def fixture_findings() -> Dict[str, Tuple[dict, ...]]:
+    """`fixture_run()` by fixture folder."""
+    by_folder: Dict[str, List[dict]] = {folder: [] for folder in FIXTURE_PATHS}
+    for finding in fixture_run():
+        by_folder[fixture_folder(finding["path"])].append(finding)
+    return {folder: tuple(found) for folder, found in by_folder.items()}

@@ -9,23 +9,36 @@ import time
 
 import pytest
 
-from bad_input_cases import (CASES, DEEP, GOOD, GOOD_FINDING, GOOD_FIXED, Case, dispatch_lint, flake8,
+from bad_input_cases import (CASES, DEEP, GOOD, GOOD_FINDING, GOOD_FIXED, dispatch_lint, flake8,
                              lines_about, make_project, run)
 
 
-def _assert_reported(result, case: Case) -> None:
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)
-    assert lines_about(result.stdout, "bad.py") == ([case.expected] if case.expected else [])
+FIX_CASES = DEEP + ("syntax_error", "null_byte", "invalid_utf8")
+
+
+def _project_with_bad_files(root, names, padding: int = 0):
+    """A project holding a `bad_<name>.py` per case, good.py and `padding` clean files."""
+    make_project(root, padding=padding)
+    for name in names:
+        (root / f"bad_{name}.py").write_bytes(CASES[name].data)
+
+
+def _expected(name: str):
+    expected = CASES[name].expected.replace("bad.py", f"bad_{name}.py", 1)
+    return [expected] if expected else []
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_reports_the_bad_file_and_checks_the_rest(tmp_path, name, jobs):
-    # Ten files, so that -j2 really runs the process pool.
-    make_project(tmp_path, CASES[name], padding=8)
-    _assert_reported(dispatch_lint("check", "--no-cache", "-j", jobs, ".", cwd=tmp_path), CASES[name])
+def test_check_reports_each_bad_file_and_checks_the_rest(tmp_path, jobs):
+    # Every case in one project, ten clean files besides, so that -j2 really runs the process pool.
+    _project_with_bad_files(tmp_path, CASES, padding=8)
+    result = dispatch_lint("check", "--no-cache", "-j", jobs, ".", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)
+    about = {name: lines_about(result.stdout, f"bad_{name}.py") for name in CASES}
+    wrong = {name: lines for name, lines in about.items() if lines != _expected(name)}
+    assert not wrong, result.stdout
 
 
 def _codemod(project):
@@ -42,13 +55,13 @@ def test_check_stdin_reports_the_bad_source(tmp_path, name):
     assert lines_about(result.stdout, "bad.py") == ([case.expected] if case.expected else [])
 
 
-@pytest.mark.parametrize("name", DEEP + ("syntax_error", "null_byte", "invalid_utf8"))
-def test_fix_leaves_the_bad_file_alone_and_fixes_the_rest(tmp_path, name):
-    make_project(tmp_path, CASES[name], padding=8)
+def test_fix_leaves_the_bad_files_alone_and_fixes_the_rest(tmp_path):
+    _project_with_bad_files(tmp_path, FIX_CASES, padding=8)
     result = dispatch_lint("fix", "--no-cache", ".", cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr
-    assert (tmp_path / "bad.py").read_bytes() == CASES[name].data
     assert (tmp_path / "good.py").read_text() == GOOD_FIXED
+    changed = [name for name in FIX_CASES if (tmp_path / f"bad_{name}.py").read_bytes() != CASES[name].data]
+    assert not changed
 
 
 def test_fix_stdin_echoes_a_source_it_cannot_parse(tmp_path):

@@ -4,6 +4,7 @@ expression asynchronous, fallbacks are alternatives, and call sites the model
 cannot read (gitignored, excluded, another project on the command line) keep
 the fix from being applied as safe."""
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -26,31 +27,40 @@ def fix(folder: Path, *paths: str) -> None:
     assert result.returncode in (0, 1), result.stderr
 
 
-@pytest.mark.parametrize("name", ["shadow_nested", "shadow_param", "shadow_loop", "shadow_with_except",
-                                  "rebinding", "genexp", "fallback", "hidden_gitignored", "hidden_excluded"])
-def test_the_program_prints_the_same_after_fix(tmp_path, name):
-    folder = tmp_path / name
+@functools.lru_cache(maxsize=None)
+def fixed_program(name: str, base: Path):
+    """A copy of the program under `base`, with its output before `fix` (run once per program)."""
+    folder = base / name
     shutil.copytree(PROGRAMS / name, folder)
     before = output(folder)
-    assert "Error" not in before, before
     fix(folder)
+    return folder, before
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("programs")
+    return lambda name: fixed_program(name, base)
+
+
+@pytest.mark.parametrize("name", ["shadow_nested", "shadow_param", "shadow_loop", "shadow_with_except",
+                                  "rebinding", "genexp", "fallback", "hidden_gitignored", "hidden_excluded"])
+def test_the_program_prints_the_same_after_fix(programs, name):
+    folder, before = programs(name)
+    assert "Error" not in before, before
     assert output(folder) == before
 
 
-def test_only_the_nested_shadowing_coroutine_is_rewritten(tmp_path):
-    folder = tmp_path / "shadow_nested"
-    shutil.copytree(PROGRAMS / "shadow_nested", folder)
-    fix(folder)
+def test_only_the_nested_shadowing_coroutine_is_rewritten(programs):
+    folder, _ = programs("shadow_nested")
     text = (folder / "main.py").read_text()
     assert "    def _render():  # dead nested coroutine\n        return \"inner\"\n    return _render()" in text
     assert "async def _render():\n    await asyncio.sleep(0)" in text
     assert "return await _render()  # calls the module-level coroutine" in text
 
 
-def test_a_parameter_of_the_same_name_is_not_a_call_site(tmp_path):
-    folder = tmp_path / "shadow_param"
-    shutil.copytree(PROGRAMS / "shadow_param", folder)
-    fix(folder)
+def test_a_parameter_of_the_same_name_is_not_a_call_site(programs):
+    folder, _ = programs("shadow_param")
     text = (folder / "main.py").read_text()
     assert "return await _helper()  # the parameter" in text
     assert "def _helper():" in text and "async def _helper():" not in text  # the module's is fixed

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, check_json, expected_markers
+from helpers import ROOT, expected_markers, fixture_findings
 
 FIXTURES = ROOT / "fixtures"
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in {"bad_input"})
@@ -17,7 +17,7 @@ def fixture_files(folder: Path):
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
 def test_fixture_folder_findings_are_exact(folder):
-    findings = check_json(str(folder.relative_to(ROOT)))
+    findings = fixture_findings()[str(folder.relative_to(ROOT))]
     actual = {(Path(f["path"]).as_posix(), f["line"], f["code"]) for f in findings}
     expected = expected_markers(fixture_files(folder), ROOT)
     assert not (expected - actual), f"missing findings: {sorted(expected - actual)}"

@@ -10,7 +10,7 @@ import pytest
 
 from dispatch_lint.frontends.formats.github import github
 from dispatch_lint.types import Diagnostic
-from helpers import run_cli
+from helpers import FIXTURE_PATHS, fixture_run, run_cli
 
 BAD = "x = (\n"
 
@@ -157,9 +157,8 @@ def test_stdin_misuse_is_a_usage_error(project, args):
 
 
 def test_showcase_text_and_json_agree():
-    text = run_cli("check", "--no-cache", "--format", "concise", "fixtures")
-    as_json = run_cli("check", "--no-cache", "--format", "json", "fixtures")
-    expected = [f"{d['path']}:{d['line']}:{d['column']}: {d['code']} {d['message']}" for d in json.loads(as_json.stdout)]
+    text = run_cli("check", "--no-cache", "--format", "concise", *FIXTURE_PATHS)
+    expected = [f"{d['path']}:{d['line']}:{d['column']}: {d['code']} {d['message']}" for d in fixture_run()]
     assert text.stdout.splitlines() == expected
 
 
