@@ -179,11 +179,14 @@ def _weight(i: int) -> int:
 
 def _parse_weight(i: int) -> int:
     """Phase B's cost is LibCST's: files it will not parse weigh next to nothing,
-    so that the few it parses are spread over the workers."""
+    so that the few it parses are spread over the workers. Weighed by the rules'
+    text pre-filters alone: the pre-filters that ask the project run in the workers."""
     state: _FileState = _STATE["files"][i]
-    if not isinstance(state.source, Source) or state.syntax is not None or not parses(_unrun_rules(state)):
+    if not isinstance(state.source, Source) or state.syntax is not None:
         return 0
-    return len(state.source.text) if parses(_remaining_rules(state)) else 0
+    text = state.source.text
+    may_parse = parses(rules_for(_unrun_rules(state), text, None, _STATE["prefilter"]))
+    return len(text) if may_parse else 0
 
 
 class Engine:

@@ -252,8 +252,8 @@ def send_cycles(project: Any, path: str) -> List[Tuple[Edge, Tuple[Edge, ...], G
     if file is None:
         return []
     graph = project_graph(project)
-    return [(edge, cycle, graph) for edge, cycle in bounded_cycles(graph).items()
-            if edge.location.absolute == file.path]
+    cycles = project.attached("bounded-cycles", lambda: bounded_cycles(graph))
+    return [(edge, cycle, graph) for edge, cycle in cycles.items() if edge.location.absolute == file.path]
 
 
 __all__ = ["project_graph", "send_cycles"]
