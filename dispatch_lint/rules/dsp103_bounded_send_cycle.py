@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 from dispatch_lint.api import (
     AWAITED_SEND_TEXT,
+    ChannelVerdictRule,
     Invalid,
     Position,
     Related,
-    Rule,
     Valid,
     cycle_text,
-    note_channel_reads,
     send_cycles,
 )
 
 
-class BoundedSendCycle(Rule):
+class BoundedSendCycle(ChannelVerdictRule):
     """## What it does
     Finds awaited sends on bounded channels that close a cycle between channel
     owners: `Ping` drains its inbox in a loop and awaits a send into `Pong`'s
@@ -188,15 +187,8 @@ class BoundedSendCycle(Rule):
     ]
 
     @classmethod
-    def could_report(cls, text: str, facts: Any = None) -> bool:
-        if facts is None or facts.index is None:
-            return super().could_report(text, facts)
-        return bool(cls.read_project(facts))
-
-    @classmethod
-    def read_project(cls, facts: Any) -> object:
-        note_channel_reads(facts.index, facts.path)
-        return [edge for edge, _, _ in send_cycles(facts.index, facts.path)]
+    def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
+        return [edge for edge, _, _ in send_cycles(project, path)]
 
     def check_facts(self) -> None:
         index = self.context.index
