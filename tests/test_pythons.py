@@ -61,7 +61,13 @@ BELOW = [v for v in INSTALLED if (3, 8) <= tuple(map(int, v.split("."))) < _floo
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+    # Built from a copy: setuptools builds inside the source tree, so two test
+    # workers building from the checkout at once would share (and break) it.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "dispatch_lint", source / "dispatch_lint", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
                    check=True, capture_output=True, timeout=600)
     [built] = out.glob("dispatch_lint-*.whl")
     return built
