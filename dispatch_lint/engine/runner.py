@@ -105,19 +105,20 @@ def _phase_a(i: int) -> PhaseA:
     source = state.source
     if not isinstance(source, Source):
         return None, None, None, False
-    tree = parse_ast(source.text, source.path, state.settings.memory_budget)
+    text = source.text
+    tree = parse_ast(text, source.path, state.settings.memory_budget)
     if isinstance(tree, SyntaxProblem):
         return tree, None, None, False
     facts = None
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_packed(source.path, source.text, tree, _STATE["root"])
+        facts = extract_packed(source.path, text, tree, _STATE["root"])
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, None, False
-    local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], source.text, facts,
+    local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
                       _STATE["prefilter"])
-    early = analyse_text(source.path, source.text, local, state.settings.options, None,
+    early = analyse_text(source.path, text, local, state.settings.options, None,
                          state.settings.memory_budget)
     return None, facts, early, parses(local)
 
@@ -133,9 +134,9 @@ def _unrun_rules(state: _FileState) -> List[Type]:
     return own if state.early is None else [rule for rule in own if rule.NEEDS_INDEX]
 
 
-def _remaining_rules(state: _FileState) -> List[Type]:
+def _remaining_rules(state: _FileState, text: str) -> List[Type]:
     """The rules phase B runs on a file."""
-    return rules_for(_unrun_rules(state), state.source.text, state.facts, _STATE["prefilter"])
+    return rules_for(_unrun_rules(state), text, state.facts, _STATE["prefilter"])
 
 
 @_naming_the_file
@@ -151,8 +152,9 @@ def _phase_b(i: int) -> Outcome:
     uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):
         return state.early, uses_index, state.early_parsed  # LibCST refused the file
-    rules = _remaining_rules(state)
-    found = analyse_text(source.path, source.text, rules, state.settings.options, _STATE["index"],
+    text = source.text
+    rules = _remaining_rules(state, text)
+    found = analyse_text(source.path, text, rules, state.settings.options, _STATE["index"],
                          state.settings.memory_budget)
     if state.early is not None:
         found = sorted(state.early + found, key=lambda d: d.sort_key)
@@ -174,7 +176,7 @@ def _crashed(i: int) -> Outcome:
 
 def _weight(i: int) -> int:
     source = _STATE["files"][i].source
-    return len(source.text) if isinstance(source, Source) else 0
+    return source.size if isinstance(source, Source) else 0
 
 
 def _parse_weight(i: int) -> int:

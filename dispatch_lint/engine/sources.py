@@ -12,6 +12,7 @@ import io
 import os
 import stat
 import tokenize
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Optional, Union
 
@@ -77,13 +78,32 @@ def _size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
-@dataclass(frozen=True)
 class Source:
-    path: str
-    text: str
-    encoding: str
-    bom: bool
-    digest: str
+    """A decoded file. A run keeps the source of every file it checks, so the
+    text is held compressed and decompressed when asked for."""
+
+    __slots__ = ("path", "encoding", "bom", "digest", "size", "_packed")
+
+    def __init__(self, path: str, text: str, encoding: str, bom: bool, digest: str) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.bom = bom
+        self.digest = digest
+        self.size = len(text)  # in characters
+        self._packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+    @property
+    def text(self) -> str:
+        return zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and (self.path, self.encoding, self.bom, self.digest, self._packed) == (
+            other.path, other.encoding, other.bom, other.digest, other._packed)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Source(path={self.path!r}, encoding={self.encoding!r}, bom={self.bom}, digest={self.digest!r})"
 
     def encode(self, text: str) -> bytes:
         data = text.encode(self.encoding)
