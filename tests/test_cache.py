@@ -248,7 +248,8 @@ WARM_PROBE = """
 import sys
 from dispatch_lint.frontends.cli import main
 status = main(["check", *sys.argv[1:]])
-sys.stderr.write("libcst loaded\\n" if "libcst" in sys.modules else "libcst not loaded\\n")
+for module in ("dispatch_lint.rules", "libcst"):
+    sys.stderr.write(f"{module} {'loaded' if module in sys.modules else 'not loaded'}\\n")
 sys.exit(status)
 """
 
@@ -270,11 +271,11 @@ def test_warm_command_loads_neither_rules_nor_libcst(project):
 
     result = warm()
     assert (result.returncode, result.stdout) == (cold.returncode, cold.stdout)
-    assert "libcst not loaded" in result.stderr
+    assert result.stderr.splitlines() == ["dispatch_lint.rules not loaded", "libcst not loaded"]
     write(project / "pkg" / "m1.py", "def f1(:\n")  # an edit: the engine must run again
     changed = warm()
-    assert "DSP001" in changed.stdout and "libcst loaded" in changed.stderr
-    assert "libcst loaded" in warm("--select", "DSP001").stderr  # other flags: another memo
+    assert "DSP001" in changed.stdout and "dispatch_lint.rules loaded" in changed.stderr
+    assert "dispatch_lint.rules loaded" in warm("--select", "DSP001").stderr  # other flags: another memo
 
 
 # -- where the cache lives, and what is trusted from it --------------------------------------
