@@ -1,28 +1,20 @@
-"""The public face for rule authors: rules import from here and nowhere else."""
+"""The public face for rule authors: rules import from here and nowhere else.
 
-from typing import Any, List, Mapping
+The helpers that work on a file's LibCST tree (`TREE_HELPERS`) are imported on
+their first use, and a rule imports them inside the visit that needs them: a
+run whose files hold nothing to report never loads LibCST.
+"""
+
+from importlib import import_module
+from typing import Any, Dict, List, Mapping, Tuple
 
 from dispatch_lint.analysis.dead_async import Verdict as DeadAsyncVerdict
 from dispatch_lint.analysis.dead_async import describe as describe_dead_async
 from dispatch_lint.analysis.dead_async import findings as dead_async_findings
 from dispatch_lint.analysis.dead_async import may_report
-from dispatch_lint.channels.bounding import (
-    Unbounded,
-    capacity_edit,
-    constant_edit,
-    constant_usable,
-    construction_text,
-    no_bound_reason,
-    unbounded_at,
-)
-from dispatch_lint.channels.capacity_paths import parameter_constructions_on_a_path, unbounded_path
-from dispatch_lint.channels.growth_uses import channel_growth
-from dispatch_lint.channels.inbox import ACTOR_INBOX, inbox_reason
+from dispatch_lint.channels.inbox import ACTOR_INBOX, OVERLOADED_ERROR, inbox_reason
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
 from dispatch_lint.channels.provenance import channel_model
-from dispatch_lint.channels.site import statement_lines
-from dispatch_lint.channels.try_send import OVERLOADED_ERROR, TrySend, try_send
-from dispatch_lint.channels.anchors import AnchoredSend, anchored_send, construction_at
 from dispatch_lint.channels.table import (
     AWAITED_SEND_TEXT,
     BLOCKING_SEND_TEXT,
@@ -48,6 +40,35 @@ from dispatch_lint.graph.facts import send_cycles
 from dispatch_lint.rule import Invalid, Rule, RuleContext, Valid
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
+# The helpers that anchor verdicts on a file's LibCST tree and build rewrites
+# there, by module; each loads LibCST.
+TREE_HELPERS: Dict[str, Tuple[str, ...]] = {
+    "dispatch_lint.channels.anchors": ("AnchoredSend", "anchored_send", "construction_at"),
+    "dispatch_lint.channels.bounding": (
+        "Unbounded",
+        "capacity_edit",
+        "constant_edit",
+        "constant_usable",
+        "construction_text",
+        "module_binds",
+        "no_bound_reason",
+        "reusable_constant",
+        "unbounded_at",
+    ),
+    "dispatch_lint.channels.capacity_paths": ("parameter_constructions_on_a_path", "unbounded_path"),
+    "dispatch_lint.channels.growth_uses": ("channel_growth",),
+    "dispatch_lint.channels.site": ("statement_lines",),
+    "dispatch_lint.channels.try_send": ("TrySend", "try_send"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A tree helper, imported on first use (PEP 562)."""
+    for module, names in TREE_HELPERS.items():
+        if name in names:
+            value = globals()[name] = getattr(import_module(module), name)
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ChannelVerdictRule(Rule):
@@ -83,7 +104,6 @@ __all__ = [
     "ChannelVerdictRule",
     "ACTOR_INBOX",
     "AWAITED_SEND_TEXT",
-    "AnchoredSend",
     "Applicability",
     "BLOCKING_SEND_TEXT",
     "CHANNEL_KINDS",
@@ -104,38 +124,24 @@ __all__ = [
     "RuleContext",
     "SendEnd",
     "TRIGGER_WORDS",
-    "TrySend",
     "UNBOUNDED_MARKER",
-    "Unbounded",
     "Valid",
     "Verdict",
-    "anchored_send",
     "awaited_bounded_sends",
     "blocking_puts",
-    "capacity_edit",
     "capacity_table",
-    "channel_growth",
     "channel_model",
     "channel_sends",
-    "constant_edit",
-    "constant_usable",
-    "construction_at",
-    "construction_text",
     "cycle_text",
     "dead_async_findings",
     "describe_dead_async",
     "inbox_reason",
     "may_report",
     "may_call_a_passed_constructor",
-    "no_bound_reason",
     "note_channel_reads",
-    "parameter_constructions_on_a_path",
     "send_cycles",
     "send_table",
-    "statement_lines",
-    "try_send",
-    "unbounded_at",
     "unbounded_constructions",
     "unbounded_inboxes",
-    "unbounded_path",
+    *(name for names in TREE_HELPERS.values() for name in names),
 ]

@@ -80,24 +80,22 @@ def project_index(root: str) -> Any:
     """The project index of `root`, built once per process: flake8 and
     libcst.tool hand the front ends one file at a time. The facts of unchanged
     files come from the facts cache that `dispatch-lint check` shares."""
-    from dispatch_lint.engine.index import ProjectIndex
-
-    settings = project_settings(root)
-    if settings.cache:
-        index = _cached_project_index(settings)
-    else:
-        index = ProjectIndex.for_project(settings, {}, None, 1)
+    index = indexed_project(project_settings(root), 1)
     # The index lives as long as the process: keep the collector from scanning
     # it again and again while the host (flake8, libcst.tool) allocates.
     gc.freeze()
     return index
 
 
-def _cached_project_index(settings: Settings) -> Any:
+def indexed_project(settings: Settings, jobs: int) -> Any:
+    """The project index of the run `settings` describe; with the cache on, the
+    facts of unchanged files come from the facts cache `check` shares."""
     from dispatch_lint.engine.cache import stat_or_none
     from dispatch_lint.engine.facts_cache import FactsCache
     from dispatch_lint.engine.index import ProjectIndex
 
+    if not settings.cache:
+        return ProjectIndex.for_project(settings, {}, None, jobs)
     store = FactsCache(str(settings.cache_dir), str(settings.root))
     missed: Dict[str, Any] = {}  # real path -> stat, for files whose facts were extracted
 
@@ -108,7 +106,7 @@ def _cached_project_index(settings: Settings) -> Any:
             missed[real] = stat
         return hit, facts
 
-    index = ProjectIndex.for_project(settings, {}, None, 1, cached)
+    index = ProjectIndex.for_project(settings, {}, None, jobs, cached)
     for real, stat in missed.items():
         if real in index.files:
             store.put(real, stat, "", index.files[real])

@@ -1,5 +1,11 @@
 """The rule base class: one LibCST visitor per rule, run in one batched pass.
 
+Importing a rule does not import LibCST: the engine loads it only to parse a
+file that some rule's pre-filter lets through, so a run whose files hold
+nothing to report never loads it. A rule is a batchable visitor by LibCST's
+protocol (`get_visitors()`), not by inheritance, and it imports the public
+face's tree helpers inside the visit that uses them.
+
 A rule declares its code, name, documentation (ruff's layout, in the class
 docstring), the settings it reads, a cheap text pre-filter and its own example
 cases. It calls `report()`; suppression, sorting and fix checking happen in the
@@ -13,20 +19,19 @@ from __future__ import annotations
 
 import inspect
 from bisect import bisect_right
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Mapping, Optional,
+                    Protocol, Sequence, Tuple, Type, Union)
 
 from dispatch_lint.config import Option
-from dispatch_lint.cst_tree import node_positions
 from dispatch_lint.text import line_starts
 from dispatch_lint.types import Applicability, Diagnostic, Edit, Fix, Position, Related
 
 if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
     from dispatch_lint.model.project import Project as ProjectIndex
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def _triggered(trigger: Union[str, TextPattern], text: str) -> bool:
     return found
 
 
-class Rule(cst.BatchableCSTVisitor):
+class Rule:
     CODE: ClassVar[str]
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
@@ -121,13 +126,16 @@ class Rule(cst.BatchableCSTVisitor):
     NEEDS_CST: ClassVar[bool] = True
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
-    # LibCST metadata the rule reads; positions need none (`node_range()`).
-    METADATA_DEPENDENCIES = ()
 
     def __init__(self, context: RuleContext) -> None:
-        super().__init__()
         self.context = context
         self.options = context.options
+
+    def get_visitors(self) -> Dict[str, Callable[[Any], None]]:
+        """The rule's `visit_<Node>` and `leave_<Node>` methods, by name (LibCST's
+        batched-visitor protocol). Positions come from `node_range()`: LibCST's
+        metadata providers (a walk of the tree each) are not resolved for rules."""
+        return {name: getattr(self, name) for name in visitor_names(type(self))}
 
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
@@ -206,11 +214,13 @@ class Rule(cst.BatchableCSTVisitor):
     def node_range(self, node: cst.CSTNode) -> CodeRange:
         """PositionProvider's range of `node`, computed for the whole module on
         first use (most files a rule visits get no finding and need none)."""
+        from dispatch_lint.cst_tree import node_positions
+
         return node_positions(self.context.module)[node]
 
     def replace(self, node: cst.CSTNode, new: Union[str, cst.CSTNode]) -> Edit:
         """An edit replacing `node` (without its parentheses) by `new`."""
-        if isinstance(new, cst.CSTNode):
+        if not isinstance(new, str):
             if hasattr(new, "lpar"):
                 new = new.with_changes(lpar=[], rpar=[])
             new = self.context.module.code_for_node(new)
@@ -251,26 +261,30 @@ MODULE_VISITS = frozenset({"visit_Module", "leave_Module"})
 
 
 @lru_cache(maxsize=None)
+def visitor_names(rule_class: Type[Rule]) -> FrozenSet[str]:
+    """The names of the visitor methods a rule class defines (`visit_Name`,
+    `leave_Call`, `visit_If_test`...)."""
+    return frozenset(name for name, _ in inspect.getmembers(rule_class, inspect.isfunction)
+                     if name.startswith(("visit_", "leave_")))
+
+
 def visits_only_the_module(rule_class: Type[Rule]) -> bool:
-    """Whether the rule defines no visitor method but `visit_Module`/`leave_Module`
-    (LibCST's empty stubs aside)."""
-    return all(name in MODULE_VISITS for name, method in inspect.getmembers(rule_class, inspect.isfunction)
-               if name.startswith(("visit_", "leave_")) and not getattr(method, "_is_no_op", False))
+    """Whether the rule defines no visitor method but `visit_Module`/`leave_Module`."""
+    return visitor_names(rule_class) <= MODULE_VISITS
 
 
 def visit_rules(module: cst.Module, rules: Sequence[Rule]) -> None:
-    """LibCST's batched visit of `rules` over `module`, with the metadata they
-    declare. When every rule only visits the module node, their `visit_Module`
-    and `leave_Module` are called without walking the tree (LibCST's walk
-    rebuilds every node)."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    """LibCST's batched visit of `rules` over `module`. When every rule only
+    visits the module node, their `visit_Module` and `leave_Module` are called
+    without walking the tree (LibCST's walk rebuilds every node)."""
     if not all(visits_only_the_module(type(rule)) for rule in rules):
-        wrapper.visit_batched(rules)
+        import libcst
+
+        libcst.visit_batched(module, rules)  # type: ignore[arg-type]
         return
-    with ExitStack() as stack:
-        for rule in rules:
-            stack.enter_context(rule.resolve(wrapper))
-        for rule in rules:
+    for rule in rules:
+        if hasattr(rule, "visit_Module"):
             rule.visit_Module(module)
-        for rule in rules:
+    for rule in rules:
+        if hasattr(rule, "leave_Module"):
             rule.leave_Module(module)

@@ -17,6 +17,10 @@ def pytest_configure(config):
     otherwise compile every module of the package again (a third of its start-up)."""
     if not hasattr(config, "workerinput"):  # once, in the main process, before xdist's workers start
         compileall.compile_dir(str(ROOT / "dispatch_lint"), quiet=2)
+    elif config.option.basetemp:  # a worker: its parent folder is the run's, shared by the workers
+        import helpers
+
+        helpers.RUN_FOLDER.append(Path(config.option.basetemp).parent)
 
 
 def pytest_report_header(config):

@@ -5,16 +5,40 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"#\s*error:\s*(DSP\d{3}(?:\s*,\s*DSP\d{3})*)")
 
 Finding = Tuple[str, int, str]
+
+# The folder xdist's workers of one run share (conftest.py sets it in each worker).
+RUN_FOLDER: List[Path] = []
+
+
+def computed_once(name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, computed once per test run: the first worker to ask computes
+    it (under a lock) and leaves it in the run's shared folder for the other.
+    Without xdist, or without POSIX locks, each process computes its own."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return compute()
+    if not RUN_FOLDER:
+        return compute()
+    stored = RUN_FOLDER[0] / f"computed-{name}.pickle"
+    with open(stored.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists():
+            return pickle.loads(stored.read_bytes())
+        value = compute()
+        stored.write_bytes(pickle.dumps(value))
+        return value
 
 
 def run_cli(*args: str, cwd=None, input: str = None, env: Dict[str, str] = None) -> subprocess.CompletedProcess:
@@ -56,12 +80,12 @@ FIXTURE_PATHS = tuple(str(p.relative_to(ROOT)) for p in FIXTURE_FOLDERS)
 
 @functools.lru_cache(maxsize=None)
 def fixture_run() -> Tuple[dict, ...]:
-    """`check --format json` over every fixture folder (FIXTURE_PATHS), once per test process.
+    """`check --format json` over every fixture folder (FIXTURE_PATHS), once per test run.
 
     The fixtures lie inside this checkout, so each folder's project index is the
     whole checkout whichever folders a run names: one run over all of them gives
     each folder the findings a run of its own gives, at the cost of one."""
-    return tuple(check_json(*FIXTURE_PATHS))
+    return computed_once("fixture-run", lambda: tuple(check_json(*FIXTURE_PATHS)))
 
 
 def fixture_findings() -> Dict[str, Tuple[dict, ...]]:

@@ -248,7 +248,8 @@ WARM_PROBE = """
 import sys
 from dispatch_lint.frontends.cli import main
 status = main(["check", *sys.argv[1:]])
-sys.stderr.write("libcst loaded\\n" if "libcst" in sys.modules else "libcst not loaded\\n")
+for module in ("dispatch_lint.rules", "libcst"):
+    sys.stderr.write(f"{module} {'loaded' if module in sys.modules else 'not loaded'}\\n")
 sys.exit(status)
 """
 
@@ -270,11 +271,11 @@ def test_warm_command_loads_neither_rules_nor_libcst(project):
 
     result = warm()
     assert (result.returncode, result.stdout) == (cold.returncode, cold.stdout)
-    assert "libcst not loaded" in result.stderr
+    assert result.stderr.splitlines() == ["dispatch_lint.rules not loaded", "libcst not loaded"]
     write(project / "pkg" / "m1.py", "def f1(:\n")  # an edit: the engine must run again
     changed = warm()
-    assert "DSP001" in changed.stdout and "libcst loaded" in changed.stderr
-    assert "libcst loaded" in warm("--select", "DSP001").stderr  # other flags: another memo
+    assert "DSP001" in changed.stdout and "dispatch_lint.rules loaded" in changed.stderr
+    assert "dispatch_lint.rules loaded" in warm("--select", "DSP001").stderr  # other flags: another memo
 
 
 # -- where the cache lives, and what is trusted from it --------------------------------------
@@ -287,17 +288,22 @@ def _tree_snapshot(folder):
             for p in folder.rglob("*")}
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("", "must be a folder below the project root"),
-    (".", "must be a folder below the project root"),
-    ("./", "must be a folder below the project root"),
-    ("/tmp", "must be a folder below the project root"),
-    ("../elsewhere", "must be a folder below the project root"),
-    ("src", "holds Python files; the cache folder must not contain sources"),
-    ("linked", "is a symlink; the cache folder is never reached through one"),
-    ("linked/inner", "is a symlink; the cache folder is never reached through one"),
+READ_AND_WRITE = (("check", "."), ("fix", "."), ("fix", "--diff", "."))
+
+
+@pytest.mark.parametrize("value, problem, commands", [
+    ("", "must be a folder below the project root", READ_AND_WRITE),
+    (".", "must be a folder below the project root", READ_AND_WRITE[:1]),
+    ("./", "must be a folder below the project root", READ_AND_WRITE[:1]),
+    ("/tmp", "must be a folder below the project root", READ_AND_WRITE[:1]),
+    ("../elsewhere", "must be a folder below the project root", READ_AND_WRITE[:1]),
+    ("src", "holds Python files; the cache folder must not contain sources", READ_AND_WRITE),
+    ("linked", "is a symlink; the cache folder is never reached through one", READ_AND_WRITE),
+    ("linked/inner", "is a symlink; the cache folder is never reached through one", READ_AND_WRITE[:1]),
 ])
-def test_a_cache_dir_outside_the_root_or_over_sources_is_a_configuration_error(tmp_path, value, problem):
+def test_a_cache_dir_outside_the_root_or_over_sources_is_a_configuration_error(tmp_path, value, problem, commands):
+    """Each kind of problem stops every command that reads or writes the cache;
+    each spelling of it, `check`."""
     (tmp_path / "elsewhere").mkdir()
     project = tmp_path / "project"
     project.mkdir()
@@ -307,7 +313,7 @@ def test_a_cache_dir_outside_the_root_or_over_sources_is_a_configuration_error(t
     os.symlink(tmp_path / "elsewhere", project / "linked")
     (project / "pyproject.toml").write_text(f"[project]\nname = 'p'\n[tool.dispatch-lint]\ncache-dir = {value!r}\n")
     before = _tree_snapshot(tmp_path)
-    for command in (("check", "."), ("fix", "."), ("fix", "--diff", ".")):
+    for command in commands:
         result = dispatch_lint(*command, cwd=project)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert problem in result.stderr and "'cache-dir'" in result.stderr
@@ -340,6 +346,36 @@ def _memo(project):
     return memo, folder, json.loads(body)
 
 
+def _checked_once(folder, pyproject):
+    """A project checked once, and its warm memo as that check wrote it."""
+    make_project(folder)
+    (folder / "pyproject.toml").write_text(pyproject)
+    dispatch_lint("check", ".", cwd=folder)
+    memo, _, _ = _memo(folder)
+    return folder, memo, memo.read_bytes()
+
+
+def _forged(checked, forge):
+    """The project, with its memo as first written but for `forge(data)`."""
+    project, memo, original = checked
+    folder, _, body = original.partition(b"\n")
+    data = json.loads(body)
+    forge(data)
+    memo.write_bytes(folder + b"\n" + json.dumps(data).encode())
+    return project
+
+
+@pytest.fixture(scope="module")
+def memo_project(tmp_path_factory):
+    return _checked_once(tmp_path_factory.mktemp("memo"), "[project]\nname = 'p'\n")
+
+
+@pytest.fixture(scope="module")
+def configured_memo_project(tmp_path_factory):
+    return _checked_once(tmp_path_factory.mktemp("memo"),
+                         "[project]\nname = 'p'\n[tool.dispatch-lint]\nignore = ['DSP301']\n")
+
+
 @pytest.mark.parametrize("forge", [
     {"exclude": ["*"]},
     {"select": ["DSP002"]},
@@ -349,12 +385,8 @@ def _memo(project):
     {"max_file_size": 1},
     {"root": "/"},
 ])
-def test_a_forged_warm_memo_is_a_miss_never_a_crash_or_another_answer(project, forge):
-    make_project(project)
-    dispatch_lint("check", ".", cwd=project)
-    memo, folder, data = _memo(project)
-    data.update(forge)
-    memo.write_bytes(folder + b"\n" + json.dumps(data).encode())
+def test_a_forged_warm_memo_is_a_miss_never_a_crash_or_another_answer(memo_project, forge):
+    project = _forged(memo_project, lambda data: data.update(forge))
     result = dispatch_lint("check", "--format", "concise", ".", cwd=project)
     assert "Traceback" not in result.stderr, result.stderr
     assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)
@@ -420,16 +452,15 @@ def test_cached_edits_are_never_applied_by_fix(tmp_path):
     {"max_file_size": 1},
     {"exclude": ["*"]},
 ])
-def test_a_forged_configuration_in_the_warm_memo_is_a_miss(project, forge):
+def test_a_forged_configuration_in_the_warm_memo_is_a_miss(configured_memo_project, forge):
     """Each configuration the memo remembers must agree with its pyproject.toml
     (digest and all), so forged settings of one configuration are never used."""
-    make_project(project)
-    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\nignore = ['DSP301']\n")
-    dispatch_lint("check", ".", cwd=project)
-    memo, folder, data = _memo(project)
-    [config] = [name for name, entry in data["configs"].items() if entry["settings"] and name]
-    data["configs"][config]["settings"].update(forge)
-    memo.write_bytes(folder + b"\n" + json.dumps(data).encode())
+
+    def forged(data):
+        [config] = [name for name, entry in data["configs"].items() if entry["settings"] and name]
+        data["configs"][config]["settings"].update(forge)
+
+    project = _forged(configured_memo_project, forged)
     result = dispatch_lint("check", "--format", "concise", ".", cwd=project)
     assert "Traceback" not in result.stderr, result.stderr
     assert lines_about(result.stdout, "good.py")[0].startswith(GOOD_FINDING)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers import FIXTURE_FOLDERS, ROOT, check_json, fixture_folder, fixture_findings
+from helpers import FIXTURE_FOLDERS, ROOT, check_json, computed_once, fixture_folder, fixture_findings
 
 ENGINE_ONLY = {"DSP001", "DSP002"}
 FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
@@ -40,7 +40,7 @@ def test_plugin_is_registered():
 def flake8_fixture_findings():
     """flake8 over every fixture folder in one run, by folder (see `fixture_findings`)."""
     found = {str(p.relative_to(ROOT)): set() for p in FIXTURE_FOLDERS}
-    for finding in flake8_findings("--select", "DSP", *found):
+    for finding in computed_once("flake8-fixtures", lambda: flake8_findings("--select", "DSP", *found)):
         found[fixture_folder(finding[0])].add(finding)
     return found
 

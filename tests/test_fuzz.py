@@ -18,8 +18,8 @@ from bad_input_cases import dispatch_lint
 from fuzzing import Fuzzer, fixture_sources, mutate
 
 FIXTURES = fixture_sources()
-SMALL, LARGE = 40, 1_000
-SMALL_MUTATIONS, LARGE_MUTATIONS = 400, 20_000
+SMALL, LARGE = 20, 1_000
+SMALL_MUTATIONS, LARGE_MUTATIONS = 200, 20_000
 
 
 def _settings(examples: int):

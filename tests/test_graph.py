@@ -278,3 +278,15 @@ def test_a_file_that_does_not_parse_is_named_and_the_rest_is_drawn(tmp_path):
     assert result.returncode == 0
     assert '|"q: asyncio.Queue 2, await, ok.py:6"|' in result.stdout
     assert "1 file(s) not drawn" in result.stderr and "bad.py" in result.stderr
+
+
+def test_the_facts_cache_serves_the_graph_unless_told_not_to(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "ok.py").write_text("import asyncio\nq = asyncio.Queue(2)\n\n\nasync def f():\n    await q.put(1)\n",
+                                    encoding="utf-8")
+    uncached = run_cli("graph", "--no-cache", str(tmp_path), "--format", "mermaid")
+    assert not (tmp_path / ".dispatch_lint_cache").exists()
+    first, second = (run_cli("graph", str(tmp_path), "--format", "mermaid") for _ in range(2))
+    assert list((tmp_path / ".dispatch_lint_cache").glob("facts-*.json"))
+    assert uncached.returncode == 0 and uncached.stdout == first.stdout == second.stdout
+    assert "ok.py:6" in second.stdout

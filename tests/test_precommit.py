@@ -4,14 +4,16 @@ installs the hooks once per test process.
 
 The hook repository is this working tree (tracked and untracked, not ignored)
 copied into a temporary git repository and committed there: the tests see
-uncommitted changes too. pre-commit installs the hook with pip, from PyPI: the
-monorepo test (both hooks, one installation) runs by default and skips when
-PyPI is unreachable; the others are opt-in (`-m network`).
+uncommitted changes too. pre-commit installs the hook with pip, from PyPI, so
+those tests are opt-in (`-m network`). The default run runs each hook's entry
+from `.pre-commit-hooks.yaml` as pre-commit runs it (the entry's words, then
+the file names), with the installed command.
 """
 
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -86,10 +88,14 @@ def run_hook(hook_repo, hook, target, env, *files):
                           cwd=target, env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_hooks_file_declares_both_hooks():
+def _hooks():
     import yaml  # pre-commit's own dependency
 
-    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    return {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+
+
+def test_hooks_file_declares_both_hooks():
+    hooks = _hooks()
     assert set(hooks) == {"dispatch-lint", "dispatch-lint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["types"] == ["python"] and hook["require_serial"] is True
@@ -151,20 +157,40 @@ def _skip_without_pypi(result):
         pytest.skip("pre-commit could not install the hook: PyPI is unreachable")
 
 
-def test_hooks_on_a_monorepo(hook_repo, target, env):
-    """One installation of the hooks serves both: the check hook gives each file its
-    closest configuration; the fix hook fails only when it changed a file, and says which."""
+def _hooks_on_a_monorepo(run, target):
+    """The check hook gives each file its closest configuration; the fix hook
+    fails only when it changed a file, and says which."""
     files = _monorepo(target)
-    checked = run_hook(hook_repo, "dispatch-lint", target, env, *files)
+    checked = run("dispatch-lint", *files)
     _skip_without_pypi(checked)
     assert checked.returncode == 1, checked.stdout + checked.stderr
     found = {(m["path"], int(m["line"]), m["code"]) for m in FINDING.finditer(checked.stdout)}
     expected = {(p, n, c) for p, n, c in expected_markers([target / f for f in files], target)}
     assert found == expected
-    first = run_hook(hook_repo, "dispatch-lint-fix", target, env, *files)
+    first = run("dispatch-lint-fix", *files)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "Fixed pkg_b/pkg_b/router.py" in first.stdout
     assert "DSP301" not in first.stdout  # findings without a fix are the check hook's to report
-    second = run_hook(hook_repo, "dispatch-lint-fix", target, env, *files)
+    second = run("dispatch-lint-fix", *files)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Fixed" not in second.stdout
+
+
+@pytest.mark.network
+def test_hooks_on_a_monorepo(hook_repo, target, env):
+    """One installation of the hooks serves both."""
+    _hooks_on_a_monorepo(lambda hook, *files: run_hook(hook_repo, hook, target, env, *files), target)
+
+
+def test_hook_entries_on_a_monorepo(target, env):
+    """Each hook's entry as pre-commit runs it, with the command installed here."""
+    hooks = _hooks()
+    command = Path(sys.executable).with_name("dispatch-lint")
+
+    def run_entry(hook, *files):
+        program, *arguments = shlex.split(hooks[hook]["entry"])
+        assert program == "dispatch-lint"
+        return subprocess.run([str(command), *arguments, *hooks[hook].get("args", []), *files],
+                              cwd=target, env=env, capture_output=True, text=True, timeout=600)
+
+    _hooks_on_a_monorepo(run_entry, target)

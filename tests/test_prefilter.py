@@ -17,6 +17,7 @@ from dispatch_lint.rules import ALL_RULES
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import corpus  # noqa: E402
+from helpers import computed_once  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
 # Small projects that build channels (queues, memory streams), so the rules do parse.
@@ -38,7 +39,8 @@ def fixtures_both_ways():
     """Every fixture folder in one run each way (their project index is this
     checkout whichever folders a run names): the findings by folder, and the
     number of files parsed with and without the pre-filter."""
-    (with_filter, without_filter), parsed_with, parsed_without = findings_both_ways(*FIXTURES)
+    (with_filter, without_filter), parsed_with, parsed_without = computed_once(
+        "prefilter-fixtures", lambda: findings_both_ways(*FIXTURES))
     by_folder = {folder.name: ([], []) for folder in FIXTURES}
     for run, found in enumerate((with_filter, without_filter)):
         for finding in found:

@@ -34,6 +34,19 @@ ACTOR_INBOX = Option(
 )
 
 
+ERROR_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+OVERLOADED_ERROR = Option(
+    "overloaded-error",
+    "",
+    "`package.module:ErrorClass` raised when an actor inbox is full. When set, the "
+    "try-send rewrite becomes `try: ch.put_nowait(x)` / `except <full>: raise "
+    "ErrorClass(channel_name, capacity, operation) from None` and the import is added.",
+    check=lambda value: None if value == "" or ERROR_SPEC.match(value)
+    else 'must look like "package.module:ErrorClass"',
+)
+
+
 @dataclass(frozen=True)
 class ChannelSite:
     """Where a channel is built: what it is called and what surrounds it."""

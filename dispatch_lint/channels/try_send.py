@@ -1,5 +1,6 @@
 """The try-send rewrite: `await q.put(x)` -> `q.put_nowait(x)`, optionally wrapped
-so that a full inbox raises the project's overloaded error at once.
+so that a full inbox raises the project's overloaded error at once
+(the `overloaded-error` setting: `inbox.py`).
 
 Edits are text edits on the original file. The imports a wrapper needs are
 computed with LibCST's `AddImportsVisitor` and turned into one edit.
@@ -7,7 +8,6 @@ computed with LibCST's `AddImportsVisitor` and turned into one edit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
 
@@ -17,22 +17,8 @@ from dispatch_lint.channels.inbox import module_name
 from dispatch_lint.channels.anchors import AnchoredSend
 from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.cst_tree import module_cache
-from dispatch_lint.config import Option
 from dispatch_lint.engine.sources import line_starts
 from dispatch_lint.types import Edit, Position
-
-ERROR_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-
-OVERLOADED_ERROR = Option(
-    "overloaded-error",
-    "",
-    "`package.module:ErrorClass` raised when an actor inbox is full. When set, the "
-    "try-send rewrite becomes `try: ch.put_nowait(x)` / `except <full>: raise "
-    "ErrorClass(channel_name, capacity, operation) from None` and the import is added.",
-    check=lambda value: None if value == "" or ERROR_SPEC.match(value)
-    else 'must look like "package.module:ErrorClass"',
-)
-
 
 @dataclass(frozen=True)
 class TrySend:

@@ -43,6 +43,11 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def forks(items: int, jobs: int) -> bool:
+    """Whether `run_all` runs this many items in forked workers."""
+    return jobs > 1 and items >= SYNC_THRESHOLD and _can_fork()
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker start-up (Linux): be killed when the parent dies, so that a killed
     run leaves no workers behind."""
@@ -122,7 +127,7 @@ def run_all(
     called in this process as each batch of `n` items completes."""
     done = on_done or (lambda n: None)
     with _paused_gc():
-        if jobs <= 1 or len(items) < SYNC_THRESHOLD or not _can_fork():
+        if not forks(len(items), jobs):
             return [_counted(func, item, done) for item in items]
         return _run_forked(func, items, jobs, on_crash, done, weight)
 

@@ -296,7 +296,7 @@ class Engine:
 
     def _run_pass(self, func: Callable[[int], Any], todo: List[int], stage: str,
                   keep: Optional[Callable[[int, Any], None]] = None) -> List[Any]:
-        if any(rule.NEEDS_CST for rule in self.rules) and todo:
+        if pool.forks(len(todo), self.jobs) and any(_parse_weight(i) for i in todo):
             import libcst  # noqa: F401  # load the parser once, before forking
             import libcst.metadata  # noqa: F401
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,

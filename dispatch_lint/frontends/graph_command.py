@@ -23,6 +23,7 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
                              "(e.g. vscode://file/{absolute}:{line}:{column}; html default: file://{absolute})")
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
 
 
 def run_graph(args: argparse.Namespace) -> int:
@@ -32,7 +33,7 @@ def run_graph(args: argparse.Namespace) -> int:
     problem = check_template(template) if template is not None else None
     if problem:
         raise ConfigError(problem)
-    graph = build_graph(args.paths, args.jobs)
+    graph = build_graph(args.paths, args.jobs, cache=not args.no_cache)
     if args.focus:
         try:
             graph = graph.focus(args.focus, max(args.depth, 0))
@@ -57,20 +58,20 @@ def render(graph: Any, fmt: str, link: Any) -> str:
     return html.render_html(graph, link) if fmt == "html" else html.render_svg(graph, link)
 
 
-def build_graph(paths: List[str], jobs: Any = None) -> Any:
-    """The graph of the sends made in `paths`, with the findings at its sends marked."""
+def build_graph(paths: List[str], jobs: Any = None, cache: bool = True) -> Any:
+    """The graph of the sends made in `paths`, with the findings at its sends marked;
+    the facts of unchanged files come from the facts cache `check` shares."""
     from dispatch_lint import registry
     from dispatch_lint.engine.discovery import discover
-    from dispatch_lint.engine.index import ProjectIndex
     from dispatch_lint.engine.pool import default_jobs
     from dispatch_lint.graph.facts import project_graph
 
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
-    settings = registry.settings_for(paths, {})
+    settings = registry.settings_for(paths, {} if cache else {"cache": False})
     files = [os.path.realpath(p) for p in discover(paths, settings)]
-    project = ProjectIndex.for_project(settings, {}, None, jobs or default_jobs())
+    project = registry.indexed_project(settings, jobs or default_jobs())
     unread = [f for f in files if project.file(f) is None]
     if unread:
         sys.stderr.write(f"dispatch-lint: {len(unread)} file(s) not drawn: they do not parse or cannot be read "

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, List, Mapping
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
     AWAITED_SEND_TEXT,
     OVERLOADED_ERROR,
-    AnchoredSend,
     Applicability,
     ChannelVerdictRule,
     Invalid,
     Valid,
     Verdict,
-    anchored_send,
     awaited_bounded_sends,
     send_table,
-    try_send,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from dispatch_lint.api import AnchoredSend
 
 
 class AwaitedBoundedSend(ChannelVerdictRule):
@@ -249,6 +249,8 @@ class AwaitedBoundedSend(ChannelVerdictRule):
         return awaited_bounded_sends(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
+        from dispatch_lint.api import anchored_send, try_send
+
         overloaded = self.options[OVERLOADED_ERROR.name]
         for verdict in self.own_verdicts():
             send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)

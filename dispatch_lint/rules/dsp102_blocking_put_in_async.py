@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional
 
 from dispatch_lint.api import (
     BLOCKING_SEND_TEXT,
-    AnchoredSend,
     Applicability,
     ChannelVerdictRule,
     Invalid,
     Valid,
     Verdict,
-    anchored_send,
     blocking_puts,
     send_table,
-    try_send,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from dispatch_lint.api import AnchoredSend
 
 
 class BlockingPutInAsync(ChannelVerdictRule):
@@ -156,6 +156,8 @@ class BlockingPutInAsync(ChannelVerdictRule):
         return blocking_puts(project, path)
 
     def visit_Module(self, node: cst.Module) -> None:
+        from dispatch_lint.api import anchored_send, try_send
+
         for verdict in self.own_verdicts():
             send = anchored_send(self, verdict.line, verdict.column, verdict.send.end, verdict.channel, verdict.name)
             if send is None or send.awaited is not None:

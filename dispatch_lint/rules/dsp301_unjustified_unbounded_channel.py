@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
@@ -18,22 +16,17 @@ from dispatch_lint.api import (
     Invalid,
     Justifier,
     Option,
-    Unbounded,
     Valid,
-    capacity_edit,
-    channel_growth,
     channel_model,
-    construction_at,
-    construction_text,
     inbox_reason,
     may_call_a_passed_constructor,
-    no_bound_reason,
-    parameter_constructions_on_a_path,
-    statement_lines,
-    unbounded_at,
     unbounded_constructions,
-    unbounded_path,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from dispatch_lint.api import Unbounded
 
 DEFAULT_CAPACITY = Option(
     "default-capacity",
@@ -255,6 +248,10 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
         return unbounded_constructions(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
+        from libcst import Call
+
+        from dispatch_lint.api import channel_growth, construction_at, unbounded_at, unbounded_path
+
         project = self.context.index
         if project is None or not checks(self.context.path, self.options):
             return
@@ -266,7 +263,7 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
                 continue
             path = None
             if not candidate.always:
-                path = unbounded_path(self, construction, kind) if isinstance(construction, cst.Call) else None
+                path = unbounded_path(self, construction, kind) if isinstance(construction, Call) else None
                 if path is None:
                     continue
             growth = channel_growth(self, model, candidate.file, build, construction, kind)
@@ -276,6 +273,8 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     def _check_parameter_constructions(self) -> None:
         """Constructors passed as a parameter (the model does not see what they build)."""
+        from dispatch_lint.api import Unbounded, parameter_constructions_on_a_path
+
         for found in parameter_constructions_on_a_path(self):
             if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
                 self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
@@ -283,6 +282,8 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
         """Report `binding` (unbounded always, or on `path`) unless a comment
         justifies it or it cannot grow."""
+        from dispatch_lint.api import statement_lines
+
         first, last = statement_lines(self, binding.construction)
         if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
             return
@@ -292,6 +293,8 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     def _report(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                 rejected: Sequence[Any]) -> None:
+        from dispatch_lint.api import capacity_edit, no_bound_reason
+
         capacity = self.options[DEFAULT_CAPACITY.name]
         reason: Optional[str] = no_bound_reason(binding)
         if path is not None:
@@ -316,6 +319,8 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     def _message(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                  rejected: Sequence[Any]) -> str:
+        from dispatch_lint.api import construction_text
+
         head = f"Unbounded `{construction_text(self, binding)}` has no comment saying what bounds its growth"
         if path is not None:
             built = self.context.module.code_for_node(binding.construction)

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Tuple
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Tuple
 
 from dispatch_lint.api import (
     ACTOR_INBOX,
     OVERLOADED_ERROR,
     TRIGGER_WORDS,
-    AnchoredSend,
     Applicability,
-    Unbounded,
     Edit,
     ChannelVerdictRule,
     Invalid,
     Option,
     Valid,
     Verdict,
-    anchored_send,
-    capacity_edit,
     channel_sends,
-    construction_at,
-    unbounded_at,
     unbounded_inboxes,
     capacity_table,
-    constant_edit,
-    constant_usable,
-    construction_text,
-    no_bound_reason,
-    try_send,
 )
-from dispatch_lint.channels.bounding import module_binds, reusable_constant
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from dispatch_lint.api import AnchoredSend, Unbounded
 
 CONSTANT = "INBOX_CAPACITY"
 
@@ -166,6 +157,8 @@ class UnboundedActorInbox(ChannelVerdictRule):
         return unbounded_inboxes(project, path, options.get(ACTOR_INBOX.name, ACTOR_INBOX.default))
 
     def visit_Module(self, node: cst.Module) -> None:
+        from dispatch_lint.api import construction_at, construction_text, unbounded_at
+
         project = self.context.index
         for verdict in self.own_verdicts():
             build = verdict.build
@@ -184,6 +177,8 @@ class UnboundedActorInbox(ChannelVerdictRule):
 
     def _sends(self, project: Any, verdict: Verdict) -> List[AnchoredSend]:
         """The awaited sends in this file on the inbox `verdict` is about."""
+        from dispatch_lint.api import anchored_send
+
         found = []
         site = next(iter(verdict.channel.sites))
         for send in channel_sends(project, self.context.path):
@@ -194,6 +189,9 @@ class UnboundedActorInbox(ChannelVerdictRule):
         return found
 
     def _bounding(self, binding: Unbounded, sends: List[AnchoredSend]) -> Tuple[List[Edit], Optional[str]]:
+        from dispatch_lint.api import (capacity_edit, constant_edit, constant_usable, module_binds, no_bound_reason,
+                                       reusable_constant, try_send)
+
         reason = no_bound_reason(binding)
         if reason is not None:
             return [], reason
