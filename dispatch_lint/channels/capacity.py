@@ -10,10 +10,11 @@ something not known, or no call site at all, makes the capacity unknown).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, FrozenSet, Iterable, Optional
+from typing import TYPE_CHECKING, FrozenSet, Iterable, List, Optional, Set
 
 from dispatch_lint.channels.table import ChannelKind
 from dispatch_lint.channels.values import INFINITE_STRINGS, UNBOUNDED, UNKNOWN_SIZE, capacity_state, is_infinite
+from dispatch_lint.model.call_sites import Argument, call_sites
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.facts import Expr, ModuleFacts
 from dispatch_lint.model.values import Constant, External
@@ -68,9 +69,9 @@ def numbers(model: "ChannelModel", file: ModuleFacts, scope: int, expr: Expr, de
     if tag == "c" and _float_inf(model, file, scope, expr):
         return frozenset({math.inf})
     if tag == "n":
-        passed = model.parameter_numbers(file, scope, expr[1], depth, falsy)
-        if passed is not False:
-            return passed  # type: ignore[return-value]
+        arguments = call_sites(model.project).arguments(file, scope, expr[1])  # type: ignore[arg-type]
+        if arguments is not None:
+            return _passed(model, arguments, depth, falsy)
     if tag in ("n", "a"):
         found = model.project.value(file, scope, expr)
         if is_infinite(found):
@@ -80,6 +81,21 @@ def numbers(model: "ChannelModel", file: ModuleFacts, scope: int, expr: Expr, de
         if isinstance(found, Constant) and type(found.value) in (int, float):
             return frozenset({float(found.value)})  # type: ignore[arg-type]
     return None
+
+
+def _passed(model: "ChannelModel", arguments: List[Argument], depth: int, falsy: bool) -> Numbers:
+    """The numbers a parameter's call sites pass (a call that omits it, its default)."""
+    if not arguments:
+        return None
+    found: Set[float] = set()
+    for argument in arguments:
+        if argument.expr is None:
+            return None
+        options = numbers(model, argument.file, argument.scope, argument.expr, depth + 1, falsy)
+        if options is None:
+            return None
+        found |= options
+    return frozenset(found)
 
 
 def _combine(operator: str, left: Numbers, right: Numbers) -> Numbers:
