@@ -15,7 +15,6 @@ from dispatch_lint.channels.bounding import (
     no_bound_reason,
     unbounded_at,
 )
-from dispatch_lint.channels.capacity_paths import parameter_constructions_on_a_path, unbounded_path
 from dispatch_lint.channels.growth_uses import channel_growth
 from dispatch_lint.channels.inbox import ACTOR_INBOX, inbox_reason
 from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier
@@ -34,7 +33,6 @@ from dispatch_lint.channels.table import (
 from dispatch_lint.channels.verdicts import (
     Verdict,
     channel_sends,
-    may_call_a_passed_constructor,
     unbounded_constructions,
     awaited_bounded_sends,
     blocking_puts,
@@ -126,10 +124,8 @@ __all__ = [
     "describe_dead_async",
     "inbox_reason",
     "may_report",
-    "may_call_a_passed_constructor",
     "no_bound_reason",
     "note_channel_reads",
-    "parameter_constructions_on_a_path",
     "send_cycles",
     "send_table",
     "statement_lines",
@@ -137,5 +133,4 @@ __all__ = [
     "unbounded_at",
     "unbounded_constructions",
     "unbounded_inboxes",
-    "unbounded_path",
 ]

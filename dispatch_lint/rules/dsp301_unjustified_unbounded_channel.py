@@ -25,14 +25,10 @@ from dispatch_lint.api import (
     channel_model,
     construction_at,
     construction_text,
-    inbox_reason,
-    may_call_a_passed_constructor,
     no_bound_reason,
-    parameter_constructions_on_a_path,
     statement_lines,
     unbounded_at,
     unbounded_constructions,
-    unbounded_path,
 )
 
 DEFAULT_CAPACITY = Option(
@@ -246,7 +242,7 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             return True
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        return bool(cls.read_project(facts)) or may_call_a_passed_constructor(facts.index, facts.path)
+        return bool(cls.read_project(facts))
 
     @classmethod
     def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
@@ -260,25 +256,14 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             return
         model = channel_model(project)
         for candidate in self.own_verdicts():
-            build, kind = candidate.build, candidate.channel.table_row
+            build, kind = candidate.build, candidate.kind
             construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
-            if construction is None:
+            if construction is None or (candidate.path is not None and not isinstance(construction, cst.Call)):
                 continue
-            path = None
-            if not candidate.always:
-                path = unbounded_path(self, construction, kind) if isinstance(construction, cst.Call) else None
-                if path is None:
-                    continue
-            growth = channel_growth(self, model, candidate.file, build, construction, kind)
-            self._check(unbounded_at(construction, kind), path, growth)
-        if may_call_a_passed_constructor(project, self.context.path):
-            self._check_parameter_constructions()
-
-    def _check_parameter_constructions(self) -> None:
-        """Constructors passed as a parameter (the model does not see what they build)."""
-        for found in parameter_constructions_on_a_path(self):
-            if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
-                self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
+            growth: Tuple[Any, Sequence[Any]] = (None, [])
+            if not candidate.passed:  # the model has no channel value (and uses) for a passed constructor
+                growth = channel_growth(self, model, candidate.file, build, construction, kind)
+            self._check(unbounded_at(construction, kind), candidate.path, growth)
 
     def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
         """Report `binding` (unbounded always, or on `path`) unless a comment
