@@ -32,6 +32,7 @@ from dispatch_lint.channels.table import (
 )
 from dispatch_lint.channels.verdicts import (
     Verdict,
+    calls_a_passed_constructor,
     channel_sends,
     unbounded_constructions,
     awaited_bounded_sends,
@@ -111,6 +112,7 @@ __all__ = [
     "awaited_bounded_sends",
     "blocking_puts",
     "capacity_edit",
+    "calls_a_passed_constructor",
     "capacity_table",
     "channel_growth",
     "channel_model",

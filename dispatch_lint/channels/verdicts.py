@@ -212,6 +212,14 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
     return found
 
 
+def calls_a_passed_constructor(project: Any, path: str) -> bool:
+    """Whether `path` calls a parameter that a constructor may reach
+    (`queue_class=asyncio.Queue` ... `queue_class()`): such a file may build a
+    channel without calling a constructor by name."""
+    file = project.file(path)
+    return file is not None and bool(channel_facts(file).parameter_builds)
+
+
 def _unbounded_construction(model: ChannelModel, file: Any, build: Build,
                             settings: Settings) -> Optional[Construction]:
     channel = _built(model, file, build)

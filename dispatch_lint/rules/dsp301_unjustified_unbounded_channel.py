@@ -20,6 +20,7 @@ from dispatch_lint.api import (
     Option,
     Unbounded,
     Valid,
+    calls_a_passed_constructor,
     capacity_edit,
     channel_growth,
     channel_model,
@@ -236,11 +237,12 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
-        if not super().could_report(text, None):  # the text triggers
-            return False
+        triggered = super().could_report(text, None)  # a constructor is called or aliased
         if facts is None or facts.index is None:
-            return True
+            return triggered
         if not checks(facts.path, facts.index.options_for(facts.path)):
+            return False
+        if not (triggered or calls_a_passed_constructor(facts.index, facts.path)):
             return False
         return bool(cls.read_project(facts))
 
