@@ -56,6 +56,14 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     also subscripted, aliased, or with `maxsize=0`, a negative size or `float("inf")`)
     that can grow and has no comment next to it saying what bounds its growth.
 
+    **Unbounded on a path.** A capacity that comes from the function's own
+    values (`maxsize=size or 0` with `size=None`, a `None` default set to `0`
+    under an `if`, a constructor passed as a parameter such as
+    `queue_class=asyncio.Queue`) is reported with the first path on which the
+    channel is unbounded ("when `size` keeps its default `None`"), unless every
+    call of the function passes a bounded size. A value a caller passes is not
+    known there and never makes a path unbounded.
+
     **Where the comment may stand.** On the statement's own lines; in the
     comment block that directly precedes it (on the line above); or in the
     block just after it (at most one blank line between), but only when no
