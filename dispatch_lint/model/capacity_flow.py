@@ -46,10 +46,9 @@ class Flow:
 
     def __init__(self, text: str, functions: Dict[int, Tuple[Any, int]], local: Any,
                  imports: Dict[Tuple[int, str], str]) -> None:
-        self.source = text.encode("utf-8", "surrogatepass")
-        self.starts = [0]
-        for line in self.source.splitlines(keepends=True):
-            self.starts.append(self.starts[-1] + len(line))
+        self.text = text
+        self.source = b""
+        self.starts: List[int] = []  # the offset of each line in `source`, once a text is asked for
         self.functions = functions
         self.local = local
         self.imports = imports
@@ -140,6 +139,11 @@ class Flow:
     def code(self, first: ast.AST, last: Optional[ast.AST] = None) -> str:
         """The source of `first` (through `last`), with the parentheses around it."""
         last = last or first
+        if not self.starts:
+            self.source = self.text.encode("utf-8", "surrogatepass")
+            self.starts = [0]
+            for line in self.source.splitlines(keepends=True):
+                self.starts.append(self.starts[-1] + len(line))
         start = self.starts[first.lineno - 1] + first.col_offset  # type: ignore[attr-defined]
         end = self.starts[last.end_lineno - 1] + last.end_col_offset  # type: ignore[attr-defined]
         while True:

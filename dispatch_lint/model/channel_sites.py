@@ -129,7 +129,9 @@ class ChannelSites:
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
-        self.parameter_calls: List[Tuple[Build, ast.Call]] = []  # calls of a parameter of the function
+        # Calls of a parameter of the enclosing function: (call, scope, definition, (class, names, marked)).
+        self.parameter_calls: List[Tuple[ast.Call, int, int, Any]] = []
+        self.flow: Optional[Flow] = None
         self.flowing: List[Tuple[int, ast.Call]] = []  # (build number, call): arguments that may flow
         # The walk dispatches by node type: the channel visitors come first for
         # the types they note, and only where the text can hold a fact (the walk
@@ -260,8 +262,8 @@ class ChannelSites:
         args = self.defs[frame.definition][0].args
         every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
         if any(a is not None and a.arg == name for a in every):
-            record = self._build_record(node, frame.scope, convert(node, self.comps), node.args, node.keywords)
-            self.parameter_calls.append((record, node))
+            site = (frame.cls, self.bound_to.get(id(node), ()), self._marked(node))
+            self.parameter_calls.append((node, frame.scope, frame.definition, site))
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -277,7 +279,10 @@ class ChannelSites:
         self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,
                                               node.keywords))
 
-    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
+    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = (),
+                      site: Optional[Tuple[int, Tuple[str, ...], bool]] = None) -> Build:
+        """`site`: (class, names, marked) when noted earlier in the walk."""
+        cls, names, marked = site or (self.frame.cls, self.bound_to.get(id(node), ()), self._marked(node))
         positions = self.positions
         end_line = node.end_lineno or node.lineno
         return Build(
@@ -286,7 +291,7 @@ class ChannelSites:
             args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
             keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
             starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
-            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),
+            names=names, cls=cls, marked=marked,
         )
 
     def _marked(self, node: ast.AST) -> bool:
@@ -376,10 +381,10 @@ class ChannelSites:
         """The paths of the arguments of the constructions (model/capacity_flow.py)."""
         if not self.flowing:
             return
-        flow = self._flow()
+        self.flow = self.flow or self._flow()
         for number, node in self.flowing:
             build = self.builds[number]
-            flows = self._argument_flows(flow, build.scope, node)
+            flows = self._argument_flows(self.flow, build.scope, node)
             if flows:
                 self.builds[number] = build._replace(flows=flows)
 
@@ -397,19 +402,30 @@ class ChannelSites:
 
     def _parameter_builds(self) -> Tuple[Build, ...]:
         """The calls of a parameter that a constructor may reach (by the name it
-        is given: `queue_class=asyncio.Queue`), with the paths it reaches them on."""
-        if not self.parameter_calls:
-            return ()
-        flow = self._flow()
+        is given: `queue_class=asyncio.Queue`), with the paths it reaches them on.
+        Only functions whose text names a constructor are followed."""
         words = BUILD_WORDS | self.build_aliases
+        naming: Dict[int, bool] = {}
         found = []
-        for build, node in self.parameter_calls:
-            factories = tuple(CapacityPath(s, convert(n), c) for n, s, c in flow.paths(node.func, build.scope)
+        for node, scope, definition, site in self.parameter_calls:
+            if definition not in naming:
+                naming[definition] = self._text_names(self.defs[definition][0], words)
+            if not naming[definition]:
+                continue
+            self.flow = self.flow or self._flow()
+            factories = tuple(CapacityPath(s, convert(n), c) for n, s, c in self.flow.paths(node.func, scope)
                               if type(n) in (ast.Name, ast.Attribute, ast.Subscript) and _names_constructor(n, words))
             if factories:
-                flows = ((CALLEE, factories), *self._argument_flows(flow, build.scope, node))
-                found.append(build._replace(flows=flows))
+                flows = ((CALLEE, factories), *self._argument_flows(self.flow, scope, node))
+                found.append(self._build_record(node, scope, convert(node, self.comps), node.args, node.keywords,
+                                                site)._replace(flows=flows))
         return tuple(found)
+
+    def _text_names(self, function: Any, words: Any) -> bool:
+        """Whether the text of `function` (its header and body) holds one of `words`."""
+        lines = [self.positions.line_text(n) for n in range(function.lineno, (function.end_lineno or 0) + 1)]
+        text = "\n".join(lines)
+        return any(word in text for word in words)
 
     def _references(self) -> Tuple[Reference, ...]:
         """The reads whose last part is a name a construction of the file is bound to."""
