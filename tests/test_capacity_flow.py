@@ -122,3 +122,16 @@ def test_call_sites_resolve_a_parameter_with_its_default_where_a_call_omits_it(t
     other = next(d for d in file.defs if d.name == "other")
     assert call_sites(project).arguments(file, other.body, "n") == []
     assert call_sites(project).arguments(file, init.body, "asyncio") is None
+
+
+def test_the_texts_keep_the_parentheses_that_belong_to_the_expression(tmp_path):
+    facts = facts_of(tmp_path, """\
+        import asyncio
+        def make(n=(None)):
+            return asyncio.Queue((0) or None or n or 0)
+        """)
+    [(key, paths)] = flows(facts, 3).items()
+    assert [c for _, c in paths] == [
+        ("`(0)` is falsy", "a caller passes `n`"),
+        ("`(0)` is falsy", "`n` keeps its default `(None)`"),
+    ]

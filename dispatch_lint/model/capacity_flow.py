@@ -137,27 +137,37 @@ class Flow:
         return head is not None and ".".join([head, *reversed(parts)]) in CASTS
 
     def code(self, first: ast.AST, last: Optional[ast.AST] = None) -> str:
-        """The source of `first` (through `last`), with the parentheses around it."""
-        last = last or first
+        """The source of `first` (through `last`), with the parentheses around each."""
         if not self.starts:
             self.source = self.text.encode("utf-8", "surrogatepass")
             self.starts = [0]
             for line in self.source.splitlines(keepends=True):
                 self.starts.append(self.starts[-1] + len(line))
-        start = self.starts[first.lineno - 1] + first.col_offset  # type: ignore[attr-defined]
-        end = self.starts[last.end_lineno - 1] + last.end_col_offset  # type: ignore[attr-defined]
+        start = self._span(first)[0]
+        end = self._span(last or first)[1]
+        text = self.source[start:end].decode("utf-8", "replace").strip()
+        if "\n" not in text:
+            return text
+        # Continuation lines without the indentation of the block (as LibCST prints a node).
+        line = self.source[self.starts[first.lineno - 1]:self.starts[first.lineno]].decode("utf-8", "replace")
+        indent = line[:len(line) - len(line.lstrip(" \t"))]
+        lines = text.split("\n")
+        return "\n".join([lines[0], *(t[len(indent):] if t.startswith(indent) else t for t in lines[1:])])
+
+    def _span(self, node: Any) -> Tuple[int, int]:
+        """The byte offsets of `node` in `source`, widened over the parentheses around it."""
+        start = self.starts[node.lineno - 1] + node.col_offset
+        end = self.starts[node.end_lineno - 1] + node.end_col_offset
+        source = self.source
         while True:
             before, after = start, end
-            while before > 0 and self.source[before - 1] in BLANKS:
+            while before > 0 and source[before - 1] in BLANKS:
                 before -= 1
-            while after < len(self.source) and self.source[after] in BLANKS:
+            while after < len(source) and source[after] in BLANKS:
                 after += 1
-            if before == 0 or after >= len(self.source) or self.source[before - 1:before] != b"(" \
-                    or self.source[after:after + 1] != b")":
-                break
+            if source[before - 1:before] != b"(" or source[after:after + 1] != b")":
+                return start, end
             start, end = before - 1, after + 1
-        return self.source[start:end].decode("utf-8", "replace").strip()
-
 
 def _arguments(call: Any) -> List[ast.AST]:
     return [*call.args, *(k.value for k in call.keywords)]
