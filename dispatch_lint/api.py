@@ -25,8 +25,8 @@ from dispatch_lint.channels.table import (
 )
 from dispatch_lint.channels.verdicts import (
     Verdict,
+    calls_a_passed_constructor,
     channel_sends,
-    may_call_a_passed_constructor,
     unbounded_constructions,
     awaited_bounded_sends,
     blocking_puts,
@@ -55,7 +55,6 @@ TREE_HELPERS: Dict[str, Tuple[str, ...]] = {
         "reusable_constant",
         "unbounded_at",
     ),
-    "dispatch_lint.channels.capacity_paths": ("parameter_constructions_on_a_path", "unbounded_path"),
     "dispatch_lint.channels.growth_uses": ("channel_growth",),
     "dispatch_lint.channels.site": ("statement_lines",),
     "dispatch_lint.channels.try_send": ("TrySend", "try_send"),
@@ -129,6 +128,7 @@ __all__ = [
     "Verdict",
     "awaited_bounded_sends",
     "blocking_puts",
+    "calls_a_passed_constructor",
     "capacity_table",
     "channel_model",
     "channel_sends",
@@ -137,7 +137,6 @@ __all__ = [
     "describe_dead_async",
     "inbox_reason",
     "may_report",
-    "may_call_a_passed_constructor",
     "note_channel_reads",
     "send_cycles",
     "send_table",

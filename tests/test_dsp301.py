@@ -121,3 +121,22 @@ def test_an_actor_inbox_by_structure_is_left_to_dsp302(project):
             "    async def run(self):\n        while True:\n            await self.handle(await self.jobs.get())\n\n"
             "async def feed(worker: Worker, job):\n    await worker.jobs.put(job)\n")
     assert codes(project, text=text) == [("DSP302", 5)]
+
+
+def test_a_name_bound_to_an_infinite_size_is_always_unbounded_and_gets_the_fix(project):
+    settings(project, "default-capacity = 64\n")
+    (project / "m.py").write_text("import trio\n\nUNLIMITED = float('inf')\n\n"
+                                  "def pair():\n    return trio.open_memory_channel(UNLIMITED)\n")
+    [finding] = check_json("--select", "DSP301", str(project))
+    assert finding["message"].startswith("Unbounded `trio.open_memory_channel(UNLIMITED)` has no comment")
+    assert finding["fix"] is not None
+
+
+def test_the_path_names_the_guard_and_the_constructor_reassigned_under_it(project):
+    (project / "m.py").write_text(
+        "import queue\n\ndef relay(queue_class=None, size=None):\n    if (queue_class is None):\n"
+        "        queue_class = queue.Queue\n    return queue_class(size or 0)\n")
+    [finding] = check_json("--select", "DSP301", str(project))
+    assert ("`queue_class(size or 0)` builds an unbounded `queue.Queue` when `queue_class` is set to "
+            "`queue.Queue` at line 5 (under `if (queue_class is None)`) and `size` keeps its default `None`"
+            ) in finding["message"]

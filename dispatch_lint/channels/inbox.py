@@ -16,8 +16,6 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from dispatch_lint.config import Option
 
-MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
-
 ACTOR_INBOX = Option(
     "actor-inbox",
     {
@@ -85,11 +83,6 @@ def inbox_reason(site: ChannelSite, settings: Mapping[str, Sequence[str]]) -> Op
     if _any_match(site.module, settings["modules"]):
         return f"module `{site.module}` matches actor-inbox `modules`"
     return None
-
-
-def has_marker(text_lines: Sequence[str], first_line: int, last_line: int) -> bool:
-    """Whether lines `first_line..last_line` (1-based) carry the marker comment."""
-    return any(MARKER.search(text_lines[n - 1]) for n in range(first_line, min(last_line, len(text_lines)) + 1))
 
 
 @lru_cache(maxsize=4096)

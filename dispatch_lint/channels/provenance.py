@@ -21,9 +21,9 @@ Everything is computed once per project, on first use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from dispatch_lint.channels.capacity import Numbers, capacities, numbers
+from dispatch_lint.channels.capacity import capacities
 from dispatch_lint.channels.inbox import ChannelSite, inbox_reason
 from dispatch_lint.channels.table import CHANNEL_KINDS, VIEW_NAMES, SendEnd
 from dispatch_lint.channels.values import (
@@ -39,9 +39,10 @@ from dispatch_lint.channels.values import (
     shaped,
 )
 from dispatch_lint.model.channel_facts import Build, ChannelFacts, MethodCall, Reference
+from dispatch_lint.model.call_sites import call_sites, channel_facts, channel_paths
 from dispatch_lint.model.channel_sites import ASYNC_FOR
 from dispatch_lint.model.facts import Expr, ModuleFacts
-from dispatch_lint.model.values import UNKNOWN, ClassObject, Container, Function, Instance, Value, is_none, join_all
+from dispatch_lint.model.values import UNKNOWN, ClassObject, Container, Instance, Value, is_none, join_all
 from dispatch_lint.model.values import Sequence as ValueSequence
 
 CHOOSING_METHODS = frozenset({"get", "setdefault", "pop"})
@@ -76,17 +77,12 @@ class Structure:
     owner: str  # the class key
 
 
-def channel_facts(file: ModuleFacts) -> ChannelFacts:
-    return getattr(file, "channels", None) or ChannelFacts()
-
-
 class ChannelModel:
     def __init__(self, project: object) -> None:
         self.project = project
         self.builds: Dict[str, Dict[Tuple[int, Expr], List[Build]]] = {}
-        self.passings: Dict[str, List[Tuple[str, object]]] = {}  # callee name -> (path, passing)
         self.facts: Dict[str, ChannelFacts] = {}  # the channel facts of each file that has some
-        for path in _candidate_paths(project):
+        for path in channel_paths(project):  # type: ignore[arg-type]
             file = project.files[path]  # type: ignore[attr-defined]
             facts = channel_facts(file)
             if not (facts.builds or facts.calls):
@@ -95,8 +91,6 @@ class ChannelModel:
             index = self.builds.setdefault(file.path, {})
             for build in facts.builds:
                 index.setdefault((build.scope, build.expr), []).append(build)
-            for passing in facts.passings:
-                self.passings.setdefault(_last_name(passing.func), []).append((path, passing))
         project.add_call_hook(self.hook)  # type: ignore[attr-defined]
         self._sends: Optional[Dict[str, List[Send]]] = None
         self._drains: List[Tuple[str, Drain]] = []
@@ -143,61 +137,6 @@ class ChannelModel:
 
     def value(self, file: ModuleFacts, scope: int, expr: Expr) -> Value:
         return self.project.value(file, scope, expr)  # type: ignore[attr-defined]
-
-    # -- parameters through call sites ----------------------------------------------------
-
-    def parameter_numbers(self, file: ModuleFacts, scope: int, name: str, depth: int,
-                          falsy: bool = False) -> Union[Numbers, bool]:
-        """The numbers a parameter `name` of the function at `scope` is passed by
-        its call sites (its default where a call omits it); False when `name` is
-        not such a parameter. `falsy`: `None` and `False` count as 0 (in `x or 0`)."""
-        found = self._parameter(file, scope, name)
-        if found is None:
-            return False
-        definition, position = found
-        default = dict(file.defs[definition].defaults).get(name)
-        values: Set[float] = set()
-        sites = self._call_sites(file, definition)
-        if not sites:
-            return None
-        for caller, passing, shift in sites:
-            argument = _argument(passing, name, position - shift)
-            if argument is not None:
-                options = numbers(self, caller, passing.scope, argument, depth + 1, falsy)
-            elif default is not None:
-                options = numbers(self, file, file.defs[definition].scope, default, depth + 1, falsy)
-            else:
-                return None
-            if options is None:
-                return None
-            values |= options
-        return frozenset(values)
-
-    def _parameter(self, file: ModuleFacts, scope: int, name: str) -> Optional[Tuple[int, int]]:
-        project = self.project
-        where, bindings = project.lookup(file, scope, name)  # type: ignore[attr-defined]
-        if len(bindings) != 1 or bindings[0].kind != "param":
-            return None
-        definition = next((n for n, d in enumerate(file.defs) if d.body == bindings[0].scope), None)
-        if definition is None:
-            return None
-        names = [p[0] for p in file.defs[definition].params]
-        return (definition, names.index(name)) if name in names else None
-
-    def _call_sites(self, file: ModuleFacts, definition: int) -> List[Tuple[ModuleFacts, object, int]]:
-        """(file, passing, shift) for each call of the function: `shift` is 1 for a
-        method called through its instance or class (`self` is not passed)."""
-        target = file.defs[definition]
-        wanted: Value = Function(file.path, definition)
-        name, shift = target.name, 0
-        if target.method_of >= 0:
-            if target.name != "__init__":
-                return []
-            wanted = ClassObject(self.project.class_key(file, target.method_of))  # type: ignore[attr-defined]
-            name, shift = file.classes[target.method_of].name, 1
-        callers = [(self.project.files[path], passing) for path, passing in self.passings.get(name, ())]  # type: ignore[attr-defined]
-        return [(caller, passing, shift) for caller, passing in callers
-                if self.value(caller, passing.scope, passing.func) == wanted]
 
     # -- sends, drains, structure -----------------------------------------------------------
 
@@ -257,15 +196,12 @@ class ChannelModel:
         """What an assignment in a method gives: a constructor parameter is what
         the call sites pass."""
         if expr[0] == "n":
-            found = self._parameter(file, scope, expr[1])
-            if found is not None:
-                sites = self._call_sites(file, found[0])
-                arguments = [(caller, passing, _argument(passing, expr[1], found[1] - shift))
-                             for caller, passing, shift in sites]
-                if not sites or any(argument is None for _, _, argument in arguments):
+            arguments = call_sites(self.project).arguments(file, scope, expr[1])  # type: ignore[arg-type]
+            if arguments is not None:
+                if not arguments or any(a.default for a in arguments):
                     return UNKNOWN
-                return _join_channels([self.channel_value(caller, passing.scope, argument, depth + 1)
-                                       for caller, passing, argument in arguments])
+                return _join_channels([self.channel_value(a.file, a.scope, a.expr, depth + 1)  # type: ignore[arg-type]
+                                       for a in arguments])
         return self.channel_value(file, scope, expr, depth + 1)
 
     def _receiver(self, file: ModuleFacts, call: MethodCall) -> Tuple[Optional[Channel], Optional[str]]:
@@ -457,31 +393,6 @@ def _join_channels(values: List[Value]) -> Value:
     """The model's join of what an attribute is assigned, `None` placeholders
     dropped (a call on `None` never runs); unknown for none at all."""
     return join_all(value for value in values if not is_none(value))
-
-
-def _candidate_paths(project: object) -> List[str]:
-    """The files that may hold channel facts, without unpacking the others: the
-    project keeps each file packed with a flag that says whether it has some."""
-    packed = getattr(project.files, "packed", None)  # type: ignore[attr-defined]
-    if packed is None:
-        return sorted(project.files)  # type: ignore[attr-defined]
-    return sorted(path for path, facts in packed.items() if facts.has_channels)
-
-
-def _last_name(func: Expr) -> str:
-    if func[0] == "n":
-        return func[1]
-    if func[0] == "a":
-        return func[2]
-    return ""
-
-
-def _argument(passing: object, name: str, position: int) -> Optional[Expr]:
-    for keyword, value in passing.keywords:  # type: ignore[attr-defined]
-        if keyword == name:
-            return value
-    args = passing.args  # type: ignore[attr-defined]
-    return args[position] if 0 <= position < len(args) else None
 
 
 def _drains(call: MethodCall, channel: Channel) -> bool:

@@ -12,9 +12,11 @@ import os
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from dispatch_lint.channels.capacity import capacities, capacity_argument, numbers
+from dispatch_lint.channels.capacity import capacities, describe_conditions, passed_constructor, unbounded_conditions
+from dispatch_lint.channels.inbox import inbox_reason as settings_reason
 from dispatch_lint.channels.provenance import ChannelModel, Send, Structure, channel_facts, channel_model
-from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, capacity_state, sites_of
+from dispatch_lint.channels.table import ChannelKind
+from dispatch_lint.channels.values import UNBOUNDED, UNKNOWN_SIZE, Channel, Site, sites_of
 from dispatch_lint.model.channel_facts import Build
 from dispatch_lint.model.values import Sequence as ValueSequence
 from dispatch_lint.types import Related
@@ -179,65 +181,60 @@ def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdi
 
 @dataclass(frozen=True)
 class Construction:
-    """DSP301's candidate: a construction that is unbounded (`always`), or whose
-    capacity the model could not read (the rule reads its paths on the CST)."""
+    """DSP301's candidate: a construction that is unbounded whatever the path
+    through its function (`path` None), or on the path named."""
 
     file: Any  # the model's facts of the file
     build: Build
-    channel: Channel
-    always: bool
+    kind: ChannelKind
+    path: Optional[str]
+    passed: bool = False  # the call of a constructor passed as a parameter
 
 
 def unbounded_constructions(project: Any, path: str, settings: Settings) -> List[Construction]:
     """DSP301: constructions in `path` that may be unbounded and are not actor-inbox
-    code (those are DSP302's, comment or not)."""
+    code (those are DSP302's, comment or not), and calls of a constructor passed
+    as a parameter that are unbounded on some path."""
     model = channel_model(project)
     file = project.file(path)
     if file is None:
         return []
     found = []
     for build in model.facts_of(file.path).builds:
-        channel = _built(model, file, build)
-        if channel is None:
-            continue
-        sizes = capacities(model, file, build, channel.table_row)
-        if UNBOUNDED not in sizes and (UNKNOWN_SIZE not in sizes or not _path_possible(model, file, build, channel)):
-            continue
-        if _construction_reason(model, Site(file.path, build.line, build.column), settings) is None:
-            found.append(Construction(file, build, channel, sizes == frozenset({UNBOUNDED})))
+        construction = _unbounded_construction(model, file, build, settings)
+        if construction is not None:
+            found.append(construction)
+    seen = {(c.build.line, c.build.column) for c in found}
+    for build in channel_facts(file).parameter_builds:
+        passed = passed_constructor(model, file, build) if (build.line, build.column) not in seen else None
+        if passed is not None and settings_reason(model.channel_site(file, build), settings) is None:
+            found.append(Construction(file, build, passed[0], describe_conditions(passed[1]), True))
     return found
 
 
-def _path_possible(model: ChannelModel, file: Any, build: Build, channel: Channel) -> bool:
-    """Whether the function's own code may make a capacity the model cannot read
-    unbounded on some path (what DSP301 then reads on the CST): not for a call
-    other than `cast(T, x)`, nor for a parameter the function never rebinds whose
-    default (if any) is a bounded size."""
-    argument = capacity_argument(build, channel.table_row)
-    if argument is not None and argument[0] == "c":
-        func = argument[1]
-        return (func[1] if func[0] == "n" else func[2] if func[0] == "a" else "cast") == "cast"
-    if argument is None or argument[0] != "n":
-        return True
-    bindings = [b for b in file.bindings if b.scope == build.scope and b.name == argument[1]]
-    if not bindings or any(b.kind != "param" for b in bindings):
-        return True
-    definition = next((d for d in file.defs if d.body == build.scope), None)
-    if definition is None:
-        return True
-    default = dict(definition.defaults).get(argument[1])
-    if default is None:
-        return False
-    sizes = numbers(model, file, definition.scope, default, 0)
-    return sizes is None or any(capacity_state(channel.table_row, size) == UNBOUNDED for size in sizes)
-
-
-def may_call_a_passed_constructor(project: Any, path: str) -> bool:
-    """Whether `path` may build a channel through a constructor passed as a
-    parameter: a function calls a parameter whose default, or a value the
-    function assigns to it, names a constructor of the channel table."""
+def calls_a_passed_constructor(project: Any, path: str) -> bool:
+    """Whether `path` calls a parameter that a constructor may reach
+    (`queue_class=asyncio.Queue` ... `queue_class()`): such a file may build a
+    channel without calling a constructor by name."""
     file = project.file(path)
-    return file is not None and channel_facts(file).passes_constructor
+    return file is not None and bool(channel_facts(file).parameter_builds)
+
+
+def _unbounded_construction(model: ChannelModel, file: Any, build: Build,
+                            settings: Settings) -> Optional[Construction]:
+    channel = _built(model, file, build)
+    if channel is None:
+        return None
+    kind = channel.table_row
+    sizes = capacities(model, file, build, kind)
+    if UNBOUNDED not in sizes and UNKNOWN_SIZE not in sizes:
+        return None
+    if _construction_reason(model, Site(file.path, build.line, build.column), settings) is not None:
+        return None
+    if sizes == frozenset({UNBOUNDED}):
+        return Construction(file, build, kind, None)
+    conditions = unbounded_conditions(model, file, build, kind)
+    return None if conditions is None else Construction(file, build, kind, describe_conditions(conditions))
 
 
 def _built(model: ChannelModel, file: Any, build: Build) -> Optional[Channel]:

@@ -10,6 +10,18 @@ from dispatch_lint.model.records import fast_pickling
 Expr = Tuple[Any, ...]
 
 
+class CapacityPath(NamedTuple):
+    """A value that reaches an argument along one path through its function
+    (model/capacity_flow.py), with the conditions of that path."""
+
+    scope: int
+    expr: Expr  # ("?",): not known here (what a caller passes)
+    conditions: Tuple[str, ...]
+
+
+CALLEE = -1  # the key of a called parameter's paths in `Build.flows`
+
+
 class Build(NamedTuple):
     """A call that may build a channel."""
 
@@ -25,6 +37,9 @@ class Build(NamedTuple):
     names: Tuple[str, ...]  # the targets it is bound to (`inbox`, or `tx`, `rx`)
     cls: int  # the class whose body or method holds it (-1: none)
     marked: bool
+    # (position in `args` or keyword, the paths) for each argument whose value
+    # depends on the path through the function; `CALLEE` for a called parameter.
+    flows: Tuple[Tuple[Any, Tuple[CapacityPath, ...]], ...] = ()
 
 
 class MethodCall(NamedTuple):
@@ -80,9 +95,9 @@ class ChannelFacts(NamedTuple):
     factories: Tuple[Factory, ...] = ()
     passings: Tuple[Passing, ...] = ()
     references: Tuple[Reference, ...] = ()
-    # A function calls a parameter whose default or assigned value names a
-    # constructor (`queue_class=asyncio.Queue` ... `queue_class()`).
-    passes_constructor: bool = False
+    # Calls of a parameter that may hold a constructor (`queue_class=asyncio.Queue`
+    # ... `queue_class()`), with the paths of the constructors in `flows`.
+    parameter_builds: Tuple[Build, ...] = ()
 
 
-fast_pickling(Build, MethodCall, Factory, Passing, Reference, ChannelFacts)
+fast_pickling(CapacityPath, Build, MethodCall, Factory, Passing, Reference, ChannelFacts)

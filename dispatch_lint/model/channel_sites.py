@@ -29,7 +29,17 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
-from dispatch_lint.model.channel_facts import Build, ChannelFacts, Factory, MethodCall, Passing, Reference
+from dispatch_lint.model.capacity_flow import Flow
+from dispatch_lint.model.channel_facts import (
+    CALLEE,
+    Build,
+    CapacityPath,
+    ChannelFacts,
+    Factory,
+    MethodCall,
+    Passing,
+    Reference,
+)
 from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
 from dispatch_lint.model.facts import AWAIT, Expr
 
@@ -41,6 +51,7 @@ METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
 # Text that may call a channel method or drain with `async for`.
 METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b|\basync\s+for\b")
 ASYNC_FOR = "__aiter__"
+FLOWING = (ast.Name, ast.BoolOp, ast.IfExp, ast.Call)  # arguments whose value may depend on the path
 MAX_ARGS = 6
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Pow: "**", ast.FloorDiv: "//"}
 
@@ -101,17 +112,6 @@ def _names_constructor(node: ast.AST, words: Any) -> bool:
                for n in ast.walk(node))
 
 
-def _expr_names(expr: Any, words: Any, depth: int = 0) -> bool:
-    """Whether a symbolic expression names one of `words` (`asyncio.Queue`, `Queue`)."""
-    if depth > 8 or not isinstance(expr, tuple) or not expr:
-        return False
-    if expr[0] == "n" and len(expr) == 2:
-        return expr[1] in words
-    if expr[0] == "a" and len(expr) == 3 and expr[2] in words:
-        return True
-    return any(_expr_names(part, words, depth + 1) for part in expr[1:] if isinstance(part, tuple))
-
-
 class ChannelSites:
     """Mixin over `model.extract.Extractor` (see the module docstring)."""
 
@@ -129,8 +129,10 @@ class ChannelSites:
         self.statement: List[ast.stmt] = []
         self.build_aliases: set = set()  # `from asyncio import Queue as Q`, `Q = asyncio.Queue`
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
-        self.parameter_calls: set = set()  # (scope, name): a function calls its parameter `name`
-        self.passes_constructor = False  # such a parameter's default names a constructor
+        # Calls of a parameter of the enclosing function: (call, scope, definition, (class, names, marked)).
+        self.parameter_calls: List[Tuple[ast.Call, int, int, Any]] = []
+        self.flow: Optional[Flow] = None
+        self.flowing: List[Tuple[int, ast.Call]] = []  # (build number, call): arguments that may flow
         # The walk dispatches by node type: the channel visitors come first for
         # the types they note, and only where the text can hold a fact (the walk
         # stays as fast elsewhere).
@@ -242,7 +244,7 @@ class ChannelSites:
             if type(func) is ast.Attribute:  # the walk visits only the receiver's base
                 self._chain(func)
             elif type(func) is ast.Name:
-                self._parameter_call(func.id)
+                self._parameter_call(node, func.id)
             if self._builds(func):
                 self._build(node)
             if type(func) in (ast.Name, ast.Attribute):  # a call passing nothing takes the defaults
@@ -251,22 +253,17 @@ class ChannelSites:
                 self._factory_call(node)
         super().visit_Call(node)
 
-    def _parameter_call(self, name: str) -> None:
-        """Note a call of a parameter of the enclosing function, and whether its
-        default names a constructor (`queue_class=asyncio.Queue`)."""
+    def _parameter_call(self, node: ast.Call, name: str) -> None:
+        """Note a call of a parameter of the enclosing function: it may call a
+        constructor passed in (`queue_class=asyncio.Queue`), read in `channel_facts`."""
         frame = self.frame
-        if frame.definition < 0:
+        if frame.definition < 0 or self.scopes[frame.scope].kind != "function":
             return
         args = self.defs[frame.definition][0].args
-        positional = [*args.posonlyargs, *args.args]
-        defaults = {**{a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)},
-                    **{a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}}
-        if name not in {a.arg for a in (*positional, *args.kwonlyargs)}:
-            return
-        self.parameter_calls.add((frame.scope, name))
-        default = defaults.get(name)
-        if default is not None and _names_constructor(default, BUILD_WORDS | self.build_aliases):
-            self.passes_constructor = True
+        every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+        if any(a is not None and a.arg == name for a in every):
+            site = (frame.cls, self.bound_to.get(id(node), ()), self._marked(node))
+            self.parameter_calls.append((node, frame.scope, frame.definition, site))
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
@@ -277,10 +274,15 @@ class ChannelSites:
         return self.loops.get(self.frame.scope, 0) > 0
 
     def _build(self, node: ast.Call) -> None:
+        if any(type(a) in FLOWING for a in node.args) or any(type(k.value) in FLOWING for k in node.keywords):
+            self.flowing.append((len(self.builds), node))
         self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,
                                               node.keywords))
 
-    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = ()) -> Build:
+    def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = (),
+                      site: Optional[Tuple[int, Tuple[str, ...], bool]] = None) -> Build:
+        """`site`: (class, names, marked) when noted earlier in the walk."""
+        cls, names, marked = site or (self.frame.cls, self.bound_to.get(id(node), ()), self._marked(node))
         positions = self.positions
         end_line = node.end_lineno or node.lineno
         return Build(
@@ -289,7 +291,7 @@ class ChannelSites:
             args=tuple(capacity_expr(a) for a in args[:MAX_ARGS] if type(a) is not ast.Starred),
             keywords=tuple((k.arg, capacity_expr(k.value)) for k in keywords if k.arg),
             starred=any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in keywords),
-            names=self.bound_to.get(id(node), ()), cls=self.frame.cls, marked=self._marked(node),
+            names=names, cls=cls, marked=marked,
         )
 
     def _marked(self, node: ast.AST) -> bool:
@@ -365,17 +367,65 @@ class ChannelSites:
                 built = ("c", convert(factory), (), ())
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
+        self._read_flows()
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
-                            tuple(self.passings), self._references(), self._passes_constructor())
+                            tuple(self.passings), self._references(), self._parameter_builds())
 
-    def _passes_constructor(self) -> bool:
-        """A function calls a parameter whose default, or a value the function
-        assigns to it, names a constructor of the channel table."""
-        if self.passes_constructor:
-            return True
+    def _flow(self) -> Flow:
+        functions = {entry[1]: (entry[0], entry[3]) for entry in self.defs}
+        local = {(b.scope, b.name) for b in self.bindings}
+        imports = {(b.scope, b.name): b.value[1] for b in self.bindings if b.kind == "import"}
+        return Flow(self.positions.text, functions, local, imports)
+
+    def _read_flows(self) -> None:
+        """The paths of the arguments of the constructions (model/capacity_flow.py)."""
+        if not self.flowing:
+            return
+        self.flow = self.flow or self._flow()
+        for number, node in self.flowing:
+            build = self.builds[number]
+            flows = self._argument_flows(self.flow, build.scope, node)
+            if flows:
+                self.builds[number] = build._replace(flows=flows)
+
+    def _argument_flows(self, flow: Flow, scope: int, node: ast.Call) -> Tuple[Tuple[Any, Any], ...]:
+        found = []
+        arguments = [a for a in node.args[:MAX_ARGS] if type(a) is not ast.Starred]
+        keyed = [*enumerate(arguments), *((k.arg, k.value) for k in node.keywords if k.arg)]
+        for key, argument in keyed:
+            if type(argument) in FLOWING:
+                leaves = flow.paths(argument, scope)
+                if leaves != [(argument, scope, ())]:
+                    found.append((key, tuple(CapacityPath(s, capacity_expr(n, self.comps) if n is not None
+                                                          else UNKNOWN_EXPR, c) for n, s, c in leaves)))
+        return tuple(found)
+
+    def _parameter_builds(self) -> Tuple[Build, ...]:
+        """The calls of a parameter that a constructor may reach (by the name it
+        is given: `queue_class=asyncio.Queue`), with the paths it reaches them on.
+        Only functions whose text names a constructor are followed."""
         words = BUILD_WORDS | self.build_aliases
-        return any((b.scope, b.name) in self.parameter_calls and _expr_names(b.value, words)
-                   for b in self.bindings if b.kind in ("assign", "annassign"))
+        naming: Dict[int, bool] = {}
+        found = []
+        for node, scope, definition, site in self.parameter_calls:
+            if definition not in naming:
+                naming[definition] = self._text_names(self.defs[definition][0], words)
+            if not naming[definition]:
+                continue
+            self.flow = self.flow or self._flow()
+            factories = tuple(CapacityPath(s, convert(n), c) for n, s, c in self.flow.paths(node.func, scope)
+                              if type(n) in (ast.Name, ast.Attribute, ast.Subscript) and _names_constructor(n, words))
+            if factories:
+                flows = ((CALLEE, factories), *self._argument_flows(self.flow, scope, node))
+                found.append(self._build_record(node, scope, convert(node, self.comps), node.args, node.keywords,
+                                                site)._replace(flows=flows))
+        return tuple(found)
+
+    def _text_names(self, function: Any, words: Any) -> bool:
+        """Whether the text of `function` (its header and body) holds one of `words`."""
+        lines = [self.positions.line_text(n) for n in range(function.lineno, (function.end_lineno or 0) + 1)]
+        text = "\n".join(lines)
+        return any(word in text for word in words)
 
     def _references(self) -> Tuple[Reference, ...]:
         """The reads whose last part is a name a construction of the file is bound to."""

@@ -18,8 +18,7 @@ from dispatch_lint.api import (
     Option,
     Valid,
     channel_model,
-    inbox_reason,
-    may_call_a_passed_constructor,
+    calls_a_passed_constructor,
     unbounded_constructions,
 )
 
@@ -51,6 +50,14 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     `queue.Queue()`, `queue.SimpleQueue()`, `multiprocessing.Queue()`, `janus.Queue()`,
     also subscripted, aliased, or with `maxsize=0`, a negative size or `float("inf")`)
     that can grow and has no comment next to it saying what bounds its growth.
+
+    **Unbounded on a path.** A capacity that comes from the function's own
+    values (`maxsize=size or 0` with `size=None`, a `None` default set to `0`
+    under an `if`, a constructor passed as a parameter such as
+    `queue_class=asyncio.Queue`) is reported with the first path on which the
+    channel is unbounded ("when `size` keeps its default `None`"), unless every
+    call of the function passes a bounded size. A value a caller passes is not
+    known there and never makes a path unbounded.
 
     **Where the comment may stand.** On the statement's own lines; in the
     comment block that directly precedes it (on the line above); or in the
@@ -233,13 +240,14 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
-        if not super().could_report(text, None):  # the text triggers
-            return False
+        triggered = super().could_report(text, None)  # a constructor is called or aliased
         if facts is None or facts.index is None:
-            return True
+            return triggered
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        return bool(cls.read_project(facts)) or may_call_a_passed_constructor(facts.index, facts.path)
+        if not (triggered or calls_a_passed_constructor(facts.index, facts.path)):
+            return False
+        return bool(cls.read_project(facts))
 
     @classmethod
     def verdicts(cls, project: Any, path: str, options: Mapping[str, Any]) -> List[Any]:
@@ -250,34 +258,21 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     def visit_Module(self, node: cst.Module) -> None:
         from libcst import Call
 
-        from dispatch_lint.api import channel_growth, construction_at, unbounded_at, unbounded_path
+        from dispatch_lint.api import channel_growth, construction_at, unbounded_at
 
         project = self.context.index
         if project is None or not checks(self.context.path, self.options):
             return
         model = channel_model(project)
         for candidate in self.own_verdicts():
-            build, kind = candidate.build, candidate.channel.table_row
+            build, kind = candidate.build, candidate.kind
             construction = construction_at(self, build.line, build.column, (build.end_line, build.end_column))
-            if construction is None:
+            if construction is None or (candidate.path is not None and not isinstance(construction, Call)):
                 continue
-            path = None
-            if not candidate.always:
-                path = unbounded_path(self, construction, kind) if isinstance(construction, Call) else None
-                if path is None:
-                    continue
-            growth = channel_growth(self, model, candidate.file, build, construction, kind)
-            self._check(unbounded_at(construction, kind), path, growth)
-        if may_call_a_passed_constructor(project, self.context.path):
-            self._check_parameter_constructions()
-
-    def _check_parameter_constructions(self) -> None:
-        """Constructors passed as a parameter (the model does not see what they build)."""
-        from dispatch_lint.api import Unbounded, parameter_constructions_on_a_path
-
-        for found in parameter_constructions_on_a_path(self):
-            if inbox_reason(found.site, self.options[ACTOR_INBOX.name]) is None:
-                self._check(Unbounded(found.kind, found.call, found.argument), found.path, (None, []))
+            growth: Tuple[Any, Sequence[Any]] = (None, [])
+            if not candidate.passed:  # the model has no channel value (and uses) for a passed constructor
+                growth = channel_growth(self, model, candidate.file, build, construction, kind)
+            self._check(unbounded_at(construction, kind), candidate.path, growth)
 
     def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
         """Report `binding` (unbounded always, or on `path`) unless a comment
