@@ -242,3 +242,28 @@ def test_a_module_two_files_claim_is_ambiguous_and_each_copy_keeps_its_own_verdi
         assert list(findings(project, str(tmp_path / copy / "pkg" / "app.py"))) == []  # referenced as a value
     user = project.file(str(tmp_path / "c.py"))
     assert project.value(user, 0, ("n", "Server")) is UNKNOWN
+
+
+def test_forgetting_remembered_values_between_files_changes_no_finding(monkeypatch):
+    """A large project forgets its evaluated values between files (VALUES_KEPT):
+    the findings are the ones a run that remembers everything gives."""
+    from dispatch_lint.engine.runner import Engine
+    from dispatch_lint.model import project as model_project
+    from dispatch_lint.rules import ALL_RULES
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folders = [os.path.join(root, "fixtures", name) for name in ("DSP101_structure", "DSP201", "DSP302_structure")]
+    settings = registry.settings_for(folders, {"cache": False})
+
+    def run():
+        result = Engine(settings, ALL_RULES, jobs=1).run(folders)
+        return [(d.path, d.line, d.column, d.code, d.message) for d in result.diagnostics]
+
+    remembered = run()
+    cleared = []
+    forget = model_project.Project.between_files
+    monkeypatch.setattr(model_project, "VALUES_KEPT", 0)
+    monkeypatch.setattr(model_project.Project, "between_files",
+                        lambda self: cleared.append(len(self._values)) or forget(self))
+    assert run() == remembered
+    assert remembered and any(cleared)

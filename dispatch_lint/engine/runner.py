@@ -148,6 +148,8 @@ def _phase_b(i: int) -> Outcome:
     if state.syntax is not None:
         s = state.syntax
         return [problem(SyntaxErrorProblem, source.path, s.line, s.column, s.message)], False, False
+    if _STATE["index"] is not None:
+        _STATE["index"].between_files()
     # A pre-filter that consulted the index made the findings depend on it too.
     uses_index = _STATE["needs_index"] and (state.facts is None or state.facts.has_candidates)
     if state.early is not None and any(d.code == SyntaxErrorProblem.CODE for d in state.early):

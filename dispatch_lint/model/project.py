@@ -42,6 +42,10 @@ from dispatch_lint.model.values import (
     join_all,
 )
 
+# Evaluated values remembered at most (about 150 bytes each): a project of a
+# million lines needs fewer; a larger one recomputes some instead of growing.
+VALUES_KEPT = 300_000
+
 # Bindings that say nothing about what a name is (`d[k] = v` adds to `d`).
 NOT_A_BINDING = frozenset({"item"})
 ClassRef = Tuple[ModuleFacts, int]
@@ -254,6 +258,12 @@ class Project:
         if name not in self._memos:
             self._memos[name] = compute()
         return self._memos[name]
+
+    def between_files(self) -> None:
+        """A point where no evaluation is under way: forget the remembered
+        values if there are more than VALUES_KEPT."""
+        if len(self._values) > VALUES_KEPT:
+            self._values.clear()
 
     def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
         """Where the tests replace `name` (or its class) with an AsyncMock."""
