@@ -288,3 +288,22 @@ def test_a_public_class_with_no_op_hooks_is_a_base_to_override(tmp_path):
     """})
     [finding] = run(tmp_path, [str(tmp_path)])
     assert "`size`" in finding.message
+
+
+def test_an_allowed_decorator_on_the_class_leaves_its_methods_checked(tmp_path):
+    write(tmp_path, {"m.py": """
+        from lib import register
+
+        @register("points")
+        class _Point:
+            async def _norm(self):
+                return 1
+
+        async def use():
+            return await _Point()._norm()
+    """})
+    assert run(tmp_path, [str(tmp_path)]) == []
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'p'\n[tool.dispatch-lint]\nallowed-async-decorators = ['lib.register']\n")
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert "`_norm`" in finding.message

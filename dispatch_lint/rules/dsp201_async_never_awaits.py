@@ -25,7 +25,8 @@ ALLOWED_DECORATORS = Option(
     "allowed-async-decorators",
     (),
     "Qualified names of decorators that do not need a coroutine (DSP201 checks functions "
-    "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`).",
+    "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`, and the "
+    "methods of classes decorated only with these or with `dataclass`-like decorators).",
 )
 TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
 
@@ -154,7 +155,8 @@ class AsyncNeverAwaits(Rule):
     ## Options
     - `allowed-async-decorators` (default `[]`): qualified names of decorators
       that do not need a coroutine, in addition to `staticmethod`,
-      `classmethod` and `functools.wraps`.
+      `classmethod` and `functools.wraps`; as class decorators, they leave
+      the methods checked.
     - `dead-async-in-tests` (default `false`): also check pytest tests.
     """
 
