@@ -238,3 +238,72 @@ def test_the_fixture_exemptions_are_each_quiet_and_prefilter_does_not_change_fix
 def run_root(root, prefilter):
     settings = registry.settings_for([root], {"select": ["DSP201"], "cache": False})
     return Engine(settings, ALL_RULES, jobs=1, prefilter=prefilter).run([root]).diagnostics
+
+
+def test_a_class_decorator_may_wrap_the_methods_and_a_plain_one_does_not(tmp_path):
+    write(tmp_path, {"m.py": """
+        import dataclasses
+        from lib import method_decorator, wrapper
+
+        @method_decorator(wrapper, name="_get")
+        class _Wrapped:
+            async def _get(self):
+                return 1
+
+            async def _other(self):
+                return 2
+
+        @dataclasses.dataclass(frozen=True)
+        class _Point:
+            x: int
+
+            async def _norm(self):
+                return abs(self.x)
+
+        async def use():
+            return [await _Wrapped()._get(), await _Wrapped()._other(), await _Point(1)._norm()]
+    """})
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert "`_norm`" in finding.message
+
+
+def test_a_public_class_with_no_op_hooks_is_a_base_to_override(tmp_path):
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/parser.py": """
+        class Parser:
+            async def user_to_text(self, user):
+                return None
+
+            async def url_to_text(self, url):
+                return url
+
+            async def parse(self, user, url):
+                return [await self.user_to_text(user), await self.url_to_text(url)]
+
+        class Counter:
+            async def size(self):
+                return 0
+
+            async def total(self):
+                return await self.size()
+    """})
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert "`size`" in finding.message
+
+
+def test_an_allowed_decorator_on_the_class_leaves_its_methods_checked(tmp_path):
+    write(tmp_path, {"m.py": """
+        from lib import register
+
+        @register("points")
+        class _Point:
+            async def _norm(self):
+                return 1
+
+        async def use():
+            return await _Point()._norm()
+    """})
+    assert run(tmp_path, [str(tmp_path)]) == []
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'p'\n[tool.dispatch-lint]\nallowed-async-decorators = ['lib.register']\n")
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert "`_norm`" in finding.message

@@ -37,6 +37,10 @@ from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
 # Decorators that do not make a function an interface or a registered callback.
 PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
+# Class decorators that leave the methods as they are.
+PLAIN_CLASS_DECORATORS = frozenset({"dataclasses.dataclass", "functools.total_ordering", "typing.final",
+                                    "typing_extensions.final", "typing.runtime_checkable",
+                                    "typing_extensions.runtime_checkable", "enum.unique"})
 INTERFACE_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"})
 # Bases outside the project known to declare no coroutine methods.
 PLAIN_BASES = frozenset({"builtins.object", "typing.Generic", "typing_extensions.Generic", "typing.NamedTuple",
@@ -331,6 +335,11 @@ def local_exemption(project: Project, file: ModuleFacts, fact: Definition, allow
     allowed = PLAIN_DECORATORS.union(allowed_decorators)
     if any(qualified(project, file, fact.scope, d) not in allowed for d in fact.decorators):
         return "a decorator that may need a coroutine"
+    if fact.method_of >= 0:
+        cls = file.classes[fact.method_of]
+        allowed = PLAIN_CLASS_DECORATORS.union(allowed_decorators)
+        if any(qualified(project, file, cls.scope, d) not in allowed for d in cls.decorators):
+            return "a decorator of its class, which may wrap its methods"
     return None
 
 

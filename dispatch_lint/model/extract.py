@@ -311,7 +311,8 @@ class Extractor(ast.NodeVisitor):
         metaclass = next((convert(k.value) for k in node.keywords if k.arg == "metaclass"), UNKNOWN_EXPR)
         stubs = any(isinstance(s, _FUNCTIONS) and is_stub(s.body) for s in node.body)
         self.classes.append([node.name, self.scopes[body_scope].qualname, frame.scope, body_scope, node.lineno,
-                             tuple(convert(b) for b in node.bases), metaclass, stubs, set()])
+                             tuple(convert(b) for b in node.bases), metaclass, stubs, set(),
+                             tuple(convert(d) for d in node.decorator_list)])
         self.bind(node.name, "class", node.lineno, ("cls", index))
         self.frames.append(_Frame(body_scope, -1, index))
         for statement in node.body:
@@ -674,8 +675,8 @@ class Extractor(ast.NodeVisitor):
             scopes=tuple(self.scopes),
             bindings=tuple(self.bindings),
             defs=tuple(self.definition(entry) for entry in self.defs),
-            classes=tuple(ClassInfo(n, q, s, b, line, bases, meta, stubs, tuple(sorted(prefixes)))
-                          for n, q, s, b, line, bases, meta, stubs, prefixes in self.classes),
+            classes=tuple(ClassInfo(n, q, s, b, line, bases, meta, stubs, tuple(sorted(prefixes)), decorators)
+                          for n, q, s, b, line, bases, meta, stubs, prefixes, decorators in self.classes),
             attr_sets=tuple(self.attr_sets),
             uses=tuple(Use(*u) for u in sorted(uses, key=lambda u: (u[3], u[4]))),
             star_imports=tuple(self.star),
@@ -735,6 +736,9 @@ def is_stub(body: List[ast.stmt]) -> bool:
         if type(statement) is ast.Expr and type(statement.value) is ast.Constant and (
             isinstance(statement.value.value, (str, bytes)) or statement.value.value is Ellipsis
         ):
+            continue
+        if type(statement) is ast.Return and (statement.value is None or (
+                type(statement.value) is ast.Constant and statement.value.value is None)):
             continue
         if type(statement) is ast.Raise and statement.exc is not None:
             exc = statement.exc.func if type(statement.exc) is ast.Call else statement.exc

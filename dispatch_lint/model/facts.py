@@ -55,7 +55,7 @@ class Definition(NamedTuple):
     column: int = 0  # of `async` (or `def`)
     keyword_end: int = 0  # the column after `async` and the blanks that follow it
     decorators: Tuple[Expr, ...] = ()
-    stub: bool = False  # docstring, pass, ... or raise NotImplementedError only
+    stub: bool = False  # docstring, pass, ..., a bare `return` or `return None`, or raise NotImplementedError only
     needs_loop: bool = False  # its body calls something that needs a running loop
     method_of: int = -1  # index of its class in `classes`
     params: Tuple[Tuple[str, Expr], ...] = ()  # (name, annotation or ("?",))
@@ -78,6 +78,7 @@ class ClassInfo(NamedTuple):
     has_stubs: bool = False  # declares a stub method: an abstract base in all but name
     # prefixes of `getattr(self, <not a constant>)` in its methods ("" when none shows)
     dispatch_prefixes: Tuple[str, ...] = ()
+    decorators: Tuple[Expr, ...] = ()
 
 
 class AttrSet(NamedTuple):

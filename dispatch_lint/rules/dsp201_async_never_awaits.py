@@ -25,7 +25,8 @@ ALLOWED_DECORATORS = Option(
     "allowed-async-decorators",
     (),
     "Qualified names of decorators that do not need a coroutine (DSP201 checks functions "
-    "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`).",
+    "decorated only with these, `staticmethod`, `classmethod` and `functools.wraps`, and the "
+    "methods of classes decorated only with these or with `dataclass`-like decorators).",
 )
 TESTS_CHECKED = Option("dead-async-in-tests", False, "Whether DSP201 also checks pytest tests (`test*`).")
 
@@ -45,8 +46,8 @@ class AsyncNeverAwaits(Rule):
 
     The rule asks the whole project (not only the checked paths) and is quiet
     where `async` is an interface rather than an accident:
-    - async generators, and stub bodies (docstring, `pass`, `...`,
-      `raise NotImplementedError`);
+    - async generators, and stub bodies (docstring, `pass`, `...`, a bare
+      `return` or `return None`, `raise NotImplementedError`);
     - `@overload`, `@abstractmethod`, methods of `Protocol` and ABC classes,
       and methods that implement one of their coroutines structurally (same
       name, no inheritance needed);
@@ -61,7 +62,10 @@ class AsyncNeverAwaits(Rule):
       which Python or a framework calls by protocol, not by name;
     - decorated functions, unless every decorator is on the allow-list
       (`staticmethod`, `classmethod`, `functools.wraps`, and the
-      `allowed-async-decorators` setting);
+      `allowed-async-decorators` setting); methods of a decorated class,
+      whose decorator may wrap them, unless every class decorator leaves
+      methods alone (`dataclass`, `total_ordering`, `final`...) or is on the
+      allow-list;
     - functions referenced anywhere in the project other than by a direct
       `await f(...)`: passed as a callback, stored, registered as a handler;
       and functions whose coroutine object is used as a value (assigned,
@@ -151,7 +155,8 @@ class AsyncNeverAwaits(Rule):
     ## Options
     - `allowed-async-decorators` (default `[]`): qualified names of decorators
       that do not need a coroutine, in addition to `staticmethod`,
-      `classmethod` and `functools.wraps`.
+      `classmethod` and `functools.wraps`; as class decorators, they leave
+      the methods checked.
     - `dead-async-in-tests` (default `false`): also check pytest tests.
     """
 
@@ -259,6 +264,28 @@ class AsyncNeverAwaits(Rule):
             @functools.lru_cache
             async def _cached():
                 return 1
+        """),
+        Valid("""
+            from django.utils.decorators import method_decorator
+
+            @method_decorator(wrap_async, name="_get")
+            class _View:
+                async def _get(self):
+                    return 1
+
+            async def handle():
+                return await _View()._get()
+        """),
+        Valid("""
+            class Formatter:
+                async def mention(self, user):
+                    return None
+
+                async def link(self, url):
+                    return url
+
+                async def render(self, user, url):
+                    return [await self.mention(user), await self.link(url)]
         """),
         Valid("""
             async def _on_message(message):
@@ -385,6 +412,35 @@ class AsyncNeverAwaits(Rule):
 
             async def handle(message):
                 _forward(message)
+            """,
+            expected_message="every call site in the project is a plain `await` (1 call site in 1 file)",
+        ),
+        Invalid(
+            """
+            import dataclasses
+
+            @dataclasses.dataclass
+            class _Point:
+                x: int
+
+                async def _norm(self):
+                    return abs(self.x)
+
+            async def size(point: _Point):
+                return await point._norm()
+            """,
+            expected_replacement="""
+            import dataclasses
+
+            @dataclasses.dataclass
+            class _Point:
+                x: int
+
+                def _norm(self):
+                    return abs(self.x)
+
+            async def size(point: _Point):
+                return point._norm()
             """,
             expected_message="every call site in the project is a plain `await` (1 call site in 1 file)",
         ),
