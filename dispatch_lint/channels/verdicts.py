@@ -212,11 +212,10 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
     return found
 
 
-def calls_a_passed_constructor(project: Any, path: str) -> bool:
-    """Whether `path` calls a parameter that a constructor may reach
-    (`queue_class=asyncio.Queue` ... `queue_class()`): such a file may build a
-    channel without calling a constructor by name."""
-    file = project.file(path)
+def calls_a_passed_constructor(file: Any) -> bool:
+    """Whether the file (its model facts) calls a parameter that a constructor
+    may reach (`queue_class=asyncio.Queue` ... `queue_class()`): such a file
+    may build a channel without calling a constructor by name."""
     return file is not None and bool(channel_facts(file).parameter_builds)
 
 

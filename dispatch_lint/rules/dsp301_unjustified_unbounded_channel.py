@@ -241,11 +241,13 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
         triggered = super().could_report(text, None)  # a constructor is called or aliased
-        if facts is None or facts.index is None:
+        if facts is None:
             return triggered
+        if facts.index is None:  # no project (yet): the file's own facts
+            return triggered or calls_a_passed_constructor(facts)
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        if not (triggered or calls_a_passed_constructor(facts.index, facts.path)):
+        if not (triggered or calls_a_passed_constructor(facts.index.file(facts.path))):
             return False
         return bool(cls.read_project(facts))
 
