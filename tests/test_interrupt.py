@@ -1,5 +1,6 @@
-"""Interruption and concurrency: `fix` killed at any moment, two `fix` runs at once,
-and a user editing a file while `fix` runs never leave a truncated, mixed or lost file.
+"""Interruption and concurrency: `fix` killed at any moment and two `fix` runs at
+once never leave a truncated or mixed file. (A user's edit saved while `fix`
+writes: `test_fix_transaction.py`, which waits for the write phase.)
 
 The tree is a copy of a corpus project with fixes to apply (janus), taken from the pinned corpus (tests marked `network` skip when it is unavailable).
 """
@@ -79,11 +80,13 @@ def _kill_loop(pristine, fixed, tmp_path, rounds: int, seed: int) -> None:
     started = time.monotonic()
     dispatch_lint(*FIX, "--no-cache", "--diff", ".", cwd=fixed)  # warm the OS caches
     full = time.monotonic() - started
+    interrupted = 0
     for _ in range(rounds):
         tree = _copy(pristine, tmp_path / "tree")
         process = subprocess.Popen([sys.executable, "-m", "dispatch_lint", *FIX, "."], cwd=tree,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0, full * 1.2))
+        time.sleep(rng.uniform(0, full))
+        interrupted += process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait()
         _each_file_old_or_new(tree, old, new)
@@ -92,6 +95,7 @@ def _kill_loop(pristine, fixed, tmp_path, rounds: int, seed: int) -> None:
         assert "Traceback" not in resumed.stderr, resumed.stderr
         for path, data in _contents(tree).items():
             compile(data, path, "exec", dont_inherit=True)
+    assert interrupted, "every kill came after the run had ended: the test lost its power"
 
 
 def test_sigkill_at_random_moments_leaves_old_or_new_files(pristine, fixed, tmp_path):
@@ -120,23 +124,3 @@ def test_two_concurrent_fix_runs_corrupt_nothing(pristine, fixed, tmp_path):
     fresh = dispatch_lint("check", "--format", "json", "--no-cache", ".", cwd=tree)
     assert json.loads(cached.stdout) == json.loads(fresh.stdout)
 
-
-def test_a_file_edited_while_fix_runs_is_not_overwritten(pristine, fixed, tmp_path):
-    old, new = _contents(pristine), _contents(fixed)
-    targets = sorted(path for path in old if old[path] != new[path])
-    rng = random.Random(3)
-    refused = 0
-    for round_number in range(2):
-        tree = _copy(pristine, tmp_path / "tree")
-        target = tree / rng.choice(targets)
-        process = subprocess.Popen([sys.executable, "-m", "dispatch_lint", *FIX, "--no-cache", "."], cwd=tree,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.5, 3.0))
-        edit = f"\n# edited by the user, round {round_number}\n".encode()
-        with open(target, "ab") as handle:
-            handle.write(edit)
-        out, err = process.communicate(timeout=600)
-        assert "Traceback" not in err, err
-        assert target.read_bytes().endswith(edit), f"the user's edit to {target} was lost"
-        refused += "changed on disk" in out
-    print(f"{refused} of 2 runs saw the edit after reading and refused to write")
