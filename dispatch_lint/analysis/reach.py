@@ -144,7 +144,12 @@ def uses_table(project: Project, targets: Iterable[Target]) -> UsesTable:
         for written, name in sorted(names):
             for use in project.uses_in(file, written, plain=written != name):
                 _note_reach(project, by_name[name], file, use, table)
-    return {key: (found, frozenset(reads)) for key, (found, reads) in table.items()}  # type: ignore[misc]
+    shared: Dict[FrozenSet[object], FrozenSet[object]] = {}  # targets of one name often read the same facts
+    return {key: (found, _shared(shared, frozenset(reads))) for key, (found, reads) in table.items()}  # type: ignore[misc]
+
+
+def _shared(known: Dict[FrozenSet[object], FrozenSet[object]], reads: FrozenSet[object]) -> FrozenSet[object]:
+    return known.setdefault(reads, reads)
 
 
 def _files_using(project: Project, targets: Mapping[str, object]) -> Dict[str, Set[Tuple[str, str]]]:
@@ -160,13 +165,14 @@ def _files_using(project: Project, targets: Mapping[str, object]) -> Dict[str, S
 
 def _note_reach(project: Project, targets: List[Target], file: ModuleFacts, use: Use, table: dict) -> None:
     outer = project.reads
+    entries: Dict[str, Tuple[str, Use, str]] = {}  # one per answer, shared by the targets that get it
     try:
         for target in targets:
             found, reads = table[(target.path, target.number)]
             project.reads = reads  # type: ignore[assignment]
             reached = target.reach(file, use)
             if reached != NO:
-                found.append((file.path, use, reached))
+                found.append(entries.setdefault(reached, (file.path, use, reached)))
     finally:
         project.reads = outer
 

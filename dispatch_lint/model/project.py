@@ -44,7 +44,7 @@ from dispatch_lint.model.values import (
 
 # Evaluated values remembered at most (about 150 bytes each): a project of a
 # million lines needs fewer; a larger one recomputes some instead of growing.
-VALUES_KEPT = 300_000
+VALUES_KEPT = 200_000
 
 # Bindings that say nothing about what a name is (`d[k] = v` adds to `d`).
 NOT_A_BINDING = frozenset({"item"})

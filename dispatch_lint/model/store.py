@@ -67,6 +67,7 @@ class PackedFacts:
 
     def unpack(self) -> ModuleFacts:
         facts = pickle.loads(zlib.decompress(self.blob))
+        facts.path = self.path  # one string for the file, however often it is unpacked
         facts.index = self.index
         return facts
 
