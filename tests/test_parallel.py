@@ -85,6 +85,23 @@ def test_a_worker_killed_by_one_file_loses_no_other_file(project, how):
     assert [f for f in findings(crashed) if f[0] != victim] == [f for f in findings(healthy) if f[0] != victim]
 
 
+def test_a_worker_killed_while_the_project_is_read_loses_no_other_file(project):
+    """With a rule that reads the project, the other rules run while the files'
+    facts are extracted: a crash there is reported like one while checking."""
+    from dispatch_lint.rules import ALL_RULES
+
+    dead_async = next(rule for rule in ALL_RULES if rule.CODE == "DSP201")
+    make_tree(project)
+    (project / "m07.py").write_text("# DIE_HERE EXIT\nprint(1)\n")
+    (project / "coro.py").write_text("async def _idle():\n    return 1\n\nasync def main():\n    await _idle()\n")
+    settings = load_settings([str(project)], (), ["DSP901", "DSP902", "DSP201"], {"cache": False})
+    crashed = Engine(settings, (DieOnMarker, dead_async), jobs=2).run([str(project)])
+    victim = str(project / "m07.py")
+    assert [(d.code, d.message) for d in crashed.diagnostics if d.path == victim] == [
+        ("DSP001", "the parser crashed on this file")]
+    assert "DSP201" in [f[3] for f in findings(crashed) if f[0] == str(project / "coro.py")]
+
+
 def _pid(item):
     return os.getpid()
 

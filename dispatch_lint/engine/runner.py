@@ -66,6 +66,8 @@ class _FileState:
     # What the rules that do not read the index found in phase A (None: not run).
     early: Optional[List[Diagnostic]] = None
     early_parsed: bool = False
+    # Phase B's weight (see `_parse_weight`), when phase A had the text at hand.
+    parse_weight: Optional[int] = None
 
 
 # What phase B reports for one file: findings, whether a rule read the project
@@ -76,9 +78,9 @@ Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
 _STATE: Dict[str, Any] = {}
 
 
-# Phase A's answer: the syntax problem, the index facts, and the findings (and
-# LibCST parse) of the rules that need no index.
-PhaseA = Tuple[Optional[SyntaxProblem], Any, Optional[List[Diagnostic]], bool]
+# Phase A's answer: the syntax problem, the index facts, the findings (and
+# LibCST parse) of the rules that need no index, and phase B's weight.
+PhaseA = Tuple[Optional[SyntaxProblem], Any, Optional[List[Diagnostic]], bool, Optional[int]]
 
 
 def _naming_the_file(func: Callable[[int], Any]) -> Callable[[int], Any]:
@@ -104,23 +106,23 @@ def _phase_a(i: int) -> PhaseA:
     state: _FileState = _STATE["files"][i]
     source = state.source
     if not isinstance(source, Source):
-        return None, None, None, False
+        return None, None, None, False, 0
     text = source.text
     tree = parse_ast(text, source.path, state.settings.memory_budget)
     if isinstance(tree, SyntaxProblem):
-        return tree, None, None, False
+        return tree, None, None, False, 0
     facts = None
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
         facts = extract_packed(source.path, text, tree, _STATE["root"])
     if state.findings is not None:  # read for its facts only: its results are cached
-        return None, facts, None, False
+        return None, facts, None, False, _text_weight(state, text, None)
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
                       _STATE["prefilter"])
     early = analyse_text(source.path, text, local, state.settings.options, None,
                          state.settings.memory_budget)
-    return None, facts, early, parses(local)
+    return None, facts, early, parses(local), _text_weight(state, text, early)
 
 
 def _own_rules(state: _FileState) -> List[Type]:
@@ -128,15 +130,15 @@ def _own_rules(state: _FileState) -> List[Type]:
     return [rule for rule in _STATE["rules"] if state.settings.enabled(rule.CODE)]
 
 
-def _unrun_rules(state: _FileState) -> List[Type]:
-    """The rules phase A did not run on a file already."""
+def _unrun_rules(state: _FileState, early: Optional[List[Diagnostic]]) -> List[Type]:
+    """The rules phase A did not run on a file already (`early`: what it found)."""
     own = _own_rules(state)
-    return own if state.early is None else [rule for rule in own if rule.NEEDS_INDEX]
+    return own if early is None else [rule for rule in own if rule.NEEDS_INDEX]
 
 
 def _remaining_rules(state: _FileState, text: str) -> List[Type]:
     """The rules phase B runs on a file."""
-    return rules_for(_unrun_rules(state), text, state.facts, _STATE["prefilter"])
+    return rules_for(_unrun_rules(state, state.early), text, state.facts, _STATE["prefilter"])
 
 
 @_naming_the_file
@@ -167,7 +169,7 @@ def _phase_b(i: int) -> Outcome:
 def _check(i: int) -> Outcome:
     """Both phases in one go, for runs without a project index."""
     state: _FileState = _STATE["files"][i]
-    state.syntax, state.facts, state.early, state.early_parsed = _phase_a(i)
+    state.syntax, state.facts, state.early, state.early_parsed, _ = _phase_a(i)
     return _phase_b(i)
 
 
@@ -183,13 +185,20 @@ def _weight(i: int) -> int:
 
 def _parse_weight(i: int) -> int:
     """Phase B's cost is LibCST's: files it will not parse weigh next to nothing,
-    so that the few it parses are spread over the workers. Weighed by the rules'
-    text pre-filters alone: the pre-filters that ask the project run in the workers."""
+    so that the few it parses are spread over the workers. Weighed in phase A
+    where it read the file, here otherwise."""
     state: _FileState = _STATE["files"][i]
+    if state.parse_weight is not None:
+        return state.parse_weight
     if not isinstance(state.source, Source) or state.syntax is not None:
         return 0
-    text = state.source.text
-    may_parse = parses(rules_for(_unrun_rules(state), text, None, _STATE["prefilter"]))
+    return _text_weight(state, state.source.text, state.early)
+
+
+def _text_weight(state: _FileState, text: str, early: Optional[List[Diagnostic]]) -> int:
+    """The file's size if the text pre-filters of the rules left for phase B
+    let it through (the pre-filters that ask the project run in the workers), else 0."""
+    may_parse = parses(rules_for(_unrun_rules(state, early), text, None, _STATE["prefilter"]))
     return len(text) if may_parse else 0
 
 
@@ -311,7 +320,7 @@ class Engine:
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
-        state.syntax, state.facts, state.early, state.early_parsed = result
+        state.syntax, state.facts, state.early, state.early_parsed, state.parse_weight = result
 
     def _dependency_key(self, state: _FileState, index: Any) -> str:
         """The key of the file's result: the digest of what its verdicts read."""
@@ -443,4 +452,4 @@ def dependency_key(project: Any, path: str, rules: Sequence[Any]) -> str:
 
 
 def _no_facts(i: int) -> PhaseA:
-    return None, None, frozenset(), None, False
+    return None, None, None, False, None
