@@ -10,7 +10,7 @@ queue handed to `__init__` and kept as `self.x`). A method is resolved only for
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from dispatch_lint.model.channel_facts import ChannelFacts, Passing
 from dispatch_lint.model.facts import Expr, ModuleFacts
@@ -43,11 +43,15 @@ def channel_paths(project: "Project") -> List[str]:
 
 
 class CallSites:
-    def __init__(self, project: "Project") -> None:
+    """`files`: the channel facts of each file that has some (built from the
+    project when not given)."""
+
+    def __init__(self, project: "Project", files: Optional[Mapping[str, ChannelFacts]] = None) -> None:
         self.project = project
         self.passings: Dict[str, List[Tuple[str, Passing]]] = {}  # callee's last name -> (path, call)
-        for path in channel_paths(project):
-            facts = channel_facts(project.files[path])
+        if files is None:
+            files = {path: channel_facts(project.files[path]) for path in channel_paths(project)}
+        for path, facts in files.items():
             if facts.builds or facts.calls:
                 for passing in facts.passings:
                     self.passings.setdefault(_last_name(passing.func), []).append((path, passing))
@@ -115,6 +119,7 @@ def _argument(passing: Passing, name: str, position: int) -> Optional[Expr]:
     return passing.args[position] if 0 <= position < len(passing.args) else None
 
 
-def call_sites(project: "Project") -> CallSites:
-    """The project's call sites, indexed once per state of the model."""
-    return project.attached("call-sites", lambda: CallSites(project))
+def call_sites(project: "Project", files: Optional[Mapping[str, ChannelFacts]] = None) -> CallSites:
+    """The project's call sites, indexed once per state of the model (from
+    `files`, the channel facts by path, when the caller has already read them)."""
+    return project.attached("call-sites", lambda: CallSites(project, files))
