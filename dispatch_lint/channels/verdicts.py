@@ -7,7 +7,6 @@ verdicts on the LibCST tree of the file and build the fixes there.
 
 from __future__ import annotations
 
-import os
 
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
@@ -146,7 +145,7 @@ def channel_sends(project: Any, path: str) -> List[Send]:
 
 
 def _own_sends(model: ChannelModel, path: str) -> List[Send]:
-    return model.sends(os.path.realpath(path))
+    return model.sends(model.project.real_path(path))
 
 
 def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Related]) -> Verdict:
@@ -159,7 +158,7 @@ def _send_verdict(model: ChannelModel, send: Send, reason: str, related: List[Re
 def unbounded_inboxes(project: Any, path: str, settings: Settings) -> List[Verdict]:
     """DSP302: constructions of an unbounded channel that is actor-inbox code."""
     model = channel_model(project)
-    builds = model.facts_of(os.path.realpath(path)).builds
+    builds = model.facts_of(project.real_path(path)).builds
     file = project.file(path) if builds else None
     if file is None:
         return []

@@ -104,6 +104,7 @@ class Project:
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
+        self._real_paths: Dict[str, str] = {}
         self._read_digests: Dict[Any, str] = {}  # a project-wide read -> its digest
         self._derived: Dict[str, Tuple[Any, frozenset]] = {}  # name -> (value, what computing it read)
         self._class_facts: Dict[str, Dict[str, Tuple[Any, frozenset]]] = {}  # name -> class key -> entry
@@ -287,7 +288,7 @@ class Project:
             self.reads = None
         digest = hashlib.blake2b(digest_size=16)
         # Paths may hold undecodable bytes (surrogate escapes): digest them as they are.
-        digest.update(self.file_digest(os.path.realpath(path)).encode("utf-8", "surrogatepass"))
+        digest.update(self.file_digest(self.real_path(path)).encode("utf-8", "surrogatepass"))
         for item in sorted(reads, key=repr):
             digest.update(repr(item).encode("utf-8", "surrogatepass"))
             found = self._read_digests.get(item)
@@ -333,11 +334,18 @@ class Project:
     # -- files -----------------------------------------------------------------------
 
     def file(self, path: str) -> Optional[ModuleFacts]:
-        return self.files.get(os.path.realpath(path))
+        return self.files.get(self.real_path(path))
 
     def packed_file(self, path: str) -> Optional[PackedFacts]:
         """The file's compressed facts and summary, without loading them."""
-        return self.files.packed.get(os.path.realpath(path))
+        return self.files.packed.get(self.real_path(path))
+
+    def real_path(self, path: str) -> str:
+        """`os.path.realpath(path)`, remembered for the run."""
+        found = self._real_paths.get(path)
+        if found is None:
+            found = self._real_paths[path] = os.path.realpath(path)
+        return found
 
     def runner_path(self, real: str) -> Optional[str]:
         return self.runner_paths.get(real)

@@ -3,11 +3,13 @@ summary (the names it uses, defines and imports) for the project's indexes,
 and unpacked on demand into a bounded cache of recently used files.
 
 A project of millions of lines then holds a few bytes per line; a query
-unpacks only the files that mention what it asks about.
+unpacks only the files that mention what it asks about, and of those only
+the sections (scopes, bindings, uses...) it reads.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import zlib
 from collections import OrderedDict
@@ -35,7 +37,7 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "summary", "methods",
-                 "blob", "index")
+                 "sections", "index")
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.path = facts.path
@@ -58,17 +60,27 @@ class PackedFacts:
         self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
             *distinct, classes, sync_methods, facts.async_mocked))
         facts.index = None
-        self.blob = zlib.compress(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        rest = {name: value for name, value in facts.__dict__.items() if name not in FIELDS and name != "index" and not name.startswith("_")}
+        groups = [tuple(getattr(facts, name) for name in group) for group in SECTIONS]
+        self.sections = tuple(_compressed(value) for value in (*groups, rest))
         self.index: Any = None
+
+    @property
+    def blob(self) -> bytes:
+        """All the facts' bytes (what a digest of the file's facts covers)."""
+        return b"".join(self.sections)
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
         return tuple(text.split(_SEPARATOR)) if text else ()
 
     def unpack(self) -> ModuleFacts:
-        facts = pickle.loads(zlib.decompress(self.blob))
-        facts.path = self.path  # one string for the file, however often it is unpacked
-        facts.index = self.index
+        facts = LazyFacts.__new__(LazyFacts)
+        state = facts.__dict__
+        state.update(_loaded(self.sections[-1]))
+        state["path"] = self.path  # one string for the file, however often it is unpacked
+        state["index"] = self.index
+        state["_sections"] = self.sections
         return facts
 
     def __getstate__(self) -> Dict[str, Any]:
@@ -78,6 +90,65 @@ class PackedFacts:
         for name, value in state.items():
             setattr(self, name, value)
         self.index = None
+
+
+# The facts' large fields, in groups that queries read together (name
+# resolution reads the first), each group compressed on its own and unpacked
+# when one of its fields is first read.
+SECTIONS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",))
+FIELDS = tuple(name for group in SECTIONS for name in group)
+
+
+def _compressed(value: Any) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _loaded(data: bytes) -> Any:
+    return pickle.loads(zlib.decompress(data))
+
+
+class _Section:
+    """A field of `LazyFacts`: the first read unpacks its group into the
+    instance's own attributes, which then shadow this descriptor (later reads
+    cost nothing)."""
+
+    def __init__(self, number: int, name: str) -> None:
+        self.number = number
+        self.name = name
+
+    def __get__(self, facts: Any, owner: Any = None) -> Any:
+        if facts is None:
+            return self
+        state = facts.__dict__
+        state.update(zip(SECTIONS[self.number], _loaded(state["_sections"][self.number])))
+        return state[self.name]
+
+
+class LazyFacts(ModuleFacts):
+    """A file's facts as `PackedFacts.unpack` gives them: each section is
+    unpacked when first read."""
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = {name: getattr(self, name) for name in FIELDS}
+        state.update((name, value) for name, value in self.__dict__.items() if name != "_sections")
+        state["index"] = None
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModuleFacts):
+            return NotImplemented
+        names = [f.name for f in dataclasses.fields(ModuleFacts) if f.compare]
+        return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+for _number, _group in enumerate(SECTIONS):
+    for _name in _group:
+        setattr(LazyFacts, _name, _Section(_number, _name))
 
 
 def _own_methods(facts: ModuleFacts, body: int) -> str:
