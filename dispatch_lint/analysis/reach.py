@@ -104,10 +104,11 @@ class Target:
     def uses(self, table: Optional["UsesTable"] = None) -> List[Tuple[ModuleFacts, Use, str]]:
         """Every use in the project that may reach the definition, with how:
         from `table` (in a batch run, by default, the one of every DSP201
-        candidate) when it has the definition."""
+        candidate of the same name) when it has the definition."""
         project, name = self.project, self.definition.name
         if table is None and not self.nested and project.batch:
-            table = project.memo("candidate-uses", lambda: uses_table(project, candidates(project)))
+            table = project.memo(f"candidate-uses {name}",
+                                 lambda: uses_table(project, candidates(project).get(name, ())))
         known = table.get((self.path, self.number)) if table is not None else None
         if known is None:  # only its own file can name a nested function
             uses = project.uses_named(name, self.path if self.nested else None)
@@ -122,19 +123,28 @@ class Target:
 UsesTable = Dict[Tuple[str, int], Tuple[List[Tuple[str, Use, str]], FrozenSet[object]]]
 
 
-def candidates(project: Project) -> List[Target]:
-    """The module-level functions and methods that are `async` and never await."""
-    found = []
+def candidates(project: Project) -> Dict[str, List[Target]]:
+    """The module-level functions and methods that are `async` and never await, by name."""
+    return project.attached("dead-async-candidates", lambda: _candidates(project))
+
+
+def _candidates(project: Project) -> Dict[str, List[Target]]:
+    found: Dict[str, List[Target]] = {}
     for path in sorted(p for p, packed in project.files.packed.items() if packed.idle_async):
         file = project.files[path]
-        found += [Target(project, file, number) for number, d in enumerate(file.defs) if d.is_async and not d.awaits]
-    return [target for target in found if not target.nested]
+        for number, definition in enumerate(file.defs):
+            if definition.is_async and not definition.awaits:
+                target = Target(project, file, number)
+                if not target.nested:
+                    found.setdefault(definition.name, []).append(target)
+    return found
 
 
 def uses_table(project: Project, targets: Iterable[Target]) -> UsesTable:
     """The uses that may reach each of `targets`, with the facts each answer
     read: one pass over the files that use their names, each file loaded once,
-    instead of one pass per definition."""
+    instead of one pass per definition. A batch run asks for the candidates
+    of one name at a time, so each worker derives only the names its files define."""
     by_name: Dict[str, List[Target]] = {}
     for target in targets:
         by_name.setdefault(target.definition.name, []).append(target)
