@@ -267,3 +267,41 @@ def test_forgetting_remembered_values_between_files_changes_no_finding(monkeypat
                         lambda self: cleared.append(len(self._values)) or forget(self))
     assert run() == remembered
     assert remembered and any(cleared)
+
+
+def test_a_file_s_facts_unpack_one_group_of_fields_at_a_time(tmp_path):
+    """Reading a field unpacks its group only; the unpacked facts equal the
+    extracted ones, and pickle whole."""
+    from dispatch_lint.model.store import FIELDS, SECTIONS, PackedFacts
+
+    source = "import asyncio\nq = asyncio.Queue()\nclass C:\n    async def f(self):\n        await q.put(g(1))\n"
+    path = tmp_path / "m.py"
+    path.write_text(source, encoding="utf-8")
+    extracted = extract_facts(str(path), source, ast.parse(source), str(tmp_path))
+    unpacked = PackedFacts(pickle.loads(pickle.dumps(extracted))).unpack()
+    assert not set(FIELDS) & set(vars(unpacked))
+    assert unpacked.uses
+    assert set(FIELDS) & set(vars(unpacked)) == {"uses"}
+    assert unpacked.bindings and set(SECTIONS[0]) <= set(vars(unpacked))
+    assert "defs" not in vars(unpacked)
+    fresh = PackedFacts(extracted).unpack()
+    assert fresh == extracted and extracted == fresh
+    again = pickle.loads(pickle.dumps(fresh))
+    assert again == extracted and again.index is None
+
+
+def test_a_batch_run_derives_the_uses_of_one_candidate_name_at_a_time(tmp_path):
+    """Asking about one `async def` derives the uses of the candidates of its
+    name only, with the answer the unbatched lookup gives."""
+    from dispatch_lint.analysis.reach import Target
+
+    project = model(tmp_path, {
+        "a.py": "async def ping():\n    return 1\n\nasync def pong():\n    return 2\n",
+        "b.py": "from a import ping, pong\n\nasync def main():\n    await ping()\n    await pong()\n",
+    })
+    file = project.file(str(tmp_path / "a.py"))
+    alone = [(f.path, u, r) for f, u, r in Target(project, file, 0).uses()]
+    project.batch = True
+    batched = [(f.path, u, r) for f, u, r in Target(project, file, 0).uses()]
+    assert batched == alone and len(batched) == 1
+    assert {name for name in project._memos if name.startswith("candidate-uses")} == {"candidate-uses ping"}
