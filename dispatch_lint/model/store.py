@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Unio
 
 from dispatch_lint.model.facts import ModuleFacts, Use
 
-CACHED_FILES = 256
+CACHED_FILES = 64
 _SEPARATOR = "\n"
 
 
