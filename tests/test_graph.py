@@ -290,3 +290,21 @@ def test_the_facts_cache_serves_the_graph_unless_told_not_to(tmp_path):
     assert list((tmp_path / ".dispatch_lint_cache").glob("facts-*.json"))
     assert uncached.returncode == 0 and uncached.stdout == first.stdout == second.stdout
     assert "ok.py:6" in second.stdout
+
+
+@pytest.mark.parametrize("name", ["DSP103", "showcase", "DSP101", "DSP101_structure"])
+def test_the_graph_of_blocking_sends_has_the_full_graph_s_cycles(name):
+    """DSP103 asks a graph that draws only sends that may block at their
+    callers: its cycles are those of the whole graph."""
+    from dispatch_lint import registry
+    from dispatch_lint.engine.runner import Engine
+    from dispatch_lint.graph.facts import project_graph
+    from dispatch_lint.rules import ALL_RULES
+
+    folder = str(ROOT / "fixtures" / name)
+    settings = registry.settings_for([folder], {"cache": False})
+    project = Engine(settings, ALL_RULES, jobs=1).run([folder]).index
+    full = bounded_cycles(project_graph(project))
+    assert bounded_cycles(project_graph(project, blocking_only=True)) == full
+    if name == "DSP103":
+        assert any(edge.via for edge in full), "a cycle through a method's callers (`tell()`)"

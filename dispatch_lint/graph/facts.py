@@ -130,17 +130,19 @@ def _all_sends(model: ChannelModel, project: Any) -> List[Tuple[ModuleFacts, Sen
     return [(project.files[path], send) for path in sorted(found) for send in found[path]]
 
 
-def project_graph(project: Any, paths: Optional[Collection[str]] = None) -> Graph:
+def project_graph(project: Any, paths: Optional[Collection[str]] = None, blocking_only: bool = False) -> Graph:
     """The graph of the sends made in `paths` (real paths; None: every file).
-    Built once per project and set of paths."""
+    Built once per project and set of paths. With `blocking_only`, only the
+    sends that may block (`_may_block`) are drawn at their callers: its
+    blocking edges, and so its cycles, are the full graph's."""
     cache: Dict[Any, Graph] = project.attached("channel-graphs", dict)
-    wanted = None if paths is None else frozenset(paths)
+    wanted = (None if paths is None else frozenset(paths), blocking_only)
     if wanted not in cache:
-        cache[wanted] = _build(project, wanted)
+        cache[wanted] = _build(project, wanted[0], blocking_only)
     return cache[wanted]
 
 
-def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
+def _build(project: Any, paths: Optional[Collection[str]], blocking_only: bool) -> Graph:
     builder = _Builder(project)
     sends = _all_sends(builder.model, project)
     builder.read_drains(builder.model.drains())
@@ -151,26 +153,40 @@ def _build(project: Any, paths: Optional[Collection[str]]) -> Graph:
             continue
         info = builder.channel(send.channel)
         channels.setdefault(info.key, info)
-        edges += _send_edges(builder, file, send, info.key, _target(builder, info, edges), paths)
+        target = _target(builder, info, edges)
+        if blocking_only and not _may_block(send):
+            edges.append(_own_edge(builder, file, send, info.key, target))
+            continue
+        edges += _send_edges(builder, file, send, info.key, target, paths, blocking_only)
     edges.sort(key=lambda e: (e.drain, e.location.path, e.location.line, e.location.column))
     return Graph(tuple(builder.nodes[k] for k in sorted(_used(builder, edges))),
                  tuple(sorted(channels.values(), key=lambda c: c.key)), tuple(dict.fromkeys(edges)))
 
 
 def _send_edges(builder: _Builder, file: ModuleFacts, send: Send, channel: str, target: str,
-                paths: Optional[Collection[str]]) -> List[Edge]:
+                paths: Optional[Collection[str]], blocking_only: bool) -> List[Edge]:
     """The edge of a send, or of each call of the method making it (`tell()`);
     the send's own edge stays when some call is uncertain or not drawn."""
     how = _how(send)
-    callers, certain = _callers(builder.project, file, send)
+    callers, certain = _callers(builder.project, file, send, blocking_only)
     inside = [c for c in callers if paths is None or c[0].path in paths]
     edges = [Edge(builder.code_node(caller, use.scope, _class_of(caller, use.scope)), target, channel,
                   how if how != AWAIT or use.how & AWAIT_USE else NOT_AWAITED,
                   builder.location(caller.path, use.line, use.column), via=via) for caller, use, via in inside]
     if not inside or not certain or len(inside) < len(callers):
-        edges.append(Edge(builder.code_node(file, send.call.scope, send.call.cls), target, channel, how,
-                          builder.location(file.path, send.call.line, send.call.column)))
+        edges.append(_own_edge(builder, file, send, channel, target))
     return edges
+
+
+def _own_edge(builder: _Builder, file: ModuleFacts, send: Send, channel: str, target: str) -> Edge:
+    return Edge(builder.code_node(file, send.call.scope, send.call.cls), target, channel, _how(send),
+                builder.location(file.path, send.call.line, send.call.column))
+
+
+def _may_block(send: Send) -> bool:
+    """An awaited send on a bounded channel: only its edges (at the send or at
+    its method's callers) can be blocking edges (`cycles.blocking_edges`)."""
+    return _how(send) == AWAIT and send.channel.bounded
 
 
 def _target(builder: _Builder, info: ChannelInfo, edges: List[Edge]) -> str:
@@ -196,7 +212,8 @@ def _how(send: Send) -> str:
     return AWAIT if send.call.awaited else NOT_AWAITED
 
 
-def _callers(project: Any, file: ModuleFacts, send: Send) -> Tuple[List[Tuple[ModuleFacts, Use, str]], bool]:
+def _callers(project: Any, file: ModuleFacts, send: Send,
+             blocking_only: bool) -> Tuple[List[Tuple[ModuleFacts, Use, str]], bool]:
     """Where the method making a send through `self` outside a loop (`tell()`)
     is called from, with the method's name: its callers are the senders. The
     flag is False when some use may or may not reach the method."""
@@ -205,19 +222,20 @@ def _callers(project: Any, file: ModuleFacts, send: Send) -> Tuple[List[Tuple[Mo
     if number < 0:
         return [], True
     via = f"{file.classes[call.cls].name}.{file.defs[number].name}()"
-    table = project.memo("sending-method-uses", lambda: uses_table(project, _sending_methods(project)))
+    table = project.memo("blocking-method-uses" if blocking_only else "sending-method-uses",
+                         lambda: uses_table(project, _sending_methods(project, blocking_only)))
     uses = [(caller, use, reached) for caller, use, reached in Target(project, file, number).uses(table)
             if use.how & (AWAIT_USE | CALL)]
     return [(c, u, via) for c, u, reached in uses if reached == YES], all(r == YES for _, _, r in uses)
 
 
-def _sending_methods(project: Any) -> List[Target]:
+def _sending_methods(project: Any, blocking_only: bool) -> List[Target]:
     """The methods whose callers `_callers` asks for: each that sends through
-    `self` outside a loop."""
+    `self` outside a loop (with `blocking_only`, a send that may block)."""
     found = []
     for path, sends in channel_model(project).all_sends().items():
         file = project.files[path]
-        numbers = {_sending_method(file, send.call) for send in sends} - {-1}
+        numbers = {_sending_method(file, send.call) for send in sends if _may_block(send) or not blocking_only} - {-1}
         found += [Target(project, file, number) for number in sorted(numbers)]
     return found
 
@@ -251,7 +269,7 @@ def send_cycles(project: Any, path: str) -> List[Tuple[Edge, Tuple[Edge, ...], G
     file = project.packed_file(path)
     if file is None:
         return []
-    graph = project_graph(project)
+    graph = project_graph(project, blocking_only=True)
     cycles = project.attached("bounded-cycles", lambda: bounded_cycles(graph))
     return [(edge, cycle, graph) for edge, cycle in cycles.items() if edge.location.absolute == file.path]
 
