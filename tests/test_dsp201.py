@@ -307,3 +307,32 @@ def test_an_allowed_decorator_on_the_class_leaves_its_methods_checked(tmp_path):
         "[project]\nname = 'p'\n[tool.dispatch-lint]\nallowed-async-decorators = ['lib.register']\n")
     [finding] = run(tmp_path, [str(tmp_path)])
     assert "`_norm`" in finding.message
+
+
+def test_a_coroutine_a_protocol_in_another_module_declares_is_exempt(tmp_path):
+    """A class need not inherit from a Protocol to implement it: its method of
+    the Protocol's coroutine name is exempt, and another name is not."""
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/ports.py": """
+            from typing import Protocol
+
+            class Source(Protocol):
+                async def read(self) -> bytes: ...
+        """,
+        "app/impl.py": """
+            class _Impl:
+                async def read(self):
+                    print("read")
+
+                async def close(self):
+                    print("closed")
+
+            async def main():
+                reader = _Impl()
+                await reader.read()
+                await reader.close()
+        """,
+    })
+    [finding] = run(tmp_path, [str(tmp_path)])
+    assert "`close`" in finding.message and finding.line == 6

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Tuple
 
-from dispatch_lint.analysis.reach import MAYBE, MIXED, YES, Target
+from dispatch_lint.analysis.reach import MAYBE, MIXED, Target
 from dispatch_lint.model.evaluate import binding_value
 from dispatch_lint.model.evaluate import value as value_of
 from dispatch_lint.model.facts import (
@@ -33,6 +33,7 @@ from dispatch_lint.model.facts import (
 )
 from dispatch_lint.model.modules import is_test_path
 from dispatch_lint.model.project import Project
+from dispatch_lint.model.store import own_method_kind
 from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
 # Decorators that do not make a function an interface or a registered callback.
@@ -92,13 +93,16 @@ def _is_interface_base(base: str) -> bool:
     return base in INTERFACE_BASES or base.endswith("ABCMeta")
 
 
-def _protocol_methods(project: Project) -> dict:
-    found: dict = {}
-    coroutines = project.class_facts("interface-coroutines", lambda key: _interface_coroutines(project, key))
-    for key in sorted(coroutines):
-        for name in coroutines[key]:
-            found.setdefault(name, key)
-    return found
+def _protocol_of(project: Project, name: str) -> Optional[str]:
+    """The first class (by key) that is a Protocol or ABC declaring the
+    coroutine method `name`. Only the classes that define a method `name` can
+    (their own methods are known without loading their files)."""
+    if project.reads is not None:
+        project.reads.add(("defs", name))  # a class that starts or stops defining it
+    defining = sorted(key for key, methods in project.class_methods.items()
+                      if own_method_kind(methods, name) is not None)
+    return next((key for key in defining if name in project.class_fact(
+        "interface-coroutines", key, lambda key: _interface_coroutines(project, key))), None)
 
 
 def _interface_coroutines(project: Project, key: str) -> List[str]:
@@ -162,7 +166,7 @@ class _Assessor:
     def interface(self) -> Optional[str]:
         if self.class_key is None:
             return None
-        protocol = self.project_protocols().get(self.name)
+        protocol = _protocol_of(self.project, self.name)
         if protocol is not None and protocol != self.class_key:
             return f"implements `{protocol}.{self.name}`, a coroutine of a Protocol or ABC"
         for base in self.project.ancestors(self.class_key):
@@ -182,11 +186,6 @@ class _Assessor:
             if self.project.own_method_is_async(sub, self.name):
                 return f"`{sub}.{self.name}` overrides it with a coroutine"
         return self.dispatched_by_name()
-
-    def project_protocols(self) -> dict:
-        """Coroutine method names declared by the project's Protocol and ABC
-        classes: a class may implement them structurally, without inheriting."""
-        return self.project.derived("protocol-methods", lambda: _protocol_methods(self.project))
 
     def dispatched_by_name(self) -> Optional[str]:
         """A base (or the class itself) calls `getattr(self, "on_" + event)`:

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from dispatch_lint.model import mocks
 from dispatch_lint.model.channel_sites import channel_walker
-from dispatch_lint.model.expr import UNKNOWN_EXPR, constant, convert, receiver_of, target_of, unpacked
+from dispatch_lint.model.expr import UNKNOWN_EXPR, convert, receiver_of, target_of, unpacked
 from dispatch_lint.model.facts import (
     AWAIT,
     AWAITABLE_CHECK,

@@ -236,6 +236,17 @@ class Project:
                 self.reads.update(reads)
         return {key: entry[0] for key, entry in table.items()}
 
+    def class_fact(self, name: str, key: str, compute: Callable[[str], Any]) -> Any:
+        """One entry of `class_facts(name, compute)`, derived alone when only a
+        few classes are asked about."""
+        table = self._class_facts.setdefault(name, {})
+        if key not in table:
+            table[key] = self._tracked(lambda: compute(key), {})
+        value, reads = table[key]
+        if self.reads is not None:
+            self.reads.update(reads)
+        return value
+
     def _tracked(self, compute: Callable[[], Any], memo: Dict[Any, Any]) -> Tuple[Any, frozenset]:
         """(compute(), every fact it read), evaluated with `memo` (values
         remembered with what they read) instead of the shared memo."""
