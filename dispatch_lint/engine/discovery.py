@@ -17,6 +17,7 @@ import pathspec
 
 from dispatch_lint.config import Settings
 from dispatch_lint.engine.sources import DEFAULT_MAX_FILE_SIZE, read_regular
+from dispatch_lint.model.modules import real_path
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv",
                   ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dispatch_lint_cache", "node_modules"}
@@ -122,7 +123,7 @@ def one_name_per_file(paths: Sequence[str]) -> List[str]:
     index keeps every name, since imports may use either."""
     chosen: Dict[str, str] = {}
     for path in paths:
-        real = os.path.realpath(path)
+        real = real_path(path)
         if real not in chosen or (os.path.abspath(path) == real != os.path.abspath(chosen[real])):
             chosen[real] = path
     kept = set(chosen.values())

@@ -25,6 +25,7 @@ from dispatch_lint.engine.syntax import parse_ast
 from dispatch_lint.model.extract import extract as extract_facts
 from dispatch_lint.model.facts import ModuleFacts
 from dispatch_lint.model.modules import module_name
+from dispatch_lint.model.modules import real_path as real_path_of
 from dispatch_lint.model.project import Hidden, Project
 from dispatch_lint.model.store import PackedFacts, packed
 
@@ -106,7 +107,7 @@ class ProjectIndex:
         def real_path(path: str) -> str:
             found = reals.get(path)
             if found is None:
-                found = reals[path] = os.path.realpath(path)
+                found = reals[path] = real_path_of(path)
             return found
 
         runner_paths = {real_path(path): path for path in facts_by_path}

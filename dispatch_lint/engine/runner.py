@@ -34,6 +34,7 @@ from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProblem, problem
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
+from dispatch_lint.model.modules import real_path
 from dispatch_lint.model.store import packed
 from dispatch_lint.types import Diagnostic, InternalError
 
@@ -275,7 +276,7 @@ class Engine:
                 # The index needs every file's facts, cached results or not;
                 # facts cached for an unchanged file are taken without reading it.
                 facts_cache = FactsCache(str(self.settings.cache_dir), str(self.settings.root)) if cache else None
-                stats = {os.path.realpath(s.path): s.stat for s in states}
+                stats = {real_path(s.path): s.stat for s in states}
                 reading = [i for i, state in enumerate(states) if not _known_facts(state, facts_cache, overlay)]
                 self._read_missing(states, reading)
                 self._run_pass(_phase_a, reading, "reading", self._keep_facts)
@@ -421,7 +422,7 @@ def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: 
     if facts_cache is None or (overlay is not None and state.path in overlay):
         return False
     digest = state.source.digest if isinstance(state.source, Source) else None
-    hit, facts = facts_cache.lookup(os.path.realpath(state.path), state.stat, digest)
+    hit, facts = facts_cache.lookup(real_path(state.path), state.stat, digest)
     if hit and facts is not None:
         state.facts = packed(facts)
         return True
@@ -432,7 +433,7 @@ def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: A
                  stats: Mapping[str, Optional[os.stat_result]], overlay: Optional[Mapping[str, str]]) -> None:
     checked = {os.path.realpath(path) for path in overlay or ()}
     for state in states:
-        real = os.path.realpath(state.path)
+        real = real_path(state.path)
         digest = state.source.digest if isinstance(state.source, Source) else state.digest
         if state.facts is not None and digest and real not in checked:
             facts_cache.put(real, state.stat, digest, state.facts)

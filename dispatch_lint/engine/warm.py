@@ -46,6 +46,7 @@ from dispatch_lint.engine.cache import (
 )
 from dispatch_lint.engine.discovery import discover, discover_project, one_name_per_file
 from dispatch_lint.engine.sources import digest_bytes, read_regular
+from dispatch_lint.model.modules import real_path
 from dispatch_lint.types import ConfigError, Diagnostic
 
 MEMO_FORMAT = 3
@@ -351,7 +352,7 @@ def _same_universe(cache: ResultCache, settings: Settings, files: Sequence[str])
     if cache.index_universe is None:
         return False
     everything = discover_project(str(settings.root), settings)[0]  # as the index reads the root
-    reals = {os.path.realpath(path) for path in (*files, *everything)}
+    reals = {real_path(path) for path in (*files, *everything)}
     return universe_digest(files, {real: stat_or_none(real) for real in reals}) == cache.index_universe
 
 
