@@ -48,8 +48,9 @@ BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
-# Text that may call a channel method or drain with `async for`.
-METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b|\basync\s+for\b")
+# Text that may call a channel method, or drain with `async for` (two patterns:
+# each starts with a literal, which the regex engine scans for quickly).
+METHOD_TEXT = (re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b"), re.compile(r"\basync\s+for\b"))
 ASYNC_FOR = "__aiter__"
 FLOWING = (ast.Name, ast.BoolOp, ast.IfExp, ast.Call)  # arguments whose value may depend on the path
 MAX_ARGS = 6
@@ -141,7 +142,7 @@ class ChannelSites:
             self.hooks.update({ast.ImportFrom: self._import_from, ast.Expr: self._expr,
                                ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
                                ast.Name: self._read, ast.Attribute: self._read})
-        if self.channel_text or METHOD_TEXT.search(text):
+        if self.channel_text or any(pattern.search(text) for pattern in METHOD_TEXT):
             self.hooks.update({ast.Call: self._call, ast.While: self._while, ast.For: self._for,
                                ast.AsyncFor: self._for})
         if self.hooks:

@@ -95,6 +95,7 @@ class Extractor(ast.NodeVisitor):
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
         self.next_branch = 0
         self.dropped: Set[Tuple[int, str]] = set()  # (id(import), name): an import for another Python
+        self.final_imports: Optional[Dict[str, str]] = None  # module_imports(), asked once the walk is done
 
     # -- the walk ----------------------------------------------------------------------
 
@@ -701,7 +702,10 @@ class Extractor(ast.NodeVisitor):
         return calls_need_loop(frame.loop_calls, self.module_imports())
 
     def module_imports(self) -> Dict[str, str]:
-        return {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
+        """The module's imports, name -> dotted name (asked once the walk is done)."""
+        if self.final_imports is None:
+            self.final_imports = {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
+        return self.final_imports
 
 
 def mentions(expr: Any, wanted: Any) -> bool:
