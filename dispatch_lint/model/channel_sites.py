@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
+from types import MethodType
 from typing import Any, Dict, List, Optional, Tuple
 
 from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
@@ -149,11 +150,13 @@ class ChannelSites:
             self.visit = self._visit
 
     def _visit(self, node: ast.AST) -> None:
-        hook = self.hooks.get(node.__class__)
-        if hook is None:
-            super().visit(node)
-        else:
-            hook(node)
+        """Dispatch to the hook of the node's type, else to the walker's own
+        method (bound once per type, into the same table)."""
+        kind = node.__class__
+        method = self.hooks.get(kind)
+        if method is None:
+            method = self.hooks[kind] = MethodType(self.method_for(kind), self)
+        method(node)
 
     def _read(self, node: Any) -> None:
         """Note a read, and the attribute chain below it (the walk skips `a.b` in `a.b.c`)."""

@@ -104,8 +104,20 @@ class Extractor(ast.NodeVisitor):
         kind = node.__class__
         method = _METHODS.get(kind)
         if method is None:
-            method = _METHODS[kind] = getattr(Extractor, "visit_" + kind.__name__, Extractor.generic_visit)
+            method = self.method_for(kind)
         method(self, node)
+
+    @staticmethod
+    def method_for(kind: type) -> Any:
+        """The (unbound) method that visits nodes of type `kind`."""
+        method = _METHODS.get(kind)
+        if method is None:
+            method = _METHODS[kind] = getattr(Extractor, "visit_" + kind.__name__, Extractor.generic_visit)
+        return method
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """A constant has no children (`ast.NodeVisitor`'s own looks for the
+        pre-3.8 `visit_Num`-style methods, at a failed lookup per constant)."""
 
     def generic_visit(self, node: ast.AST) -> None:
         kind = node.__class__
