@@ -272,7 +272,7 @@ def test_forgetting_remembered_values_between_files_changes_no_finding(monkeypat
 def test_a_file_s_facts_unpack_one_group_of_fields_at_a_time(tmp_path):
     """Reading a field unpacks its group only; the unpacked facts equal the
     extracted ones, and pickle whole."""
-    from dispatch_lint.model.store import FIELDS, SECTIONS, PackedFacts
+    from dispatch_lint.model.store import FIELDS, GROUPS, PackedFacts
 
     source = "import asyncio\nq = asyncio.Queue()\nclass C:\n    async def f(self):\n        await q.put(g(1))\n"
     path = tmp_path / "m.py"
@@ -282,7 +282,7 @@ def test_a_file_s_facts_unpack_one_group_of_fields_at_a_time(tmp_path):
     assert not set(FIELDS) & set(vars(unpacked))
     assert unpacked.uses
     assert set(FIELDS) & set(vars(unpacked)) == {"uses"}
-    assert unpacked.bindings and set(SECTIONS[0]) <= set(vars(unpacked))
+    assert unpacked.bindings and set(GROUPS[0]) <= set(vars(unpacked))
     assert "defs" not in vars(unpacked)
     fresh = PackedFacts(extracted).unpack()
     assert fresh == extracted and extracted == fresh

@@ -4,7 +4,7 @@ and unpacked on demand into a bounded cache of recently used files.
 
 A project of millions of lines then holds a few bytes per line; a query
 unpacks only the files that mention what it asks about, and of those only
-the sections (scopes, bindings, uses...) it reads.
+the groups of fields (scopes and bindings, uses...) it reads.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "summary", "methods",
-                 "sections", "index")
+                 "groups", "index")
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.path = facts.path
@@ -60,15 +60,16 @@ class PackedFacts:
         self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
             *distinct, classes, sync_methods, facts.async_mocked))
         facts.index = None
-        rest = {name: value for name, value in facts.__dict__.items() if name not in FIELDS and name != "index" and not name.startswith("_")}
-        groups = [tuple(getattr(facts, name) for name in group) for group in SECTIONS]
-        self.sections = tuple(_compressed(value) for value in (*groups, rest))
+        rest = {name: value for name, value in facts.__dict__.items()
+                if name not in FIELDS and name != "index" and not name.startswith("_")}
+        groups = [tuple(getattr(facts, name) for name in group) for group in GROUPS]
+        self.groups = tuple(_compressed(value) for value in (*groups, rest))
         self.index: Any = None
 
     @property
     def blob(self) -> bytes:
         """All the facts' bytes (what a digest of the file's facts covers)."""
-        return b"".join(self.sections)
+        return b"".join(self.groups)
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
@@ -77,10 +78,10 @@ class PackedFacts:
     def unpack(self) -> ModuleFacts:
         facts = LazyFacts.__new__(LazyFacts)
         state = facts.__dict__
-        state.update(_loaded(self.sections[-1]))
+        state.update(_loaded(self.groups[-1]))
         state["path"] = self.path  # one string for the file, however often it is unpacked
         state["index"] = self.index
-        state["_sections"] = self.sections
+        state["_groups"] = self.groups
         return facts
 
     def __getstate__(self) -> Dict[str, Any]:
@@ -95,8 +96,8 @@ class PackedFacts:
 # The facts' large fields, in groups that queries read together (name
 # resolution reads the first), each group compressed on its own and unpacked
 # when one of its fields is first read.
-SECTIONS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",))
-FIELDS = tuple(name for group in SECTIONS for name in group)
+GROUPS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",))
+FIELDS = tuple(name for group in GROUPS for name in group)
 
 
 def _compressed(value: Any) -> bytes:
@@ -107,7 +108,7 @@ def _loaded(data: bytes) -> Any:
     return pickle.loads(zlib.decompress(data))
 
 
-class _Section:
+class _GroupedField:
     """A field of `LazyFacts`: the first read unpacks its group into the
     instance's own attributes, which then shadow this descriptor (later reads
     cost nothing)."""
@@ -120,17 +121,17 @@ class _Section:
         if facts is None:
             return self
         state = facts.__dict__
-        state.update(zip(SECTIONS[self.number], _loaded(state["_sections"][self.number])))
+        state.update(zip(GROUPS[self.number], _loaded(state["_groups"][self.number])))
         return state[self.name]
 
 
 class LazyFacts(ModuleFacts):
-    """A file's facts as `PackedFacts.unpack` gives them: each section is
-    unpacked when first read."""
+    """A file's facts as `PackedFacts.unpack` gives them: each group of fields
+    is unpacked when one of its fields is first read."""
 
     def __getstate__(self) -> Dict[str, Any]:
         state = {name: getattr(self, name) for name in FIELDS}
-        state.update((name, value) for name, value in self.__dict__.items() if name != "_sections")
+        state.update((name, value) for name, value in self.__dict__.items() if name != "_groups")
         state["index"] = None
         return state
 
@@ -146,9 +147,9 @@ class LazyFacts(ModuleFacts):
     __hash__ = None  # type: ignore[assignment]
 
 
-for _number, _group in enumerate(SECTIONS):
+for _number, _group in enumerate(GROUPS):
     for _name in _group:
-        setattr(LazyFacts, _name, _Section(_number, _name))
+        setattr(LazyFacts, _name, _GroupedField(_number, _name))
 
 
 def _own_methods(facts: ModuleFacts, body: int) -> str:
