@@ -107,8 +107,7 @@ class Target:
         candidate of the same name) when it has the definition."""
         project, name = self.project, self.definition.name
         if table is None and not self.nested and project.batch:
-            table = project.memo(f"candidate-uses {name}",
-                                 lambda: uses_table(project, candidates(project).get(name, ())))
+            table = project.memo(f"candidate-uses {name}", lambda: uses_table(project, candidates(project, name)))
         known = table.get((self.path, self.number)) if table is not None else None
         if known is None:  # only its own file can name a nested function
             uses = project.uses_named(name, self.path if self.nested else None)
@@ -123,20 +122,19 @@ class Target:
 UsesTable = Dict[Tuple[str, int], Tuple[List[Tuple[str, Use, str]], FrozenSet[object]]]
 
 
-def candidates(project: Project) -> Dict[str, List[Target]]:
-    """The module-level functions and methods that are `async` and never await, by name."""
-    return project.attached("dead-async-candidates", lambda: _candidates(project))
-
-
-def _candidates(project: Project) -> Dict[str, List[Target]]:
-    found: Dict[str, List[Target]] = {}
-    for path in sorted(p for p, packed in project.files.packed.items() if packed.idle_async):
+def candidates(project: Project, name: str) -> List[Target]:
+    """The module-level functions and methods named `name` that are `async` and
+    never await: only the files that define the name are loaded."""
+    found = []
+    for path in project.def_paths.get(name, ()):
+        if not project.files.packed[path].idle_async:
+            continue
         file = project.files[path]
         for number, definition in enumerate(file.defs):
-            if definition.is_async and not definition.awaits:
+            if definition.name == name and definition.is_async and not definition.awaits:
                 target = Target(project, file, number)
                 if not target.nested:
-                    found.setdefault(definition.name, []).append(target)
+                    found.append(target)
     return found
 
 

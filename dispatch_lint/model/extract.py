@@ -101,11 +101,7 @@ class Extractor(ast.NodeVisitor):
 
     def visit(self, node: ast.AST) -> None:
         """Dispatch on the node's type, through a table built once per type."""
-        kind = node.__class__
-        method = _METHODS.get(kind)
-        if method is None:
-            method = self.method_for(kind)
-        method(self, node)
+        (_METHODS.get(node.__class__) or Extractor.method_for(node.__class__))(self, node)
 
     @staticmethod
     def method_for(kind: type) -> Any:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 
 from dispatch_lint.model import evaluate
 from dispatch_lint.model.facts import Binding, ClassInfo, Definition, Expr, ModuleFacts, Use
+from dispatch_lint.model.modules import real_path
 from dispatch_lint.model.store import (
     CLASSES,
     DEFS,
@@ -225,27 +226,28 @@ class Project:
         """{class key: compute(key)} for every class of the project. Each entry is
         derived once and kept until `replace` changes something it read, so a
         `derived` fact folded from these is derived again from the table alone."""
-        table = self._class_facts.setdefault(name, {})
-        missing = [key for key in self.classes if key not in table]
         memo: Dict[Any, Any] = {}
-        for key in missing:
-            table[key] = self._tracked(lambda: compute(key), memo)
+        entries = {key: self._class_entry(name, key, compute, memo) for key in self.classes}
         if self.reads is not None:
             self.reads.add(("class-facts", name))
-            for _, reads in table.values():
+            for _, reads in entries.values():
                 self.reads.update(reads)
-        return {key: entry[0] for key, entry in table.items()}
+        return {key: value for key, (value, _) in entries.items()}
 
     def class_fact(self, name: str, key: str, compute: Callable[[str], Any]) -> Any:
         """One entry of `class_facts(name, compute)`, derived alone when only a
         few classes are asked about."""
-        table = self._class_facts.setdefault(name, {})
-        if key not in table:
-            table[key] = self._tracked(lambda: compute(key), {})
-        value, reads = table[key]
+        value, reads = self._class_entry(name, key, compute, {})
         if self.reads is not None:
             self.reads.update(reads)
         return value
+
+    def _class_entry(self, name: str, key: str, compute: Callable[[str], Any],
+                     memo: Dict[Any, Any]) -> Tuple[Any, frozenset]:
+        table = self._class_facts.setdefault(name, {})
+        if key not in table:
+            table[key] = self._tracked(lambda: compute(key), memo)
+        return table[key]
 
     def _tracked(self, compute: Callable[[], Any], memo: Dict[Any, Any]) -> Tuple[Any, frozenset]:
         """(compute(), every fact it read), evaluated with `memo` (values
@@ -352,10 +354,10 @@ class Project:
         return self.files.packed.get(self.real_path(path))
 
     def real_path(self, path: str) -> str:
-        """`os.path.realpath(path)`, remembered for the run."""
+        """The file's real path (`modules.real_path`), remembered for the run."""
         found = self._real_paths.get(path)
         if found is None:
-            found = self._real_paths[path] = os.path.realpath(path)
+            found = self._real_paths[path] = real_path(path)
         return found
 
     def runner_path(self, real: str) -> Optional[str]:
