@@ -91,7 +91,6 @@ class ChannelModel:
             index = self.builds.setdefault(file.path, {})
             for build in facts.builds:
                 index.setdefault((build.scope, build.expr), []).append(build)
-        call_sites(project, self.facts)  # type: ignore[arg-type]  # indexed from the facts just read
         project.add_call_hook(self.hook)  # type: ignore[attr-defined]
         self._sends: Optional[Dict[str, List[Send]]] = None
         self._drains: List[Tuple[str, Drain]] = []

@@ -1,16 +1,17 @@
 """What a parameter is passed: the arguments of a function's call sites.
 
-The calls by name are noted in the files that build channels (`Passing` in
-model/channel_facts.py); `call_sites(project).arguments(file, scope, name)` is
-the one hook any analysis asks to resolve a parameter read at `scope` through
-the calls of its function (`maxsize=x or 0` with `x` set by every caller, a
+The calls by name are noted in the files that build channels
+(`ModuleFacts.passings`; the project indexes the files by the names they
+call). `call_sites(project).arguments(file, scope, name)` is the one hook any
+analysis asks to resolve a parameter read at `scope` through the calls of its
+function (`maxsize=x or 0` with `x` set by every caller, a
 queue handed to `__init__` and kept as `self.x`). A method is resolved only for
 `__init__`, through the calls of its class (`self` is not passed).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Tuple
 
 from dispatch_lint.model.channel_facts import ChannelFacts, Passing
 from dispatch_lint.model.facts import Expr, ModuleFacts
@@ -43,18 +44,8 @@ def channel_paths(project: "Project") -> List[str]:
 
 
 class CallSites:
-    """`files`: the channel facts of each file that has some (built from the
-    project when not given)."""
-
-    def __init__(self, project: "Project", files: Optional[Mapping[str, ChannelFacts]] = None) -> None:
+    def __init__(self, project: "Project") -> None:
         self.project = project
-        self.passings: Dict[str, List[Tuple[str, Passing]]] = {}  # callee's last name -> (path, call)
-        if files is None:
-            files = {path: channel_facts(project.files[path]) for path in channel_paths(project)}
-        for path, facts in files.items():
-            if facts.builds or facts.calls:
-                for passing in facts.passings:
-                    self.passings.setdefault(_last_name(passing.func), []).append((path, passing))
 
     def arguments(self, file: ModuleFacts, scope: int, name: str) -> Optional[List[Argument]]:
         """What the call sites pass for the parameter `name` read at `scope` (its
@@ -99,17 +90,12 @@ class CallSites:
                 return []
             wanted = ClassObject(self.project.class_key(file, target.method_of))
             name, shift = file.classes[target.method_of].name, 1
-        callers = [(self.project.files[path], passing) for path, passing in self.passings.get(name, ())]
-        return [(caller, passing, shift) for caller, passing in callers
-                if self.project.value(caller, passing.scope, passing.func) == wanted]
-
-
-def _last_name(func: Expr) -> str:
-    if func[0] == "n":
-        return func[1]
-    if func[0] == "a":
-        return func[2]
-    return ""
+        found = []
+        for path in self.project.callee_paths.get(name, ()):
+            caller = self.project.files[path]
+            found += [(caller, passing, shift) for passing in caller.passings if passing.callee == name
+                      and self.project.value(caller, passing.scope, passing.func) == wanted]
+        return found
 
 
 def _argument(passing: Passing, name: str, position: int) -> Optional[Expr]:
@@ -119,7 +105,6 @@ def _argument(passing: Passing, name: str, position: int) -> Optional[Expr]:
     return passing.args[position] if 0 <= position < len(passing.args) else None
 
 
-def call_sites(project: "Project", files: Optional[Mapping[str, ChannelFacts]] = None) -> CallSites:
-    """The project's call sites, indexed once per state of the model (from
-    `files`, the channel facts by path, when the caller has already read them)."""
-    return project.attached("call-sites", lambda: CallSites(project, files))
+def call_sites(project: "Project") -> CallSites:
+    """The project's call sites (`Project.callee_paths` indexes the files of each callee's name)."""
+    return project.attached("call-sites", lambda: CallSites(project))

@@ -76,6 +76,13 @@ class Passing(NamedTuple):
     args: Tuple[Expr, ...]
     keywords: Tuple[Tuple[str, Expr], ...]
 
+    @property
+    def callee(self) -> str:
+        """The last name of what is called ("" for neither a name nor an attribute)."""
+        if self.func[0] == "n":
+            return self.func[1]
+        return self.func[2] if self.func[0] == "a" else ""
+
 
 class Reference(NamedTuple):
     """A name or attribute read whose last part is a name a construction of the
@@ -93,7 +100,6 @@ class ChannelFacts(NamedTuple):
     builds: Tuple[Build, ...] = ()
     calls: Tuple[MethodCall, ...] = ()
     factories: Tuple[Factory, ...] = ()
-    passings: Tuple[Passing, ...] = ()
     references: Tuple[Reference, ...] = ()
     # Calls of a parameter that may hold a constructor (`queue_class=asyncio.Queue`
     # ... `queue_class()`), with the paths of the constructors in `flows`.

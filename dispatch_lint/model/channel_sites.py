@@ -373,7 +373,7 @@ class ChannelSites:
                 self.builds.append(self._build_record(factory, scope, built, ()))
         self._read_flows()
         return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
-                            tuple(self.passings), self._references(), self._parameter_builds())
+                            self._references(), self._parameter_builds())
 
     def _flow(self) -> Flow:
         functions = {entry[1]: (entry[0], entry[3]) for entry in self.defs}

@@ -827,7 +827,9 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
     try:
         extractor.run(tree)
         facts = extractor.finish(real, public)
-        facts.channels = extractor.channel_facts()
+        facts.channels = channels = extractor.channel_facts()
+        if channels.builds or channels.calls:  # where a parameter may be resolved through its calls
+            facts.passings = tuple(extractor.passings)
         return facts
     except RecursionError:  # nested too deeply to follow: a file the model cannot see into
         return ModuleFacts(path=real, module=module, public=public, incomplete=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, NamedTuple, Tuple
 
-from dispatch_lint.model.channel_facts import ChannelFacts
+from dispatch_lint.model.channel_facts import ChannelFacts, Passing
 from dispatch_lint.model.records import fast_pickling
 
 Expr = Tuple[Any, ...]
@@ -119,6 +119,8 @@ class ModuleFacts:
     async_mocked: Tuple[str, ...] = ()  # names the tests replace with AsyncMock
     incomplete: bool = False  # nested too deeply to follow: treated as a file the model cannot see
     channels: ChannelFacts = field(default_factory=ChannelFacts)  # see channel_sites.py
+    # The calls by name in a file with channel facts (see model/call_sites.py).
+    passings: Tuple[Passing, ...] = ()
     # The project these facts belong to, set when it is joined (never stored).
     index: Any = field(default=None, compare=False, repr=False)
 

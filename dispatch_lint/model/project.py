@@ -19,6 +19,7 @@ from dispatch_lint.model import evaluate
 from dispatch_lint.model.facts import Binding, ClassInfo, Definition, Expr, ModuleFacts, Use
 from dispatch_lint.model.modules import real_path
 from dispatch_lint.model.store import (
+    CALLEES,
     CLASSES,
     DEFS,
     IMPORTS,
@@ -99,6 +100,7 @@ class Project:
         self.use_paths: Dict[str, List[str]] = {}
         self.def_paths: Dict[str, List[str]] = {}
         self.import_paths: Dict[str, List[str]] = {}
+        self.callee_paths: Dict[str, List[str]] = {}  # ... that call it in a file with channel facts
         # imported name -> (path, local name) where it is imported under another name
         self.aliases: Dict[str, List[Tuple[str, str]]] = {}
         self.call_hooks: List[CallHook] = []
@@ -145,6 +147,8 @@ class Project:
             self.import_paths.setdefault(last, []).append(path)
             if last != local:
                 self.aliases.setdefault(last, []).append((path, local))
+        for name in facts.names(CALLEES):
+            self.callee_paths.setdefault(name, []).append(path)
         sync_methods.update(facts.names(SYNC_METHODS))
         self.mocks += [(path, name) for name in facts.names(MOCKED)]
 
@@ -591,7 +595,7 @@ class Project:
         for number, key in enumerate(_class_keys(new)):
             self.classes.setdefault_ref(key, path, number)
             self.class_methods.setdefault(key, new.methods[number])
-        for part, table in ((USES, self.use_paths), (DEFS, self.def_paths)):
+        for part, table in ((USES, self.use_paths), (DEFS, self.def_paths), (CALLEES, self.callee_paths)):
             _move(table, path, old.names(part), new.names(part))
         lasts = [entry.split("\t") for entry in old.names(IMPORTS)], [entry.split("\t") for entry in new.names(IMPORTS)]
         _move(self.import_paths, path, [last for last, _ in lasts[0]], [last for last, _ in lasts[1]])

@@ -57,8 +57,9 @@ class PackedFacts:
         classes = [c.qualname for c in facts.classes]  # in order: the class numbers
         sync_methods = sorted({d.name for d in facts.defs if d.method_of >= 0 and not d.is_async})
         self.methods: Tuple[str, ...] = tuple(_own_methods(facts, info.body) for info in facts.classes)
+        callees = sorted({passing.callee for passing in facts.passings})
         self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
-            *distinct, classes, sync_methods, facts.async_mocked))
+            *distinct, classes, sync_methods, facts.async_mocked, callees))
         facts.index = None
         rest = {name: value for name, value in facts.__dict__.items()
                 if name not in FIELDS and name != "index" and not name.startswith("_")}
@@ -96,7 +97,7 @@ class PackedFacts:
 # The facts' large fields, in groups that queries read together (name
 # resolution reads the first), each group compressed on its own and unpacked
 # when one of its fields is first read.
-GROUPS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",))
+GROUPS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",), ("passings",))
 FIELDS = tuple(name for group in GROUPS for name in group)
 
 
@@ -168,7 +169,7 @@ def own_method_kind(methods: str, name: str) -> Optional[bool]:
     return False if f" {name} " in methods else None
 
 
-USES, DEFS, IMPORTS, CLASSES, SYNC_METHODS, MOCKED = range(6)
+USES, DEFS, IMPORTS, CLASSES, SYNC_METHODS, MOCKED, CALLEES = range(7)
 AnyFacts = Union[ModuleFacts, PackedFacts]
 
 
