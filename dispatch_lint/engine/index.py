@@ -28,6 +28,7 @@ from dispatch_lint.model.modules import module_name
 from dispatch_lint.model.modules import real_path as real_path_of
 from dispatch_lint.model.project import Hidden, Project
 from dispatch_lint.model.store import PackedFacts, packed
+from dispatch_lint.spill import Spill
 
 __all__ = ["ProjectIndex", "add_other_names", "extract_facts", "extract_packed"]
 
@@ -65,6 +66,12 @@ def _extract(path: str) -> Optional[PackedFacts]:
     return extract_packed(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
 
 
+def _spilled(facts: Optional[PackedFacts], spill: Optional[Spill]) -> Optional[PackedFacts]:
+    if facts is not None and spill is not None:
+        facts.spill_to(spill)
+    return facts
+
+
 def _other_projects(root: str, run_files: Sequence[str]) -> List[str]:
     """Python files of the other projects the run names (outside the root)."""
     found: List[str] = []
@@ -96,11 +103,13 @@ class ProjectIndex:
         cached: Optional[Callable[[str], Tuple[bool, Optional[ModuleFacts]]]] = None,
         project_files: Optional[Sequence[str]] = None,
         other_projects: Sequence[str] = (),
+        spill: Optional[Spill] = None,
     ) -> Project:
         """`cached(real_path)` may answer (True, facts) for a file whose facts
         are known without reading it (a cache); the rest are extracted.
         `other_projects`: paths named in the same command that belong to other
-        projects (their files are hidden call sites)."""
+        projects (their files are hidden call sites). The facts extracted
+        here go to `spill` when one is given."""
         root = str(settings.root)
         reals: Dict[str, str] = {}
 
@@ -123,7 +132,8 @@ class ProjectIndex:
             missing = [real for real in missing if not answers.get(real, (False, None))[0]]
         _PENDING.update(overlay=real_overlay, root=root, settings=settings)
         try:
-            extracted = pool.run_all(_extract, missing, jobs, lambda path: None)
+            extracted = pool.run_all(_extract, missing, jobs, lambda path: None,
+                                     arrive=lambda facts: _spilled(facts, spill))
         finally:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]

@@ -120,20 +120,24 @@ def run_all(
     on_crash: Callable[[Any], Any],
     on_done: Optional[Callable[[int], None]] = None,
     weight: Optional[Callable[[Any], int]] = None,
+    arrive: Optional[Callable[[Any], Any]] = None,
 ) -> List[Any]:
-    """`[func(item) for item in items]`, in parallel when it pays off.
+    """`[arrive(func(item)) for item in items]`, in parallel when it pays off.
 
     `weight(item)` estimates an item's cost (say, its size); `on_done(n)` is
-    called in this process as each batch of `n` items completes."""
+    called in this process as each batch of `n` items completes, and `arrive`
+    (the identity by default) as each result reaches it."""
     done = on_done or (lambda n: None)
+    arrived = arrive or (lambda result: result)
     with _paused_gc():
         if not forks(len(items), jobs):
-            return [_counted(func, item, done) for item in items]
-        return _run_forked(func, items, jobs, on_crash, done, weight)
+            return [arrived(_counted(func, item, done)) for item in items]
+        return _run_forked(func, items, jobs, on_crash, done, weight, arrived)
 
 
 def _run_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, on_crash: Callable[[Any], Any],
-                done: Callable[[int], None], weight: Optional[Callable[[Any], int]]) -> List[Any]:
+                done: Callable[[int], None], weight: Optional[Callable[[Any], int]],
+                arrive: Callable[[Any], Any]) -> List[Any]:
     chunks = chunked(items, jobs, weight)
     finished: Dict[int, List[Any]] = {}
     context = multiprocessing.get_context("fork")
@@ -141,13 +145,13 @@ def _run_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, on_
         with _executor(jobs, context) as executor:
             futures = [executor.submit(_run_chunk, func, [items[n] for n in chunk]) for chunk in chunks]
             for c, future in enumerate(futures):
-                finished[c] = future.result()
+                finished[c] = [arrive(result) for result in future.result()]
                 done(len(chunks[c]))
     except BrokenProcessPool:
-        _keep_completed(futures, finished)
+        _keep_completed(futures, finished, arrive)
         for c, chunk in enumerate(chunks):
             if c not in finished:
-                finished[c] = _rescue(func, [items[n] for n in chunk], on_crash, context)
+                finished[c] = [arrive(result) for result in _rescue(func, [items[n] for n in chunk], on_crash, context)]
                 done(len(chunk))
     results: List[Any] = [None] * len(items)
     for c, chunk in enumerate(chunks):
@@ -156,10 +160,10 @@ def _run_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, on_
     return results
 
 
-def _keep_completed(futures: Sequence[Future], finished: Dict[int, List[Any]]) -> None:
+def _keep_completed(futures: Sequence[Future], finished: Dict[int, List[Any]], arrive: Callable[[Any], Any]) -> None:
     for c, future in enumerate(futures):
         if c not in finished and future.done() and not future.cancelled() and future.exception() is None:
-            finished[c] = future.result()
+            finished[c] = [arrive(result) for result in future.result()]
 
 
 def _counted(func: Callable[[Any], Any], item: Any, done: Callable[[int], None]) -> Any:

@@ -36,6 +36,7 @@ from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_byte
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.modules import real_path
 from dispatch_lint.model.store import packed
+from dispatch_lint.spill import Spill
 from dispatch_lint.types import Diagnostic, InternalError
 
 
@@ -228,6 +229,8 @@ class Engine:
         self.progress = progress
         self.force_exclude = force_exclude
         self.other_projects = list(other_projects)
+        # Where the run keeps the compressed texts and facts of its files.
+        self.spill = Spill()
 
     @property
     def needs_index(self) -> bool:
@@ -258,6 +261,7 @@ class Engine:
                   project_files: Optional[Sequence[str]] = None) -> RunResult:
         """`project_files`: the discovery of the whole project root, when the caller has it."""
         own = self._resolve(files)
+        self.spill = Spill()
         cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
         states = [self._prepare(path, settings, overlay, cache) for path, settings in zip(files, own)]
         index = None
@@ -312,11 +316,17 @@ class Engine:
             import libcst  # noqa: F401  # load the parser once, before forking
             import libcst.metadata  # noqa: F401
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
-                               self._counter(stage, len(todo)), weight=_parse_weight if func is _phase_b else _weight)
+                               self._counter(stage, len(todo)), weight=_parse_weight if func is _phase_b else _weight,
+                               arrive=self._spill_facts if func is _phase_a else None)
         if keep is not None:
             for i, result in zip(todo, results):
                 keep(i, result)
         return results
+
+    def _spill_facts(self, result: PhaseA) -> PhaseA:
+        if result[1] is not None:
+            result[1].spill_to(self.spill)
+        return result
 
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
@@ -337,7 +347,10 @@ class Engine:
                 states[i].source = self._read_file(states[i].path)
 
     def _read_file(self, path: str) -> Union[Source, Unreadable]:
-        return read_source(path, self.settings.for_file(path).max_file_size)
+        source = read_source(path, self.settings.for_file(path).max_file_size)
+        if isinstance(source, Source):
+            source.spill_to(self.spill)
+        return source
 
     def _prepare(self, path: str, settings: Settings, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:
@@ -403,7 +416,7 @@ class Engine:
             return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
 
         return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files,
-                                        self.other_projects)
+                                        self.other_projects, self.spill)
 
     def _read(self, path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
         if overlay is not None and path in overlay:

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Optional, Union
 
+from dispatch_lint.spill import Spill, Stored, loaded
 from dispatch_lint.text import NEWLINE, line_starts
 
 __all__ = [
@@ -80,7 +81,8 @@ def _size(count: int) -> str:
 
 class Source:
     """A decoded file. A run keeps the source of every file it checks, so the
-    text is held compressed and decompressed when asked for."""
+    text is held compressed (or spilled, see `spill_to`) and decompressed when
+    asked for."""
 
     __slots__ = ("path", "encoding", "bom", "digest", "size", "_packed")
 
@@ -90,15 +92,20 @@ class Source:
         self.bom = bom
         self.digest = digest
         self.size = len(text)  # in characters
-        self._packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+        self._packed: Stored = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
     @property
     def text(self) -> str:
-        return zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
+        return zlib.decompress(loaded(self._packed)).decode("utf-8", "surrogatepass")
+
+    def spill_to(self, spill: Spill) -> None:
+        """Keep the compressed text in `spill` instead of memory."""
+        if isinstance(self._packed, bytes):
+            self._packed = spill.keep(self._packed)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Source) and (self.path, self.encoding, self.bom, self.digest, self._packed) == (
-            other.path, other.encoding, other.bom, other.digest, other._packed)
+        return isinstance(other, Source) and (self.path, self.encoding, self.bom, self.digest, loaded(self._packed)) == (
+            other.path, other.encoding, other.bom, other.digest, loaded(other._packed))
 
     __hash__ = None  # type: ignore[assignment]
 

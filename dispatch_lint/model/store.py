@@ -16,6 +16,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
 
 from dispatch_lint.model.facts import ModuleFacts, Use
+from dispatch_lint.spill import Spill, Stored, loaded
 
 CACHED_FILES = 64
 _SEPARATOR = "\n"
@@ -70,7 +71,11 @@ class PackedFacts:
     @property
     def blob(self) -> bytes:
         """All the facts' bytes (what a digest of the file's facts covers)."""
-        return b"".join(self.groups)
+        return b"".join(loaded(group) for group in self.groups)
+
+    def spill_to(self, spill: Spill) -> None:
+        """Keep the compressed groups in `spill` instead of memory."""
+        self.groups = tuple(spill.keep(group) if isinstance(group, bytes) else group for group in self.groups)
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
@@ -105,8 +110,8 @@ def _compressed(value: Any) -> bytes:
     return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
-def _loaded(data: bytes) -> Any:
-    return pickle.loads(zlib.decompress(data))
+def _loaded(data: Stored) -> Any:
+    return pickle.loads(zlib.decompress(loaded(data)))
 
 
 class _GroupedField:

@@ -1,0 +1,77 @@
+"""The run's temporary file for compressed texts and facts (dispatch_lint/spill.py):
+what goes in comes back, in forked workers too, pickles as plain bytes, and
+stays in memory when no temporary file can be written."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import tempfile
+
+from dispatch_lint.engine import pool
+from dispatch_lint.engine.index import extract_packed
+from dispatch_lint.engine.runner import Engine
+from dispatch_lint.engine.sources import Source, decode
+from dispatch_lint.registry import settings_for
+from dispatch_lint.rules import ALL_RULES
+from dispatch_lint.spill import Spill, Spilled, loaded
+
+SOURCE = "import asyncio\n\nasync def helper():\n    return 1\n\nasync def main():\n    return await helper()\n"
+_SHARED = {}
+
+
+def test_spilled_bytes_read_back_and_pickle_as_the_bytes():
+    spill = Spill()
+    first, second = spill.keep(b"first"), spill.keep(b"second" * 1000)
+    assert isinstance(first, Spilled) and isinstance(second, Spilled)
+    assert (loaded(first), loaded(second)) == (b"first", b"second" * 1000)
+    assert pickle.loads(pickle.dumps(second)) == b"second" * 1000
+    assert loaded(b"in memory") == b"in memory"
+
+
+def _read_spilled(item):
+    return loaded(_SHARED["stored"][item])
+
+
+def test_forked_workers_read_what_was_spilled_before_they_started():
+    spill = Spill()
+    _SHARED["stored"] = [spill.keep(f"item {n}".encode() * (n + 1)) for n in range(40)]
+    try:
+        results = pool.run_all(_read_spilled, list(range(40)), 2, lambda item: None)
+    finally:
+        _SHARED.clear()
+    assert results == [f"item {n}".encode() * (n + 1) for n in range(40)]
+
+
+def test_without_a_writable_temporary_folder_the_bytes_stay_in_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    spill = Spill()
+    assert spill.keep(b"data") == b"data"
+    source = decode("m.py", SOURCE.encode())
+    source.spill_to(spill)
+    assert source.text == SOURCE
+
+
+def test_a_spilled_source_and_spilled_facts_are_unchanged(tmp_path):
+    spill = Spill()
+    source = decode("m.py", SOURCE.encode())
+    kept = decode("m.py", SOURCE.encode())
+    source.spill_to(spill)
+    assert isinstance(source._packed, Spilled)
+    assert source == kept and source.text == SOURCE
+    facts = extract_packed(str(tmp_path / "m.py"), SOURCE, ast.parse(SOURCE), str(tmp_path))
+    before = (facts.blob, facts.unpack())
+    facts.spill_to(spill)
+    assert all(isinstance(group, Spilled) for group in facts.groups)
+    assert (facts.blob, facts.unpack()) == before
+    assert pickle.loads(pickle.dumps(facts)).blob == before[0]
+
+
+def test_a_run_keeps_its_texts_and_facts_in_its_temporary_file(tmp_path):
+    for n in range(12):
+        (tmp_path / f"m{n}.py").write_text(SOURCE)
+    settings = settings_for([str(tmp_path)], {"cache": False})
+    result = Engine(settings, ALL_RULES, jobs=2).run([str(tmp_path)])
+    assert len([d for d in result.diagnostics if d.code == "DSP201"]) == 12
+    assert all(isinstance(source._packed, Spilled) for source in result.sources.values())
+    assert all(isinstance(group, Spilled) for facts in result.index.files.packed.values() for group in facts.groups)
