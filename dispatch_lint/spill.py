@@ -65,8 +65,10 @@ class Spilled:
         self.offset = offset
         self.length = length
 
-    def read(self) -> bytes:
-        return self.spill.read(self.offset, self.length)
+    def read(self, start: int = 0, length: Optional[int] = None) -> bytes:
+        """The bytes, or `length` of them from `start`."""
+        wanted = self.length - start if length is None else length
+        return self.spill.read(self.offset + start, wanted)
 
     def __reduce__(self) -> Tuple[Any, Tuple[bytes]]:
         return bytes, (self.read(),)
@@ -75,6 +77,8 @@ class Spilled:
 Stored = Union[bytes, Spilled]
 
 
-def loaded(stored: Stored) -> bytes:
-    """The bytes, read back if they were spilled."""
-    return stored if isinstance(stored, bytes) else stored.read()
+def loaded(stored: Stored, start: int = 0, length: Optional[int] = None) -> bytes:
+    """The bytes (or `length` of them from `start`), read back if they were spilled."""
+    if isinstance(stored, bytes):
+        return stored[start:] if length is None else stored[start:start + length]
+    return stored.read(start, length)

@@ -26,6 +26,7 @@ def test_spilled_bytes_read_back_and_pickle_as_the_bytes():
     assert isinstance(first, Spilled) and isinstance(second, Spilled)
     assert (loaded(first), loaded(second)) == (b"first", b"second" * 1000)
     assert pickle.loads(pickle.dumps(second)) == b"second" * 1000
+    assert (loaded(second, 6, 4), loaded(b"in memory", 3, 6)) == (b"seco", b"memory")
     assert loaded(b"in memory") == b"in memory"
 
 
@@ -62,7 +63,7 @@ def test_a_spilled_source_and_spilled_facts_are_unchanged(tmp_path):
     facts = extract_packed(str(tmp_path / "m.py"), SOURCE, ast.parse(SOURCE), str(tmp_path))
     before = (facts.blob, facts.unpack())
     facts.spill_to(spill)
-    assert all(isinstance(group, Spilled) for group in facts.groups)
+    assert isinstance(facts.data, Spilled)
     assert (facts.blob, facts.unpack()) == before
     assert pickle.loads(pickle.dumps(facts)).blob == before[0]
 
@@ -74,4 +75,4 @@ def test_a_run_keeps_its_texts_and_facts_in_its_temporary_file(tmp_path):
     result = Engine(settings, ALL_RULES, jobs=2).run([str(tmp_path)])
     assert len([d for d in result.diagnostics if d.code == "DSP201"]) == 12
     assert all(isinstance(source._packed, Spilled) for source in result.sources.values())
-    assert all(isinstance(group, Spilled) for facts in result.index.files.packed.values() for group in facts.groups)
+    assert all(isinstance(facts.data, Spilled) for facts in result.index.files.packed.values())

@@ -10,6 +10,7 @@ the groups of fields (scopes and bindings, uses...) it reads.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 import zlib
 from collections import OrderedDict
@@ -38,7 +39,7 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "summary", "methods",
-                 "groups", "index")
+                 "data", "ends", "index")
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.path = facts.path
@@ -65,17 +66,27 @@ class PackedFacts:
         rest = {name: value for name, value in facts.__dict__.items()
                 if name not in FIELDS and name != "index" and not name.startswith("_")}
         groups = [tuple(getattr(facts, name) for name in group) for group in GROUPS]
-        self.groups = tuple(_compressed(value) for value in (*groups, rest))
+        compressed = [_compressed(value) for value in (*groups, rest)]
+        # The groups one after the other, and where each ends.
+        self.data: Stored = b"".join(compressed)
+        self.ends = tuple(itertools.accumulate(len(group) for group in compressed))
         self.index: Any = None
 
     @property
     def blob(self) -> bytes:
         """All the facts' bytes (what a digest of the file's facts covers)."""
-        return b"".join(loaded(group) for group in self.groups)
+        return loaded(self.data)
+
+    def group(self, number: int) -> bytes:
+        """The compressed bytes of a group (-1: the fields outside `GROUPS`)."""
+        number %= len(self.ends)
+        start = self.ends[number - 1] if number else 0
+        return loaded(self.data, start, self.ends[number] - start)
 
     def spill_to(self, spill: Spill) -> None:
         """Keep the compressed groups in `spill` instead of memory."""
-        self.groups = tuple(spill.keep(group) if isinstance(group, bytes) else group for group in self.groups)
+        if isinstance(self.data, bytes):
+            self.data = spill.keep(self.data)
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
@@ -84,10 +95,10 @@ class PackedFacts:
     def unpack(self) -> ModuleFacts:
         facts = LazyFacts.__new__(LazyFacts)
         state = facts.__dict__
-        state.update(_loaded(self.groups[-1]))
+        state.update(_loaded(self.group(-1)))
         state["path"] = self.path  # one string for the file, however often it is unpacked
         state["index"] = self.index
-        state["_groups"] = self.groups
+        state["_packed"] = self
         return facts
 
     def __getstate__(self) -> Dict[str, Any]:
@@ -110,8 +121,8 @@ def _compressed(value: Any) -> bytes:
     return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
-def _loaded(data: Stored) -> Any:
-    return pickle.loads(zlib.decompress(loaded(data)))
+def _loaded(data: bytes) -> Any:
+    return pickle.loads(zlib.decompress(data))
 
 
 class _GroupedField:
@@ -127,7 +138,7 @@ class _GroupedField:
         if facts is None:
             return self
         state = facts.__dict__
-        state.update(zip(GROUPS[self.number], _loaded(state["_groups"][self.number])))
+        state.update(zip(GROUPS[self.number], _loaded(state["_packed"].group(self.number))))
         return state[self.name]
 
 
@@ -137,7 +148,7 @@ class LazyFacts(ModuleFacts):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = {name: getattr(self, name) for name in FIELDS}
-        state.update((name, value) for name, value in self.__dict__.items() if name != "_groups")
+        state.update((name, value) for name, value in self.__dict__.items() if name != "_packed")
         state["index"] = None
         return state
 
