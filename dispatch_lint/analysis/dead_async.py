@@ -33,7 +33,6 @@ from dispatch_lint.model.facts import (
 )
 from dispatch_lint.model.modules import is_test_path
 from dispatch_lint.model.project import Project
-from dispatch_lint.model.store import own_method_kind
 from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
 
 # Decorators that do not make a function an interface or a registered callback.
@@ -99,9 +98,7 @@ def _protocol_of(project: Project, name: str) -> Optional[str]:
     (their own methods are known without loading their files)."""
     if project.reads is not None:
         project.reads.add(("defs", name))  # a class that starts or stops defining it
-    defining = sorted(key for key, methods in project.class_methods.items()
-                      if own_method_kind(methods, name) is not None)
-    return next((key for key in defining if name in project.class_fact(
+    return next((key for key in project.classes_defining(name) if name in project.class_fact(
         "interface-coroutines", key, lambda key: _interface_coroutines(project, key))), None)
 
 

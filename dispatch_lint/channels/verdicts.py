@@ -212,10 +212,10 @@ def unbounded_constructions(project: Any, path: str, settings: Settings) -> List
 
 
 def calls_a_passed_constructor(file: Any) -> bool:
-    """Whether the file (its model facts) calls a parameter that a constructor
-    may reach (`queue_class=asyncio.Queue` ... `queue_class()`): such a file
-    may build a channel without calling a constructor by name."""
-    return file is not None and bool(channel_facts(file).parameter_builds)
+    """Whether the file (its model facts, packed or not) calls a parameter that
+    a constructor may reach (`queue_class=asyncio.Queue` ... `queue_class()`):
+    such a file may build a channel without calling a constructor by name."""
+    return file is not None and file.has_parameter_builds
 
 
 def _unbounded_construction(model: ChannelModel, file: Any, build: Build,

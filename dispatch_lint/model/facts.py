@@ -130,5 +130,10 @@ class ModuleFacts:
         return state
 
     @property
+    def has_parameter_builds(self) -> bool:
+        """Whether the file calls a parameter that a channel constructor may reach."""
+        return bool(self.channels.parameter_builds)
+
+    @property
     def has_candidates(self) -> bool:
         return any(d.is_async and not d.awaits for d in self.defs) or bool(self.channels.calls or self.channels.builds)

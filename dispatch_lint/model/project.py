@@ -105,6 +105,7 @@ class Project:
         self.aliases: Dict[str, List[Tuple[str, str]]] = {}
         self.call_hooks: List[CallHook] = []
         self._subclasses: Optional[Dict[str, List[str]]] = None
+        self._method_classes: Optional[Dict[str, List[str]]] = None  # method name -> the classes defining it
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
         self._real_paths: Dict[str, str] = {}
@@ -518,6 +519,17 @@ class Project:
             self.reads.add(self.classes.table[key][0])
         return own_method_kind(methods, name)
 
+    def classes_defining(self, name: str) -> List[str]:
+        """The keys of the classes that define a method `name`, sorted (from
+        their own methods, without loading their files)."""
+        if self._method_classes is None:
+            table: Dict[str, List[str]] = {}
+            for key in sorted(self.class_methods):
+                for method in self.class_methods[key].split():
+                    table.setdefault(method.rstrip("!"), []).append(key)
+            self._method_classes = table
+        return self._method_classes.get(name, [])
+
     def own_method(self, key: str, name: str) -> Optional[DefRef]:
         """The method `name` that class `key` itself defines (the last one)."""
         if self.own_method_is_async(key, name) is None:
@@ -628,6 +640,7 @@ class Project:
         """Drop every derived value whose computation read something in `changed`,
         and the class facts of `classes` (the replaced file's, before and after)."""
         self._subclasses = None
+        self._method_classes = None
         self._read_digests.clear()
         for memo in self._memos.values():  # an entry of a replaced file's own definition is stale too
             for key in [key for key, (_, reads) in memo.items() if key[0] in changed or not reads.isdisjoint(changed)]:

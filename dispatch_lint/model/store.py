@@ -38,7 +38,7 @@ class PackedFacts:
     """One file's facts, compressed, and what the project's indexes need of them."""
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
-                 "summary", "methods",
+                 "has_parameter_builds", "summary", "methods",
                  "data", "ends", "index")
 
     def __init__(self, facts: ModuleFacts) -> None:
@@ -50,6 +50,7 @@ class PackedFacts:
         self.has_candidates = facts.has_candidates
         self.idle_async = any(d.is_async and not d.awaits for d in facts.defs)  # DSP201 candidates
         self.has_channels = bool(facts.channels.builds or facts.channels.calls)
+        self.has_parameter_builds = facts.has_parameter_builds
         imports = [f"{b.value[1].rpartition('.')[2]}\t{b.name}" for b in facts.bindings if b.kind == "import"]
         distinct = [sorted(set(items)) for items in (
             [use_name(u) for u in facts.uses],

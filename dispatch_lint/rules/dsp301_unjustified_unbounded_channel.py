@@ -247,7 +247,7 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             return triggered or calls_a_passed_constructor(facts)
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        if not (triggered or calls_a_passed_constructor(facts.index.file(facts.path))):
+        if not (triggered or calls_a_passed_constructor(facts)):
             return False
         return bool(cls.read_project(facts))
 
