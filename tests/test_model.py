@@ -290,6 +290,24 @@ def test_a_file_s_facts_unpack_one_group_of_fields_at_a_time(tmp_path):
     assert again == extracted and again.index is None
 
 
+def test_the_unpacked_files_stay_within_a_budget_of_compressed_bytes(tmp_path):
+    """The most recently read files stay unpacked while their compressed facts
+    fit the budget; the oldest go first, and the last one read always stays."""
+    project = model(tmp_path, {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(6)})
+    files = project.files
+    sizes = {path: files.packed[path].size for path in files}
+    paths = sorted(files)
+    files.budget = sum(sizes[p] for p in paths[1:4])
+    files.recent.clear()
+    files.recent_bytes = 0
+    for path in paths[:4]:
+        assert files[path].defs
+    assert list(files.recent) == paths[1:4]
+    assert files.recent_bytes == sum(sizes[p] for p in paths[1:4])
+    files.budget = 1
+    assert files[paths[5]].defs and list(files.recent) == [paths[5]]
+
+
 def test_a_batch_run_derives_the_uses_of_one_candidate_name_at_a_time(tmp_path):
     """Asking about one `async def` derives the uses of the candidates of its
     name only, with the answer the unbatched lookup gives."""

@@ -19,7 +19,9 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Unio
 from dispatch_lint.model.facts import ModuleFacts, Use
 from dispatch_lint.spill import Spill, Stored, loaded
 
-CACHED_FILES = 64
+# The files kept unpacked, by the size of their compressed facts: about 140
+# files of average size (a large file takes the room of many small ones).
+CACHED_BYTES = 600_000
 _SEPARATOR = "\n"
 
 
@@ -77,6 +79,11 @@ class PackedFacts:
     def blob(self) -> bytes:
         """All the facts' bytes (what a digest of the file's facts covers)."""
         return loaded(self.data)
+
+    @property
+    def size(self) -> int:
+        """The bytes of the compressed facts."""
+        return self.ends[-1]
 
     def group(self, number: int) -> bytes:
         """The compressed bytes of a group (-1: the fields outside `GROUPS`)."""
@@ -200,28 +207,33 @@ def unpacked(facts: AnyFacts) -> ModuleFacts:
 
 class LazyFiles(Mapping[str, ModuleFacts]):
     """Real path -> the file's facts, unpacked on demand; the most recently
-    used files stay unpacked."""
+    used files stay unpacked, up to `budget` bytes of their compressed facts."""
 
-    def __init__(self, on_load: Callable[[ModuleFacts], None], size: int = CACHED_FILES) -> None:
+    def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES) -> None:
         self.packed: Dict[str, PackedFacts] = {}
         self.on_load = on_load
-        self.size = size
+        self.budget = budget
         self.recent: "OrderedDict[str, ModuleFacts]" = OrderedDict()
+        self.recent_bytes = 0
 
     def add(self, facts: PackedFacts) -> None:
+        if self.recent.pop(facts.path, None) is not None:
+            self.recent_bytes -= self.packed[facts.path].size
         self.packed[facts.path] = facts
-        self.recent.pop(facts.path, None)
 
     def __getitem__(self, path: str) -> ModuleFacts:
         found = self.recent.get(path)
         if found is not None:
             self.recent.move_to_end(path)
             return found
-        found = self.packed[path].unpack()
+        packed = self.packed[path]
+        found = packed.unpack()
         self.on_load(found)
         self.recent[path] = found
-        if len(self.recent) > self.size:
-            self.recent.popitem(last=False)
+        self.recent_bytes += packed.size
+        while self.recent_bytes > self.budget and len(self.recent) > 1:
+            oldest, _ = self.recent.popitem(last=False)
+            self.recent_bytes -= self.packed[oldest].size
         return found
 
     def __contains__(self, path: object) -> bool:
