@@ -1,5 +1,5 @@
 """Bytes a run keeps but seldom reads, moved out of memory into an unlinked
-temporary file: the compressed texts and model facts of every file of a large
+temporary file: the texts and pickled model facts of every file of a large
 project. Forked workers inherit the file and read it with `pread`, which
 shares no file position between processes. Where no temporary file can be
 written, the bytes stay in memory.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from typing import IO, Any, Optional, Tuple, Union
 
 
@@ -29,6 +30,7 @@ class Spill:
         try:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix="dispatch-lint-")
+                weakref.finalize(self, self._file.close)
             _write_all(self._file.fileno(), data, self._end)
         except OSError:
             self._failed = True

@@ -8,6 +8,8 @@ import ast
 import pickle
 import tempfile
 
+import pytest
+
 from dispatch_lint.engine import pool
 from dispatch_lint.engine.index import extract_packed
 from dispatch_lint.engine.runner import Engine
@@ -44,26 +46,30 @@ def test_forked_workers_read_what_was_spilled_before_they_started():
     assert results == [f"item {n}".encode() * (n + 1) for n in range(40)]
 
 
-def test_without_a_writable_temporary_folder_the_bytes_stay_in_memory(tmp_path, monkeypatch):
+def test_without_a_writable_temporary_folder_texts_and_facts_stay_in_memory_compressed(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     spill = Spill()
     assert spill.keep(b"data") == b"data"
-    source = decode("m.py", SOURCE.encode())
-    source.spill_to(spill)
-    assert source.text == SOURCE
-
-
-def test_a_spilled_source_and_spilled_facts_are_unchanged(tmp_path):
-    spill = Spill()
-    source = decode("m.py", SOURCE.encode())
-    kept = decode("m.py", SOURCE.encode())
-    source.spill_to(spill)
-    assert isinstance(source._packed, Spilled)
-    assert source == kept and source.text == SOURCE
-    facts = extract_packed(str(tmp_path / "m.py"), SOURCE, ast.parse(SOURCE), str(tmp_path))
+    source = decode("m.py", SOURCE.encode(), spill)
+    assert source.text == SOURCE and source._compressed
+    facts = extract_packed(str(tmp_path / "m.py"), SOURCE, ast.parse(SOURCE), str(tmp_path), compress=False)
     before = (facts.blob, facts.unpack())
     facts.spill_to(spill)
-    assert isinstance(facts.data, Spilled)
+    assert facts.compressed and isinstance(facts.data, bytes)
+    assert (facts.blob, facts.unpack()) == before
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_spilled_source_and_spilled_facts_are_unchanged(tmp_path, compress):
+    spill = Spill()
+    source = decode("m.py", SOURCE.encode(), spill)
+    kept = decode("m.py", SOURCE.encode())
+    assert isinstance(source._stored, Spilled) and not source._compressed and kept._compressed
+    assert source == kept and source.text == SOURCE
+    facts = extract_packed(str(tmp_path / "m.py"), SOURCE, ast.parse(SOURCE), str(tmp_path), compress)
+    before = (facts.blob, facts.unpack())
+    facts.spill_to(spill)
+    assert isinstance(facts.data, Spilled) and facts.compressed == compress
     assert (facts.blob, facts.unpack()) == before
     assert pickle.loads(pickle.dumps(facts)).blob == before[0]
 
@@ -74,5 +80,5 @@ def test_a_run_keeps_its_texts_and_facts_in_its_temporary_file(tmp_path):
     settings = settings_for([str(tmp_path)], {"cache": False})
     result = Engine(settings, ALL_RULES, jobs=2).run([str(tmp_path)])
     assert len([d for d in result.diagnostics if d.code == "DSP201"]) == 12
-    assert all(isinstance(source._packed, Spilled) for source in result.sources.values())
-    assert all(isinstance(facts.data, Spilled) for facts in result.index.files.packed.values())
+    assert all(isinstance(source._stored, Spilled) for source in result.sources.values())
+    assert all(isinstance(facts.data, Spilled) and not facts.compressed for facts in result.index.files.packed.values())

@@ -27,7 +27,7 @@ from dispatch_lint.model.facts import ModuleFacts
 from dispatch_lint.model.modules import module_name
 from dispatch_lint.model.modules import real_path as real_path_of
 from dispatch_lint.model.project import Hidden, Project
-from dispatch_lint.model.store import PackedFacts, packed
+from dispatch_lint.model.store import PackedFacts
 from dispatch_lint.spill import Spill
 
 __all__ = ["ProjectIndex", "add_other_names", "extract_facts", "extract_packed"]
@@ -37,9 +37,9 @@ _PENDING: Dict[str, object] = {}
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def extract_packed(path: str, text: str, tree: ast.Module, root: str) -> PackedFacts:
-    """A file's model facts, compressed (as the project keeps them)."""
-    return packed(extract_facts(path, text, tree, root))
+def extract_packed(path: str, text: str, tree: ast.Module, root: str, compress: bool = True) -> PackedFacts:
+    """A file's model facts, packed as the project keeps them (`PackedFacts`)."""
+    return PackedFacts(extract_facts(path, text, tree, root), compress)
 
 
 def _limits_of(path: str, settings: Settings) -> Settings:

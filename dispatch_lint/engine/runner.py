@@ -117,7 +117,7 @@ def _phase_a(i: int) -> PhaseA:
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_packed(source.path, text, tree, _STATE["root"])
+        facts = extract_packed(source.path, text, tree, _STATE["root"], _STATE["compress_facts"])
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, None, False, _text_weight(state, text, None)
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
@@ -272,6 +272,8 @@ class Engine:
             prefilter=self.prefilter,
             needs_index=self.needs_index,
             root=str(self.settings.root),
+            # Facts the cache keeps are compressed by the workers; the others go to the spill as they are.
+            compress_facts=cache is not None,
             index=None,
         )
         try:
@@ -347,10 +349,7 @@ class Engine:
                 states[i].source = self._read_file(states[i].path)
 
     def _read_file(self, path: str) -> Union[Source, Unreadable]:
-        source = read_source(path, self.settings.for_file(path).max_file_size)
-        if isinstance(source, Source):
-            source.spill_to(self.spill)
-        return source
+        return read_source(path, self.settings.for_file(path).max_file_size, self.spill)
 
     def _prepare(self, path: str, settings: Settings, overlay: Optional[Mapping[str, str]],
                  cache: Optional[ResultCache]) -> _FileState:

@@ -81,31 +81,31 @@ def _size(count: int) -> str:
 
 class Source:
     """A decoded file. A run keeps the source of every file it checks, so the
-    text is held compressed (or spilled, see `spill_to`) and decompressed when
-    asked for."""
+    text is written to the run's `spill` when there is one (as it is), and
+    otherwise held compressed; it is read back when asked for."""
 
-    __slots__ = ("path", "encoding", "bom", "digest", "size", "_packed")
+    __slots__ = ("path", "encoding", "bom", "digest", "size", "_stored", "_compressed")
 
-    def __init__(self, path: str, text: str, encoding: str, bom: bool, digest: str) -> None:
+    def __init__(self, path: str, text: str, encoding: str, bom: bool, digest: str,
+                 spill: Optional[Spill] = None) -> None:
         self.path = path
         self.encoding = encoding
         self.bom = bom
         self.digest = digest
         self.size = len(text)  # in characters
-        self._packed: Stored = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+        data = text.encode("utf-8", "surrogatepass")
+        stored = spill.keep(data) if spill is not None else data
+        self._compressed = stored is data  # not spilled: kept compressed
+        self._stored: Stored = zlib.compress(data, 1) if self._compressed else stored
 
     @property
     def text(self) -> str:
-        return zlib.decompress(loaded(self._packed)).decode("utf-8", "surrogatepass")
-
-    def spill_to(self, spill: Spill) -> None:
-        """Keep the compressed text in `spill` instead of memory."""
-        if isinstance(self._packed, bytes):
-            self._packed = spill.keep(self._packed)
+        data = loaded(self._stored)
+        return (zlib.decompress(data) if self._compressed else data).decode("utf-8", "surrogatepass")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Source) and (self.path, self.encoding, self.bom, self.digest, loaded(self._packed)) == (
-            other.path, other.encoding, other.bom, other.digest, loaded(other._packed))
+        return isinstance(other, Source) and (self.path, self.encoding, self.bom, self.digest, self.text) == (
+            other.path, other.encoding, other.bom, other.digest, other.text)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -130,7 +130,8 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def decode(path: str, data: bytes) -> Union[Source, Unreadable]:
+def decode(path: str, data: bytes, spill: Optional[Spill] = None) -> Union[Source, Unreadable]:
+    """The file's text (kept in `spill` when given), or why it cannot be decoded."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return Unreadable(path, "file contains a null byte", line)
@@ -149,11 +150,13 @@ def decode(path: str, data: bytes) -> Union[Source, Unreadable]:
         if isinstance(exc, UnicodeDecodeError):
             line = body[: exc.start].count(b"\n") + 1
         return Unreadable(path, f"cannot decode as {encoding}: {exc.reason if isinstance(exc, UnicodeDecodeError) else exc}", line)
-    return Source(path, text, encoding, bom, digest_bytes(data))
+    return Source(path, text, encoding, bom, digest_bytes(data), spill)
 
 
-def read_source(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE) -> Union[Source, Unreadable]:
-    """The file decoded, or why it cannot be (not a regular file, over `limit` bytes, ...)."""
+def read_source(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE,
+                spill: Optional[Spill] = None) -> Union[Source, Unreadable]:
+    """The file decoded (its text kept in `spill` when given), or why it cannot
+    be (not a regular file, over `limit` bytes, ...)."""
     try:
         data = read_regular(path, limit)
     except FileNotFoundError:
@@ -164,6 +167,6 @@ def read_source(path: str, limit: Optional[int] = DEFAULT_MAX_FILE_SIZE) -> Unio
         return Unreadable(path, str(exc))
     except OSError as exc:
         return Unreadable(path, f"cannot read file: {exc.strerror or exc}")
-    return decode(path, data)
+    return decode(path, data, spill)
 
 

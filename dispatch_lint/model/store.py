@@ -1,6 +1,7 @@
-"""The project's facts kept small: each file's facts compressed, with a short
-summary (the names it uses, defines and imports) for the project's indexes,
-and unpacked on demand into a bounded cache of recently used files.
+"""The project's facts kept small: each file's facts pickled (compressed, or
+in the run's spill file), with a short summary (the names it uses, defines
+and imports) for the project's indexes, and unpacked on demand into a bounded
+cache of recently used files.
 
 A project of millions of lines then holds a few bytes per line; a query
 unpacks only the files that mention what it asks about, and of those only
@@ -14,14 +15,14 @@ import itertools
 import pickle
 import zlib
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from dispatch_lint.model.facts import ModuleFacts, Use
 from dispatch_lint.spill import Spill, Stored, loaded
 
-# The files kept unpacked, by the size of their compressed facts: about 140
+# The files kept unpacked, by the size of their pickled facts: about 140
 # files of average size (a large file takes the room of many small ones).
-CACHED_BYTES = 600_000
+CACHED_BYTES = 1_900_000
 _SEPARATOR = "\n"
 
 
@@ -41,9 +42,11 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "has_parameter_builds", "summary", "methods",
-                 "data", "ends", "index")
+                 "data", "ends", "compressed", "size", "index")
 
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, compress: bool = True) -> None:
+        """`compress=False` leaves the groups as they are pickled, for facts that
+        go to a `Spill` (which compresses them only if it cannot take them)."""
         self.path = facts.path
         self.module = facts.module
         self.public = facts.public
@@ -69,32 +72,39 @@ class PackedFacts:
         rest = {name: value for name, value in facts.__dict__.items()
                 if name not in FIELDS and name != "index" and not name.startswith("_")}
         groups = [tuple(getattr(facts, name) for name in group) for group in GROUPS]
-        compressed = [_compressed(value) for value in (*groups, rest)]
-        # The groups one after the other, and where each ends.
-        self.data: Stored = b"".join(compressed)
-        self.ends = tuple(itertools.accumulate(len(group) for group in compressed))
+        pickled = [pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for value in (*groups, rest)]
+        self.size = sum(len(data) for data in pickled)  # the bytes of the pickled facts
+        self._set_groups([zlib.compress(data, 1) for data in pickled] if compress else pickled, compress)
         self.index: Any = None
+
+    def _set_groups(self, groups: Sequence[bytes], compressed: bool) -> None:
+        # The groups one after the other, and where each ends.
+        self.data: Stored = b"".join(groups)
+        self.ends = tuple(itertools.accumulate(len(group) for group in groups))
+        self.compressed = compressed
 
     @property
     def blob(self) -> bytes:
-        """All the facts' bytes (what a digest of the file's facts covers)."""
-        return loaded(self.data)
-
-    @property
-    def size(self) -> int:
-        """The bytes of the compressed facts."""
-        return self.ends[-1]
+        """All the facts' bytes, as pickled (what a digest of the file's facts covers)."""
+        return b"".join(self.group(number) for number in range(len(self.ends)))
 
     def group(self, number: int) -> bytes:
-        """The compressed bytes of a group (-1: the fields outside `GROUPS`)."""
+        """The pickled bytes of a group (-1: the fields outside `GROUPS`)."""
         number %= len(self.ends)
         start = self.ends[number - 1] if number else 0
-        return loaded(self.data, start, self.ends[number] - start)
+        data = loaded(self.data, start, self.ends[number] - start)
+        return zlib.decompress(data) if self.compressed else data
 
     def spill_to(self, spill: Spill) -> None:
-        """Keep the compressed groups in `spill` instead of memory."""
-        if isinstance(self.data, bytes):
-            self.data = spill.keep(self.data)
+        """Keep the groups in `spill` instead of memory (compressed in memory
+        when the spill cannot take them)."""
+        if not isinstance(self.data, bytes):
+            return
+        stored = spill.keep(self.data)
+        if stored is not self.data:
+            self.data = stored
+        elif not self.compressed:
+            self._set_groups([zlib.compress(self.group(n), 1) for n in range(len(self.ends))], True)
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
@@ -103,7 +113,7 @@ class PackedFacts:
     def unpack(self) -> ModuleFacts:
         facts = LazyFacts.__new__(LazyFacts)
         state = facts.__dict__
-        state.update(_loaded(self.group(-1)))
+        state.update(pickle.loads(self.group(-1)))
         state["path"] = self.path  # one string for the file, however often it is unpacked
         state["index"] = self.index
         state["_packed"] = self
@@ -125,14 +135,6 @@ GROUPS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), (
 FIELDS = tuple(name for group in GROUPS for name in group)
 
 
-def _compressed(value: Any) -> bytes:
-    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-
-def _loaded(data: bytes) -> Any:
-    return pickle.loads(zlib.decompress(data))
-
-
 class _GroupedField:
     """A field of `LazyFacts`: the first read unpacks its group into the
     instance's own attributes, which then shadow this descriptor (later reads
@@ -146,7 +148,7 @@ class _GroupedField:
         if facts is None:
             return self
         state = facts.__dict__
-        state.update(zip(GROUPS[self.number], _loaded(state["_packed"].group(self.number))))
+        state.update(zip(GROUPS[self.number], pickle.loads(state["_packed"].group(self.number))))
         return state[self.name]
 
 
@@ -207,7 +209,7 @@ def unpacked(facts: AnyFacts) -> ModuleFacts:
 
 class LazyFiles(Mapping[str, ModuleFacts]):
     """Real path -> the file's facts, unpacked on demand; the most recently
-    used files stay unpacked, up to `budget` bytes of their compressed facts."""
+    used files stay unpacked, up to `budget` bytes of their pickled facts."""
 
     def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES) -> None:
         self.packed: Dict[str, PackedFacts] = {}
