@@ -1,8 +1,10 @@
 """Bytes a run keeps but seldom reads, moved out of memory into an unlinked
 temporary file: the texts and pickled model facts of every file of a large
-project. Forked workers inherit the file and read it with `pread`, which
-shares no file position between processes. Where no temporary file can be
-written, the bytes stay in memory.
+project. The file is made by the process that owns the `Spill`; workers
+forked after it exists append to it too (under a lock, at its current end)
+and read it with `pread`, which shares no file position between processes.
+What a worker writes reaches the owner as a `SpillRef`. Where no temporary
+file can be written, the bytes stay in memory.
 """
 
 from __future__ import annotations
@@ -10,7 +12,19 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
-from typing import IO, Any, Optional, Tuple, Union
+from typing import IO, Any, NamedTuple, Optional, Tuple, Union
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no forked writers to exclude
+    fcntl = None  # type: ignore[assignment]
+
+
+class SpillRef(NamedTuple):
+    """Where some bytes lie in a `Spill`, as a worker hands it to the owner."""
+
+    offset: int
+    length: int
 
 
 class Spill:
@@ -19,25 +33,41 @@ class Spill:
 
     def __init__(self) -> None:
         self._file: Optional[IO[bytes]] = None
-        self._end = 0
+        self._owner = os.getpid()
         self._failed = False
+
+    def open(self) -> None:
+        """Make the file now, so that workers forked next can append to it."""
+        if self._file is None and not self._failed and os.getpid() == self._owner:
+            try:
+                self._file = tempfile.TemporaryFile(prefix="dispatch-lint-")
+            except OSError:
+                self._failed = True
+                return
+            weakref.finalize(self, self._file.close)
 
     def keep(self, data: bytes) -> "Stored":
         """`data` written to the file (where it lies there), or `data` itself if
         it cannot be written."""
-        if self._failed or not data:
+        self.open()
+        if self._file is None or self._failed or not data:
             return data
+        descriptor = self._file.fileno()
         try:
-            if self._file is None:
-                self._file = tempfile.TemporaryFile(prefix="dispatch-lint-")
-                weakref.finalize(self, self._file.close)
-            _write_all(self._file.fileno(), data, self._end)
+            _lock(descriptor, True)
+            try:
+                offset = os.fstat(descriptor).st_size
+                _write_all(descriptor, data, offset)
+            finally:
+                _lock(descriptor, False)
         except OSError:
             self._failed = True
             return data
-        stored = Spilled(self, self._end, len(data))
-        self._end += len(data)
-        return stored
+        return Spilled(self, offset, len(data))
+
+    def at(self, ref: SpillRef) -> "Spilled":
+        """The bytes a worker wrote where `ref` says."""
+        return Spilled(self, ref.offset, ref.length)
 
     def read(self, offset: int, length: int) -> bytes:
         assert self._file is not None
@@ -48,6 +78,13 @@ class Spill:
                 raise OSError(f"the temporary file of this run lost {length - len(data)} bytes")
             data += more
         return data
+
+
+def _lock(descriptor: int, exclusive: bool) -> None:
+    """A lock between processes (POSIX record locks are per process, so forked
+    writers of one file exclude each other)."""
+    if fcntl is not None:
+        fcntl.lockf(descriptor, fcntl.LOCK_EX if exclusive else fcntl.LOCK_UN)
 
 
 def _write_all(descriptor: int, data: bytes, offset: int) -> None:
@@ -66,6 +103,9 @@ class Spilled:
         self.spill = spill
         self.offset = offset
         self.length = length
+
+    def ref(self) -> SpillRef:
+        return SpillRef(self.offset, self.length)
 
     def read(self, start: int = 0, length: Optional[int] = None) -> bytes:
         """The bytes, or `length` of them from `start`."""

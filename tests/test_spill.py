@@ -46,6 +46,24 @@ def test_forked_workers_read_what_was_spilled_before_they_started():
     assert results == [f"item {n}".encode() * (n + 1) for n in range(40)]
 
 
+def _write_in_worker(item):
+    return _SHARED["spill"].keep(f"written by a worker {item} ".encode() * (item * 50 + 1)).ref()
+
+
+def test_forked_workers_append_to_the_spill_and_the_owner_reads_it():
+    spill = Spill()
+    spill.open()
+    own = spill.keep(b"written by the owner")
+    _SHARED["spill"] = spill
+    try:
+        refs = pool.run_all(_write_in_worker, list(range(40)), 2, lambda item: None)
+    finally:
+        _SHARED.clear()
+    assert [loaded(spill.at(ref)) for ref in refs] == [
+        f"written by a worker {n} ".encode() * (n * 50 + 1) for n in range(40)]
+    assert loaded(own) == b"written by the owner"
+
+
 def test_without_a_writable_temporary_folder_texts_and_facts_stay_in_memory_compressed(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     spill = Spill()

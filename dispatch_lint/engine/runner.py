@@ -35,8 +35,8 @@ from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProb
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.modules import real_path
-from dispatch_lint.model.store import packed
-from dispatch_lint.spill import Spill
+from dispatch_lint.model.store import PackedFacts, packed
+from dispatch_lint.spill import Spill, SpillRef, Spilled
 from dispatch_lint.types import Diagnostic, InternalError
 
 
@@ -117,7 +117,7 @@ def _phase_a(i: int) -> PhaseA:
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_packed(source.path, text, tree, _STATE["root"], _STATE["compress_facts"])
+        facts = _spilled(extract_packed(source.path, text, tree, _STATE["root"], _STATE["compress_facts"]))
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, None, False, _text_weight(state, text, None)
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
@@ -125,6 +125,15 @@ def _phase_a(i: int) -> PhaseA:
     early = analyse_text(source.path, text, local, state.settings.options, None,
                          state.settings.memory_budget)
     return None, facts, early, parses(local), _text_weight(state, text, early)
+
+
+def _spilled(facts: PackedFacts) -> PackedFacts:
+    """The facts written to the run's spill file: only where they lie there
+    goes back to the main process."""
+    facts.spill_to(_STATE["spill"])
+    if isinstance(facts.data, Spilled):
+        facts.data = facts.data.ref()
+    return facts
 
 
 def _own_rules(state: _FileState) -> List[Type]:
@@ -262,6 +271,7 @@ class Engine:
         """`project_files`: the discovery of the whole project root, when the caller has it."""
         own = self._resolve(files)
         self.spill = Spill()
+        self.spill.open()
         cache = ResultCache(str(self.settings.cache_dir), self.cache_key()) if self.settings.cache else None
         states = [self._prepare(path, settings, overlay, cache) for path, settings in zip(files, own)]
         index = None
@@ -274,6 +284,7 @@ class Engine:
             root=str(self.settings.root),
             # Facts the cache keeps are compressed by the workers; the others go to the spill as they are.
             compress_facts=cache is not None,
+            spill=self.spill,
             index=None,
         )
         try:
@@ -326,8 +337,11 @@ class Engine:
         return results
 
     def _spill_facts(self, result: PhaseA) -> PhaseA:
-        if result[1] is not None:
-            result[1].spill_to(self.spill)
+        facts = result[1]
+        if facts is not None and isinstance(facts.data, SpillRef):
+            facts.data = self.spill.at(facts.data)
+        elif facts is not None:
+            facts.spill_to(self.spill)
         return result
 
     @staticmethod
