@@ -34,14 +34,31 @@ class BadFacts(ValueError):
 def encode(value: Any) -> Any:
     """Dataclasses as lists of their compared fields; tuples (records too) and sets as lists;
     dicts as lists of [key, value] pairs (keys may be tuples)."""
-    if dataclasses.is_dataclass(value):
-        return [encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare]
-    if isinstance(value, dict):
-        return [[encode(k), encode(v)] for k, v in value.items()]
-    if isinstance(value, (tuple, list, frozenset, set)):
-        items = sorted(value) if isinstance(value, (frozenset, set)) else value
-        return [encode(v) for v in items]
-    return value
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    encoder = _ENCODERS.get(kind)
+    if encoder is None:
+        encoder = _ENCODERS[kind] = _encoder(kind)
+    return encoder(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_ENCODERS: Dict[type, Callable[[Any], Any]] = {}
+
+
+def _encoder(kind: type) -> Callable[[Any], Any]:
+    """How `encode` writes a value of type `kind`, chosen once per type."""
+    if dataclasses.is_dataclass(kind):
+        names = [f.name for f in dataclasses.fields(kind) if f.compare]
+        return lambda value: [encode(getattr(value, name)) for name in names]
+    if issubclass(kind, dict):
+        return lambda value: [[encode(k), encode(v)] for k, v in value.items()]
+    if issubclass(kind, (frozenset, set)):
+        return lambda value: [encode(v) for v in sorted(value)]
+    if issubclass(kind, (tuple, list)):
+        return lambda value: [encode(v) for v in value]
+    return lambda value: value
 
 
 def decode(kind: Any, data: Any) -> Any:
