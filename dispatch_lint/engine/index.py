@@ -63,13 +63,13 @@ def _extract(path: str) -> Optional[PackedFacts]:
     tree = parse_ast(text, path, own.memory_budget)
     if not hasattr(tree, "body"):
         return None  # a syntax problem: the file contributes nothing
-    return extract_packed(path, text, tree, _PENDING["root"])  # type: ignore[arg-type]
+    spill: Optional[Spill] = _PENDING["spill"]  # type: ignore[assignment]
+    facts = extract_packed(path, text, tree, _PENDING["root"], compress=spill is None)  # type: ignore[arg-type]
+    return facts if spill is None else facts.handed_over(spill)
 
 
-def _spilled(facts: Optional[PackedFacts], spill: Optional[Spill]) -> Optional[PackedFacts]:
-    if facts is not None and spill is not None:
-        facts.spill_to(spill)
-    return facts
+def _taken_over(facts: Optional[PackedFacts], spill: Optional[Spill]) -> Optional[PackedFacts]:
+    return facts.taken_over(spill) if facts is not None and spill is not None else facts
 
 
 def _other_projects(root: str, run_files: Sequence[str]) -> List[str]:
@@ -130,10 +130,12 @@ class ProjectIndex:
             answers = {real: cached(real) for real in missing if real not in real_overlay}
             known.update((real, facts) for real, (hit, facts) in answers.items() if hit and facts is not None)
             missing = [real for real in missing if not answers.get(real, (False, None))[0]]
-        _PENDING.update(overlay=real_overlay, root=root, settings=settings)
+        if spill is not None:
+            spill.open()
+        _PENDING.update(overlay=real_overlay, root=root, settings=settings, spill=spill)
         try:
             extracted = pool.run_all(_extract, missing, jobs, lambda path: None,
-                                     arrive=lambda facts: _spilled(facts, spill))
+                                     arrive=lambda facts: _taken_over(facts, spill))
         finally:
             _PENDING.clear()
         facts = list(known.values()) + [f for f in extracted if f is not None]

@@ -35,8 +35,8 @@ from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProb
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.modules import real_path
-from dispatch_lint.model.store import PackedFacts, packed
-from dispatch_lint.spill import Spill, SpillRef, Spilled
+from dispatch_lint.model.store import packed
+from dispatch_lint.spill import Spill
 from dispatch_lint.types import Diagnostic, InternalError
 
 
@@ -73,8 +73,9 @@ class _FileState:
 
 
 # What phase B reports for one file: findings, whether a rule read the project
-# index (None when the worker crashed: not cached), whether LibCST parsed it.
-Outcome = Tuple[List[Diagnostic], Optional[bool], bool]
+# index (None when the worker crashed: not cached), whether LibCST parsed it,
+# and the key of its result in the cache (for a result that read the index).
+Outcome = Tuple[List[Diagnostic], Optional[bool], bool, Optional[str]]
 
 # Shared with forked workers: set just before a pool starts.
 _STATE: Dict[str, Any] = {}
@@ -117,7 +118,7 @@ def _phase_a(i: int) -> PhaseA:
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
-        facts = _spilled(extract_packed(source.path, text, tree, _STATE["root"], _STATE["compress_facts"]))
+        facts = extract_packed(source.path, text, tree, _STATE["root"], compress=False).handed_over(_STATE["spill"])
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, None, False, _text_weight(state, text, None)
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
@@ -125,15 +126,6 @@ def _phase_a(i: int) -> PhaseA:
     early = analyse_text(source.path, text, local, state.settings.options, None,
                          state.settings.memory_budget)
     return None, facts, early, parses(local), _text_weight(state, text, early)
-
-
-def _spilled(facts: PackedFacts) -> PackedFacts:
-    """The facts written to the run's spill file: only where they lie there
-    goes back to the main process."""
-    facts.spill_to(_STATE["spill"])
-    if isinstance(facts.data, Spilled):
-        facts.data = facts.data.ref()
-    return facts
 
 
 def _own_rules(state: _FileState) -> List[Type]:
@@ -154,6 +146,16 @@ def _remaining_rules(state: _FileState, text: str) -> List[Type]:
 
 @_naming_the_file
 def _phase_b(i: int) -> Outcome:
+    """The file's findings; the worker that found them derives the cache key
+    of a result that read the index (its memos hold what the verdicts read)."""
+    found, uses_index, parsed = _analysed(i)
+    key = None
+    if uses_index and _STATE["keyed"]:
+        key = dependency_key(_STATE["index"], _STATE["files"][i].path, _STATE["rules"])
+    return found, uses_index, parsed, key
+
+
+def _analysed(i: int) -> Tuple[List[Diagnostic], bool, bool]:
     state: _FileState = _STATE["files"][i]
     source = state.source
     if isinstance(source, Unreadable):
@@ -186,7 +188,7 @@ def _check(i: int) -> Outcome:
 
 def _crashed(i: int) -> Outcome:
     path = _STATE["files"][i].path
-    return [problem(SyntaxErrorProblem, path, 1, 1, "the parser crashed on this file")], None, False
+    return [problem(SyntaxErrorProblem, path, 1, 1, "the parser crashed on this file")], None, False, None
 
 
 def _weight(i: int) -> int:
@@ -238,7 +240,7 @@ class Engine:
         self.progress = progress
         self.force_exclude = force_exclude
         self.other_projects = list(other_projects)
-        # Where the run keeps the compressed texts and facts of its files.
+        # Where the run keeps the texts and facts of its files.
         self.spill = Spill()
 
     @property
@@ -282,9 +284,8 @@ class Engine:
             prefilter=self.prefilter,
             needs_index=self.needs_index,
             root=str(self.settings.root),
-            # Facts the cache keeps are compressed by the workers; the others go to the spill as they are.
-            compress_facts=cache is not None,
             spill=self.spill,
+            keyed=cache is not None,
             index=None,
         )
         try:
@@ -309,12 +310,11 @@ class Engine:
                 outcomes = self._run_pass(_check, todo, "checking")
         finally:
             _STATE.clear()
-        for i, (found, uses_index, did_parse) in zip(todo, outcomes):
+        for i, (found, uses_index, did_parse, key) in zip(todo, outcomes):
             state = states[i]
             state.findings = found
             state.cacheable = state.cacheable and uses_index is not None
-            # The key only matters to the cache (it costs a walk over the index).
-            state.index_key = self._dependency_key(state, index) if uses_index and cache is not None else None
+            state.index_key = key
             parsed += did_parse
         if cache is not None:
             self._store(cache, states)
@@ -337,21 +337,14 @@ class Engine:
         return results
 
     def _spill_facts(self, result: PhaseA) -> PhaseA:
-        facts = result[1]
-        if facts is not None and isinstance(facts.data, SpillRef):
-            facts.data = self.spill.at(facts.data)
-        elif facts is not None:
-            facts.spill_to(self.spill)
+        if result[1] is not None:
+            result[1].taken_over(self.spill)
         return result
 
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
         state.syntax, state.facts, state.early, state.early_parsed, state.parse_weight = result
-
-    def _dependency_key(self, state: _FileState, index: Any) -> str:
-        """The key of the file's result: the digest of what its verdicts read."""
-        return dependency_key(index, state.path, self.rules)
 
     @staticmethod
     def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:

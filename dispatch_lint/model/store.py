@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from dispatch_lint.model.facts import ModuleFacts, Use
-from dispatch_lint.spill import Spill, Stored, loaded
+from dispatch_lint.spill import Spill, SpillRef, Spilled, Stored, loaded
 
 # The files kept unpacked, by the size of their pickled facts: about 140
 # files of average size (a large file takes the room of many small ones).
@@ -105,6 +105,23 @@ class PackedFacts:
             self.data = stored
         elif not self.compressed:
             self._set_groups([zlib.compress(self.group(n), 1) for n in range(len(self.ends))], True)
+
+    def handed_over(self, spill: Spill) -> "PackedFacts":
+        """In a worker: the facts written to the run's `spill`, holding only
+        where they lie there (what crosses back to the process that owns it)."""
+        self.spill_to(spill)
+        if isinstance(self.data, Spilled):
+            self.data = self.data.ref()
+        return self
+
+    def taken_over(self, spill: Spill) -> "PackedFacts":
+        """In the process that owns `spill`: facts a worker handed over (or
+        could not spill) bound to it."""
+        if isinstance(self.data, SpillRef):
+            self.data = spill.at(self.data)
+        else:
+            self.spill_to(spill)
+        return self
 
     def names(self, part: int) -> Tuple[str, ...]:
         text = self.summary[part]
