@@ -308,6 +308,27 @@ def test_the_unpacked_files_stay_within_a_budget_of_compressed_bytes(tmp_path):
     assert files[paths[5]].defs and list(files.recent) == [paths[5]]
 
 
+def test_equal_facts_digest_alike_extracted_or_read_back_from_the_cache(tmp_path):
+    """A file's facts digest (what its readers' cache keys hold) depends on the
+    values only: the pickles of the same facts differ with the objects they share."""
+    from dispatch_lint.engine.facts_cache import FactsCache
+    from dispatch_lint.model.store import packed
+
+    source = "import asyncio\n\nclass Worker:\n    async def run(self, queue):\n        await queue.put(queue)\n"
+    path = tmp_path / "m.py"
+    path.write_text(source, encoding="utf-8")
+    extracted = packed(extract_facts(str(path), source, ast.parse(source), str(tmp_path)))
+    cache = FactsCache(str(tmp_path / "cache"), str(tmp_path))
+    stat = os.stat(path)
+    cache.put(str(path), stat, "digest", extracted)
+    hit, found = cache.lookup(str(path), stat, "digest")
+    again = packed(found)
+    cache.put(str(path), stat, "digest", again)
+    assert hit and again.unpack() == extracted.unpack()
+    assert again.blob != extracted.blob
+    assert again.digest() == extracted.digest()
+
+
 def test_a_batch_run_derives_the_uses_of_one_candidate_name_at_a_time(tmp_path):
     """Asking about one `async def` derives the uses of the candidates of its
     name only, with the answer the unbatched lookup gives."""

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
 from dispatch_lint.model.facts import ModuleFacts as FileFacts
 from dispatch_lint.model.modules import module_name
-from dispatch_lint.model.store import unpacked
+from dispatch_lint.model.store import PackedFacts, unpacked
 
 FORMAT = 2
 
@@ -167,8 +167,14 @@ class FactsCache:
         return True, found
 
     def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: Any) -> None:
+        """Keep the facts of `real`; packed facts learn the digest of their
+        values (equal facts digest alike however they were made)."""
         size, mtime_ns = trusted_stat(stat)
-        data = [size, mtime_ns, digest, encode(unpacked(facts))]
+        encoded = encode(unpacked(facts))
+        if isinstance(facts, PackedFacts):
+            text = json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+            facts.value_digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        data = [size, mtime_ns, digest, encoded]
         if self.entries.get(real) != data:
             self.entries[real] = data
             self.changed = True

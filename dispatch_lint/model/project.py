@@ -339,8 +339,7 @@ class Project:
         found = self._digests.get(path)
         if found is None:
             facts = self.files.packed.get(path)
-            data = facts.blob if facts is not None else b"-"
-            found = self._digests[path] = hashlib.blake2b(data, digest_size=16).hexdigest()
+            found = self._digests[path] = facts.digest() if facts is not None else "-"
         return found
 
     def add_call_hook(self, hook: CallHook) -> None:

@@ -11,6 +11,7 @@ the groups of fields (scopes and bindings, uses...) it reads.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import pickle
 import zlib
@@ -42,12 +43,15 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "has_parameter_builds", "summary", "methods",
-                 "data", "ends", "compressed", "size", "index")
+                 "data", "ends", "compressed", "size", "value_digest", "index")
 
     def __init__(self, facts: ModuleFacts, compress: bool = True) -> None:
         """`compress=False` leaves the groups as they are pickled, for facts that
         go to a `Spill` (which compresses them only if it cannot take them)."""
         self.path = facts.path
+        # A digest of the facts' values (set by the facts cache, which encodes them
+        # anyway); without one, `digest` falls back on the pickles' bytes.
+        self.value_digest = ""
         self.module = facts.module
         self.public = facts.public
         self.stub_file = facts.stub_file
@@ -82,6 +86,12 @@ class PackedFacts:
         self.data: Stored = b"".join(groups)
         self.ends = tuple(itertools.accumulate(len(group) for group in groups))
         self.compressed = compressed
+
+    def digest(self) -> str:
+        """A digest of the facts. Pickles of equal facts differ with which objects
+        they share (facts just extracted, and the same facts read back from the
+        cache), so the values' digest is preferred where it is known."""
+        return self.value_digest or hashlib.blake2b(self.blob, digest_size=16).hexdigest()
 
     @property
     def blob(self) -> bytes:
