@@ -240,8 +240,8 @@ class Engine:
         self.progress = progress
         self.force_exclude = force_exclude
         self.other_projects = list(other_projects)
-        # Where the run keeps the texts and facts of its files.
-        self.spill = Spill()
+        # Where the current run keeps the texts and facts of its files (made by `run_files`).
+        self.spill: Optional[Spill] = None
 
     @property
     def needs_index(self) -> bool:

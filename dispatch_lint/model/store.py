@@ -39,7 +39,8 @@ def use_name(use: Use) -> str:
 
 
 class PackedFacts:
-    """One file's facts, compressed, and what the project's indexes need of them."""
+    """One file's facts, pickled (compressed, or in the run's spill file), and
+    what the project's indexes need of them."""
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "has_parameter_builds", "summary", "methods",
