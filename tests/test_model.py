@@ -290,20 +290,29 @@ def test_a_file_s_facts_unpack_one_group_of_fields_at_a_time(tmp_path):
     assert again == extracted and again.index is None
 
 
-def test_the_unpacked_files_stay_within_a_budget_of_compressed_bytes(tmp_path):
-    """The most recently read files stay unpacked while their compressed facts
-    fit the budget; the oldest go first, and the last one read always stays."""
+def test_the_unpacked_files_stay_within_a_budget_of_the_groups_they_unpacked(tmp_path):
+    """The most recently read files stay unpacked while the pickles of the
+    groups they unpacked fit the budget; the oldest go first, and the last one
+    read always stays. A group unpacked later counts from then on."""
+    from dispatch_lint.model.store import GROUPS
+
     project = model(tmp_path, {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(6)})
     files = project.files
-    sizes = {path: files.packed[path].size for path in files}
+    defs = [n for n, group in enumerate(GROUPS) if "defs" in group][0]
+    scopes = [n for n, group in enumerate(GROUPS) if "scopes" in group][0]
+    held = {path: files.packed[path].group_size(-1) + files.packed[path].group_size(defs) for path in files}
     paths = sorted(files)
-    files.budget = sum(sizes[p] for p in paths[1:4])
+    files.budget = sum(held[p] for p in paths[1:4])
     files.recent.clear()
+    files.held.clear()
     files.recent_bytes = 0
     for path in paths[:4]:
         assert files[path].defs
     assert list(files.recent) == paths[1:4]
-    assert files.recent_bytes == sum(sizes[p] for p in paths[1:4])
+    assert files.recent_bytes == sum(held[p] for p in paths[1:4]) < sum(files.packed[p].size for p in paths[1:4])
+    assert files[paths[3]].scopes  # the newest grows: the oldest held goes
+    assert list(files.recent) == paths[2:4]
+    assert files.recent_bytes == held[paths[2]] + held[paths[3]] + files.packed[paths[3]].group_size(scopes)
     files.budget = 1
     assert files[paths[5]].defs and list(files.recent) == [paths[5]]
 

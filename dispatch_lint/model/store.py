@@ -21,8 +21,9 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, T
 from dispatch_lint.model.facts import ModuleFacts, Use
 from dispatch_lint.spill import Spill, SpillRef, Spilled, Stored, loaded
 
-# The files kept unpacked, by the size of their pickled facts: about 140
-# files of average size (a large file takes the room of many small ones).
+# The files kept unpacked, by the size of the pickles of the groups of their
+# facts that were unpacked: about 140 whole files of average size (a large
+# file takes the room of many small ones).
 CACHED_BYTES = 1_900_000
 _SEPARATOR = "\n"
 
@@ -44,7 +45,7 @@ class PackedFacts:
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
                  "has_parameter_builds", "summary", "methods",
-                 "data", "ends", "compressed", "size", "value_digest", "index")
+                 "data", "ends", "compressed", "sizes", "value_digest", "index")
 
     def __init__(self, facts: ModuleFacts, compress: bool = True) -> None:
         """`compress=False` leaves the groups as they are pickled, for facts that
@@ -69,7 +70,7 @@ class PackedFacts:
         )]
         classes = [c.qualname for c in facts.classes]  # in order: the class numbers
         sync_methods = sorted({d.name for d in facts.defs if d.method_of >= 0 and not d.is_async})
-        self.methods: Tuple[str, ...] = tuple(_own_methods(facts, info.body) for info in facts.classes)
+        self.methods: Tuple[str, ...] = _own_methods(facts)
         callees = sorted({passing.callee for passing in facts.passings})
         self.summary: Tuple[str, ...] = tuple(_SEPARATOR.join(items) for items in (
             *distinct, classes, sync_methods, facts.async_mocked, callees))
@@ -78,7 +79,7 @@ class PackedFacts:
                 if name not in FIELDS and name != "index" and not name.startswith("_")}
         groups = [tuple(getattr(facts, name) for name in group) for group in GROUPS]
         pickled = [pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for value in (*groups, rest)]
-        self.size = sum(len(data) for data in pickled)  # the bytes of the pickled facts
+        self.sizes = tuple(len(data) for data in pickled)  # each group's pickled bytes
         self._set_groups([zlib.compress(data, 1) for data in pickled] if compress else pickled, compress)
         self.index: Any = None
 
@@ -98,6 +99,15 @@ class PackedFacts:
     def blob(self) -> bytes:
         """All the facts' bytes, as pickled (what a digest of the file's facts covers)."""
         return b"".join(self.group(number) for number in range(len(self.ends)))
+
+    @property
+    def size(self) -> int:
+        """The bytes of the pickled facts."""
+        return sum(self.sizes)
+
+    def group_size(self, number: int) -> int:
+        """The pickled bytes of a group (-1: the fields outside `GROUPS`)."""
+        return self.sizes[number]
 
     def group(self, number: int) -> bytes:
         """The pickled bytes of a group (-1: the fields outside `GROUPS`)."""
@@ -176,7 +186,11 @@ class _GroupedField:
         if facts is None:
             return self
         state = facts.__dict__
-        state.update(zip(GROUPS[self.number], pickle.loads(state["_packed"].group(self.number))))
+        packed = state["_packed"]
+        state.update(zip(GROUPS[self.number], pickle.loads(packed.group(self.number))))
+        holder = state.get("_holder")
+        if holder is not None:
+            holder.grew(facts, packed.group_size(self.number))
         return state[self.name]
 
 
@@ -186,7 +200,7 @@ class LazyFacts(ModuleFacts):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = {name: getattr(self, name) for name in FIELDS}
-        state.update((name, value) for name, value in self.__dict__.items() if name != "_packed")
+        state.update((name, value) for name, value in self.__dict__.items() if name not in ("_packed", "_holder"))
         state["index"] = None
         return state
 
@@ -207,12 +221,16 @@ for _number, _group in enumerate(GROUPS):
         setattr(LazyFacts, _name, _GroupedField(_number, _name))
 
 
-def _own_methods(facts: ModuleFacts, body: int) -> str:
-    """The methods a class body defines (the last `def` of each name), as
+def _own_methods(facts: ModuleFacts) -> Tuple[str, ...]:
+    """The methods each class body defines (the last `def` of each name), as
     " name name! " (`!` marks a coroutine)."""
-    last = {b.name: b.value[1] for b in facts.bindings if b.scope == body and b.kind == "def"}
-    marked = [f"{name}!" if facts.defs[number].is_async else name for name, number in last.items()]
-    return f" {' '.join(marked)} "
+    bodies: Dict[int, Dict[str, int]] = {info.body: {} for info in facts.classes}
+    for binding in facts.bindings:
+        last = bodies.get(binding.scope)
+        if last is not None and binding.kind == "def":
+            last[binding.name] = binding.value[1]
+    return tuple(" " + " ".join(f"{name}!" if facts.defs[number].is_async else name
+                                for name, number in bodies[info.body].items()) + " " for info in facts.classes)
 
 
 def own_method_kind(methods: str, name: str) -> Optional[bool]:
@@ -237,18 +255,21 @@ def unpacked(facts: AnyFacts) -> ModuleFacts:
 
 class LazyFiles(Mapping[str, ModuleFacts]):
     """Real path -> the file's facts, unpacked on demand; the most recently
-    used files stay unpacked, up to `budget` bytes of their pickled facts."""
+    used files stay unpacked, up to `budget` bytes of the groups of their
+    facts that were unpacked (a file whose bindings alone were read takes the
+    room of its bindings only)."""
 
     def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES) -> None:
         self.packed: Dict[str, PackedFacts] = {}
         self.on_load = on_load
         self.budget = budget
         self.recent: "OrderedDict[str, ModuleFacts]" = OrderedDict()
+        self.held: Dict[str, int] = {}  # path -> the bytes of its unpacked groups
         self.recent_bytes = 0
 
     def add(self, facts: PackedFacts) -> None:
         if self.recent.pop(facts.path, None) is not None:
-            self.recent_bytes -= self.packed[facts.path].size
+            self.recent_bytes -= self.held.pop(facts.path)
         self.packed[facts.path] = facts
 
     def __getitem__(self, path: str) -> ModuleFacts:
@@ -258,13 +279,24 @@ class LazyFiles(Mapping[str, ModuleFacts]):
             return found
         packed = self.packed[path]
         found = packed.unpack()
+        found.__dict__["_holder"] = self
         self.on_load(found)
         self.recent[path] = found
-        self.recent_bytes += packed.size
+        self.held[path] = 0
+        self.grew(found, packed.group_size(-1))
+        return found
+
+    def grew(self, facts: ModuleFacts, size: int) -> None:
+        """`facts` (as this mapping gave them) unpacked `size` more bytes: the
+        oldest files go while the budget is exceeded (the newest always stays)."""
+        path = facts.path
+        if self.recent.get(path) is not facts:  # no longer held here
+            return
+        self.held[path] += size
+        self.recent_bytes += size
         while self.recent_bytes > self.budget and len(self.recent) > 1:
             oldest, _ = self.recent.popitem(last=False)
-            self.recent_bytes -= self.packed[oldest].size
-        return found
+            self.recent_bytes -= self.held.pop(oldest)
 
     def __contains__(self, path: object) -> bool:
         return path in self.packed
