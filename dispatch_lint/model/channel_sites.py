@@ -46,6 +46,9 @@ from dispatch_lint.model.facts import AWAIT, Expr
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
 BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
+# The words whose presence in a text shows that it names a constructor (a word
+# that holds another, like `LifoQueue` holding `Queue`, adds nothing).
+_SCREEN_WORDS = tuple(sorted(w for w in BUILD_WORDS if not any(v != w and v in w for v in BUILD_WORDS)))
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
@@ -119,7 +122,7 @@ class ChannelSites:
 
     def __init__(self, text: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(text, *args, **kwargs)
-        self.channel_text = any(word in text for word in BUILD_WORDS)
+        self.channel_text = any(word in text for word in _SCREEN_WORDS)
         self.marked_text = MARKER.search(text) is not None
         self.text_lines: Optional[List[str]] = None
         self.builds: List[Build] = []
@@ -165,7 +168,7 @@ class ChannelSites:
         super().visit(node)
 
     def _chain(self, node: ast.AST) -> None:
-        scope = self.frame.scope
+        scope = self.frames[-1].scope
         while type(node) is ast.Attribute:
             self.reads.append((scope, node))
             node = node.value  # type: ignore[attr-defined]
@@ -228,7 +231,7 @@ class ChannelSites:
         self._in_loop(super().visit_For, node)
 
     def _in_loop(self, visit: Any, node: ast.AST) -> None:
-        scope = self.frame.scope
+        scope = self.frames[-1].scope
         self.loops[scope] = self.loops.get(scope, 0) + 1
         try:
             visit(node)
@@ -260,7 +263,7 @@ class ChannelSites:
     def _parameter_call(self, node: ast.Call, name: str) -> None:
         """Note a call of a parameter of the enclosing function: it may call a
         constructor passed in (`queue_class=asyncio.Queue`), read in `channel_facts`."""
-        frame = self.frame
+        frame = self.frames[-1]
         if frame.definition < 0 or self.scopes[frame.scope].kind != "function":
             return
         args = self.defs[frame.definition][0].args
@@ -275,18 +278,18 @@ class ChannelSites:
         return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:
-        return self.loops.get(self.frame.scope, 0) > 0
+        return self.loops.get(self.frames[-1].scope, 0) > 0
 
     def _build(self, node: ast.Call) -> None:
         if any(type(a) in FLOWING for a in node.args) or any(type(k.value) in FLOWING for k in node.keywords):
             self.flowing.append((len(self.builds), node))
-        self.builds.append(self._build_record(node, self.frame.scope, convert(node, self.comps), node.args,
+        self.builds.append(self._build_record(node, self.frames[-1].scope, convert(node, self.comps), node.args,
                                               node.keywords))
 
     def _build_record(self, node: ast.expr, scope: int, expr: Expr, args: Any, keywords: Any = (),
                       site: Optional[Tuple[int, Tuple[str, ...], bool]] = None) -> Build:
         """`site`: (class, names, marked) when noted earlier in the walk."""
-        cls, names, marked = site or (self.frame.cls, self.bound_to.get(id(node), ()), self._marked(node))
+        cls, names, marked = site or (self.frames[-1].cls, self.bound_to.get(id(node), ()), self._marked(node))
         positions = self.positions
         end_line = node.end_lineno or node.lineno
         return Build(
@@ -309,7 +312,7 @@ class ChannelSites:
 
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
-        frame = self.frame
+        frame = self.frames[-1]
         held = channel_holder(receiver)
         own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
                and type(held.value) is ast.Name and held.value.id == frame.first_param)
@@ -336,7 +339,7 @@ class ChannelSites:
 
     def _passing(self, node: ast.Call) -> None:
         self.passings.append(Passing(
-            scope=self.frame.scope, func=convert(node.func),
+            scope=self.frames[-1].scope, func=convert(node.func),
             args=tuple(capacity_expr(a, self.comps) for a in node.args[:MAX_ARGS]),
             keywords=tuple((k.arg, capacity_expr(k.value, self.comps)) for k in node.keywords
                            if k.arg),
@@ -348,7 +351,7 @@ class ChannelSites:
         for keyword in node.keywords:
             if keyword.arg in FACTORY_KEYWORD_NAMES:
                 factory = keyword.value
-                self._pending_factories.append((self.frame.scope, convert(node, self.comps), factory))
+                self._pending_factories.append((self.frames[-1].scope, convert(node, self.comps), factory))
 
     @property
     def _pending_factories(self) -> List[Tuple[int, Expr, ast.AST]]:

@@ -48,6 +48,10 @@ _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not Non
 
 
 _METHODS: Dict[type, Any] = {}
+# Builds a record from a tuple of all its fields without calling its Python
+# constructor (the walk makes hundreds of thousands).
+_record = tuple.__new__
+_CONSTANT = ast.Constant  # a leaf: `generic_visit` does not dispatch it
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 # Fields that never hold a node worth a visit (contexts, operators, names, flags).
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "is_async", "level", "id", "attr", "arg",
@@ -125,19 +129,15 @@ class Extractor(ast.NodeVisitor):
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if item.__class__ is not _CONSTANT and isinstance(item, ast.AST):
                         visit(item)
-            elif isinstance(value, ast.AST):
+            elif value.__class__ is not _CONSTANT and isinstance(value, ast.AST):
                 visit(value)
 
     # -- scopes and bindings ---------------------------------------------------
 
-    @property
-    def frame(self) -> _Frame:
-        return self.frames[-1]
-
     def new_scope(self, kind: str, name: str, line: int) -> int:
-        parent = self.frame.scope if self.frames else -1
+        parent = self.frames[-1].scope if self.frames else -1
         outer = self.scopes[parent].qualname if parent >= 0 else ""
         if parent >= 0 and self.scopes[parent].kind in ("function", "lambda"):
             outer += ".<locals>"
@@ -146,7 +146,7 @@ class Extractor(ast.NodeVisitor):
         return len(self.scopes) - 1
 
     def binding_scope(self, name: str) -> int:
-        frame = self.frame
+        frame = self.frames[-1]
         declared = frame.declared.get(name)
         if declared == "global":
             return 0
@@ -162,8 +162,9 @@ class Extractor(ast.NodeVisitor):
 
     def bind(self, name: str, kind: str, line: int, value: Any, scope: Optional[int] = None) -> None:
         where = self.binding_scope(name) if scope is None else scope
-        branch = self.frame.branch if where == self.frame.scope else -1
-        self.bindings.append(Binding(where, name, kind, line, value, branch))
+        frame = self.frames[-1]
+        branch = frame.branch if where == frame.scope else -1
+        self.bindings.append(_record(Binding, (where, name, kind, line, value, branch)))
 
     def bind_target(self, target: ast.AST, kind: str, value: Any) -> None:
         """Bind the names of an assignment target to `value` (unpacked per element)."""
@@ -186,7 +187,7 @@ class Extractor(ast.NodeVisitor):
         receiver = target.value
         if type(receiver) is not ast.Name:
             return
-        frame = self.frame
+        frame = self.frames[-1]
         if frame.cls >= 0 and receiver.id == frame.first_param and frame.first_param:
             self.attr_sets.append(AttrSet(frame.cls, target.attr, frame.scope, value, target.lineno))
         else:
@@ -198,7 +199,7 @@ class Extractor(ast.NodeVisitor):
         if type(container) is ast.Name:
             self.bind(container.id, "item", line, item)
         elif type(container) is ast.Attribute and type(container.value) is ast.Name:
-            frame = self.frame
+            frame = self.frames[-1]
             if frame.cls >= 0 and container.value.id == frame.first_param:
                 self.attr_sets.append(AttrSet(frame.cls, container.attr, frame.scope, item, line))
         elif type(container) is ast.Call and type(container.func) is ast.Name and container.func.id == "globals":
@@ -207,9 +208,10 @@ class Extractor(ast.NodeVisitor):
     # -- uses ------------------------------------------------------------------
 
     def use(self, target: Any, how: int, node: ast.AST, scope: Optional[int] = None) -> None:
-        key = (self.frame.scope if scope is None else scope, target, how)
-        if key not in self.uses:
-            self.uses[key] = [node.lineno, self.positions.column(node.lineno, node.col_offset), 0]
+        key = (self.frames[-1].scope if scope is None else scope, target, how)
+        uses = self.uses
+        if key not in uses:
+            uses[key] = [node.lineno, self.positions.column(node.lineno, node.col_offset), 0]
 
     def comps(self, node: ast.AST) -> int:
         return self.comp_scopes.get(id(node), -1)
@@ -241,7 +243,7 @@ class Extractor(ast.NodeVisitor):
             self.visit(statement)
 
     def visit_FunctionDef(self, node: Any) -> None:
-        frame = self.frame
+        frame = self.frames[-1]
         for decorator in node.decorator_list:
             self.as_value(decorator)
         self.visit_arguments_outside(node.args)
@@ -303,7 +305,7 @@ class Extractor(ast.NodeVisitor):
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.visit_arguments_outside(node.args)
-        frame = self.frame
+        frame = self.frames[-1]
         inner = _Frame(self.new_scope("lambda", "<lambda>", node.lineno), -1, frame.cls, frame.first_param)
         self.frames.append(inner)
         for name, _ in self.parameters(node.args):
@@ -312,7 +314,7 @@ class Extractor(ast.NodeVisitor):
         self.frames.pop()
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        frame = self.frame
+        frame = self.frames[-1]
         for expression in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(expression)
         index = len(self.classes)
@@ -331,10 +333,10 @@ class Extractor(ast.NodeVisitor):
     # -- statements ------------------------------------------------------------
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.frame.declared.update((name, "global") for name in node.names)
+        self.frames[-1].declared.update((name, "global") for name in node.names)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.frame.declared.update((name, "nonlocal") for name in node.names)
+        self.frames[-1].declared.update((name, "nonlocal") for name in node.names)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -380,7 +382,7 @@ class Extractor(ast.NodeVisitor):
             self.as_value(node.value)
         self.visit_target(node.target)
         value = self.value_of(node.value) if node.value is not None else ("ann", convert(node.annotation))
-        if node.value is not None or type(node.target) is not ast.Name or self.scopes[self.frame.scope].kind == "class":
+        if node.value is not None or type(node.target) is not ast.Name or self.scopes[self.frames[-1].scope].kind == "class":
             self.bind_target(node.target, "annassign", value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
@@ -405,7 +407,7 @@ class Extractor(ast.NodeVisitor):
 
     def visit_For(self, node: Any) -> None:
         if type(node) is ast.AsyncFor:
-            self.frame.awaits = True
+            self.frames[-1].awaits = True
         self.visit(node.iter)
         self.visit_target(node.target)
         self.bind_target(node.target, "for", ("iter", self.value_of(node.iter)))
@@ -415,7 +417,7 @@ class Extractor(ast.NodeVisitor):
 
     def visit_With(self, node: Any) -> None:
         if type(node) is ast.AsyncWith:
-            self.frame.awaits = True
+            self.frames[-1].awaits = True
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
@@ -437,7 +439,7 @@ class Extractor(ast.NodeVisitor):
     def in_branch(self, node: ast.AST, blocks: List[List[ast.AST]]) -> None:
         """Visit the statement blocks of an `if`/`try`; the outermost one in a
         scope groups the bindings in it as alternatives."""
-        frame = self.frame
+        frame = self.frames[-1]
         outermost = frame.branch == -1 and isinstance(node, (ast.If, *_TRY))
         if outermost:
             frame.branch = self.next_branch
@@ -464,7 +466,7 @@ class Extractor(ast.NodeVisitor):
 
     def visit_Return(self, node: ast.Return) -> None:
         self.as_value(node.value)
-        self.frame.returns.append(self.value_of(node.value) if node.value is not None else ("k", None))
+        self.frames[-1].returns.append(self.value_of(node.value) if node.value is not None else ("k", None))
 
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
@@ -489,10 +491,11 @@ class Extractor(ast.NodeVisitor):
     # -- expressions -------------------------------------------------------------
 
     def visit_Name(self, node: ast.Name) -> None:
-        if type(node.ctx) is ast.Load:
-            self.use(("n", node.id), VALUE, node)
-        elif type(node.ctx) is ast.Store and self.scopes[self.frame.scope].kind == "comprehension":
-            pass
+        if node.ctx.__class__ is ast.Load:  # `use`, inlined: the walk meets names most
+            key = (self.frames[-1].scope, ("n", node.id), VALUE)
+            uses = self.uses
+            if key not in uses:
+                uses[key] = [node.lineno, self.positions.column(node.lineno, node.col_offset), 0]
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if type(node.ctx) is ast.Load:
@@ -508,7 +511,7 @@ class Extractor(ast.NodeVisitor):
         self.visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
-        frame = self.frame
+        frame = self.frames[-1]
         frame.awaits = True
         value = node.value
         if type(value) is ast.Call:
@@ -528,7 +531,7 @@ class Extractor(ast.NodeVisitor):
         if node.value.lineno != line:
             how |= NO_EDIT
             end = start
-        self.await_uses.append((self.frame.scope, target, how, line, start, end))
+        self.await_uses.append((self.frames[-1].scope, target, how, line, start, end))
 
     def frames_up_to_function(self) -> List[_Frame]:
         found = []
@@ -559,7 +562,7 @@ class Extractor(ast.NodeVisitor):
         setters, container puts, mocks, calls that need a loop."""
         name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
         args = node.args
-        frame = self.frame
+        frame = self.frames[-1]
         if name in AWAITABLE_CHECKS and args:
             self.awaitable_check(args[0])
         elif name == "getattr" and len(args) >= 2:
@@ -592,7 +595,7 @@ class Extractor(ast.NodeVisitor):
             self.use(target, AWAITABLE_CHECK, argument)
 
     def last_call_bound(self, name: str) -> Any:
-        scope = self.frame.scope
+        scope = self.frames[-1].scope
         for binding in reversed(self.bindings):
             if binding.scope == scope and binding.name == name:
                 value = binding.value
@@ -610,7 +613,7 @@ class Extractor(ast.NodeVisitor):
         """A method that looks up a computed name on its instance or class
         (`getattr(self, name)`, `cls.__dict__.get(name)` for a `cls` of
         `type(self).__mro__`): the class calls its methods by name."""
-        frame = self.frame
+        frame = self.frames[-1]
         if frame.cls >= 0 and frame.first_param and self.from_self(receiver, frame.first_param):
             self.classes[frame.cls][8].add(name_prefix(key))
 
@@ -620,7 +623,7 @@ class Extractor(ast.NodeVisitor):
         names = {n.id for n in ast.walk(node) if type(n) is ast.Name}
         if first_param in names:
             return True
-        scope = self.frame.scope
+        scope = self.frames[-1].scope
         wanted = ("n", first_param)
         return any(b.scope == scope and b.name in names and mentions(b.value, wanted) for b in self.bindings)
 
@@ -632,7 +635,7 @@ class Extractor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Yield(self, node: Any) -> None:
-        self.frame.awaits = True
+        self.frames[-1].awaits = True
         self.as_value(node.value)
 
     visit_YieldFrom = visit_Yield
@@ -646,7 +649,7 @@ class Extractor(ast.NodeVisitor):
     def visit_comprehension_node(self, node: Any) -> None:
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated in the enclosing scope
-        frame = self.frame
+        frame = self.frames[-1]
         scope = self.new_scope("comprehension", "<" + type(node).__name__.lower() + ">", node.lineno)
         self.comp_scopes[id(node)] = scope
         inner = _Frame(scope, frame.definition, frame.cls, frame.first_param, type(node) is ast.GeneratorExp)
@@ -687,7 +690,7 @@ class Extractor(ast.NodeVisitor):
             classes=tuple(ClassInfo(n, q, s, b, line, bases, meta, stubs, tuple(sorted(prefixes)), decorators)
                           for n, q, s, b, line, bases, meta, stubs, prefixes, decorators in self.classes),
             attr_sets=tuple(self.attr_sets),
-            uses=tuple(Use(*u) for u in sorted(uses, key=lambda u: (u[3], u[4]))),
+            uses=tuple([_record(Use, u) for u in sorted(uses, key=lambda u: (u[3], u[4]))]),
             star_imports=tuple(self.star),
             async_mocked=tuple(sorted(self.mocked)),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Set
 
 from dispatch_lint.text import NEWLINE
 
@@ -12,6 +12,7 @@ class Positions:
         self.text = text
         self.ascii = text.isascii()
         self.lines: Optional[List[str]] = None  # split only when a column needs a line's text
+        self.wide: Optional[Set[int]] = None
 
     def line_text(self, line: int) -> str:
         if self.lines is None:  # the tokenizer's line breaks only (not str.splitlines' \f, \v...)
@@ -22,10 +23,12 @@ class Positions:
         """The 1-based character column of a byte offset on `line`."""
         if self.ascii:
             return byte_col + 1
-        text = self.line_text(line)
-        if text.isascii():
+        if self.wide is None:  # the lines with a character outside ASCII
+            self.line_text(1)
+            self.wide = {number for number, text in enumerate(self.lines, 1) if not text.isascii()}
+        if line not in self.wide:
             return byte_col + 1
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+        return len(self.line_text(line).encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
 
     def after_keyword(self, line: int, column: int, keyword: str) -> int:
         """The column after `keyword` at `column` and the blanks that follow it."""
