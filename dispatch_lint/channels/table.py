@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, Mapping, Match, Optional, Pattern, Tuple
+from typing import Dict, Iterable, Mapping, Match, Optional, Pattern, Tuple
 
 INF = math.inf
 
@@ -194,12 +194,20 @@ CONSTRUCTION_TEXT: Pattern[str] = re.compile(
 )
 
 
+def screen_words(words: Iterable[str]) -> Tuple[str, ...]:
+    """The fewest of `words` whose presence in a text tells whether one of
+    `words` occurs in it (a word that holds another, as `LifoQueue` holds
+    `Queue`, adds nothing to the test)."""
+    distinct = set(words)
+    return tuple(sorted(w for w in distinct if not any(v != w and v in w for v in distinct)))
+
+
 class WordPattern:
     """A pattern that can only match where one of `words` occurs: the plain
     substring test (a fast scan) runs first, the slower pattern only after it."""
 
     def __init__(self, words: Tuple[str, ...], pattern: Pattern[str]) -> None:
-        self.words = words
+        self.words = screen_words(words)
         self.pattern = pattern
 
     def search(self, text: str) -> Optional[Match[str]]:

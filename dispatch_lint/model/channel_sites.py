@@ -29,7 +29,13 @@ import re
 from types import MethodType
 from typing import Any, Dict, List, Optional, Tuple
 
-from dispatch_lint.channels.table import CHANNEL_KINDS, CONSTRUCTOR_WORDS, FACTORY_KEYWORD_NAMES, VIEW_NAMES
+from dispatch_lint.channels.table import (
+    CHANNEL_KINDS,
+    CONSTRUCTOR_WORDS,
+    FACTORY_KEYWORD_NAMES,
+    VIEW_NAMES,
+    screen_words,
+)
 from dispatch_lint.model.capacity_flow import Flow
 from dispatch_lint.model.channel_facts import (
     CALLEE,
@@ -46,9 +52,7 @@ from dispatch_lint.model.facts import AWAIT, Expr
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
 BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
-# The words whose presence in a text shows that it names a constructor (a word
-# that holds another, like `LifoQueue` holding `Queue`, adds nothing).
-_SCREEN_WORDS = tuple(sorted(w for w in BUILD_WORDS if not any(v != w and v in w for v in BUILD_WORDS)))
+_SCREEN_WORDS = screen_words(BUILD_WORDS)  # a text without one of them names no constructor
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
