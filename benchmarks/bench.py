@@ -2,7 +2,9 @@
 
 Each command runs in its own subprocess; wall time, CPU time (user + system of
 the process and its reaped children, from `os.wait4`) and peak memory (the
-largest `ru_maxrss` in the process tree) are recorded. Slow peers (fixit,
+largest `ru_maxrss` in the process tree) are recorded. The commands that take
+seconds (dispatch-lint cold and warm, the bare parse, ruff) run three times in
+interleaved rounds, and the run of median wall time is kept. Slow peers (fixit,
 flake8-async) run on an evenly spread subset of the files and their times are
 scaled up by lines. Then dispatch-lint runs cold on 1x, 2x and 4x copies of
 the corpus, and on 8x for its peak memory. Prints Markdown tables; it asserts nothing.
@@ -139,18 +141,38 @@ def parse_all(list_file: str) -> None:
         sum(workers.imap_unordered(_parse, paths, chunksize=8))
 
 
-def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str]) -> List[Measurement]:
+def fast_benchmarks(space: Workspace, rounds: int) -> List[Measurement]:
+    """The commands that take seconds, each run `rounds` times in interleaved
+    rounds (so that each meets the machine's noise alike); each keeps the run
+    of median wall time."""
     lint = [tool("dispatch-lint"), "check", "."]
-    results = [run("cold", "dispatch-lint check (cold, --no-cache)", [*lint, "--no-cache"], space)]
-    measure(lint, space.root)  # fills the cache
-    results.append(run("warm", "dispatch-lint check (warm cache)", lint, space))
     list_file = space.root / "files.txt"
     list_file.write_text("\n".join(map(str, space.files)) + "\n")
-    results.append(run("parse", "libcst.parse_module of every file (2 processes)",
-                       [sys.executable, __file__, "--parse-files", str(list_file)], space, ok=(0,)))
-    results.append(run("ruff", "ruff check --preview --select RUF029 --no-cache",
-                       [tool("ruff"), "check", "--isolated", "--preview", "--select", "RUF029",
-                        "--no-cache", "--exit-zero", "."], space, ok=(0,)))
+    commands = [
+        ("cold", "dispatch-lint check (cold, --no-cache)", [*lint, "--no-cache"], (0, 1)),
+        ("warm", "dispatch-lint check (warm cache)", lint, (0, 1)),
+        ("parse", "libcst.parse_module of every file (2 processes)",
+         [sys.executable, __file__, "--parse-files", str(list_file)], (0,)),
+        ("ruff", "ruff check --preview --select RUF029 --no-cache",
+         [tool("ruff"), "check", "--isolated", "--preview", "--select", "RUF029", "--no-cache", "--exit-zero", "."],
+         (0,)),
+    ]
+    measure(lint, space.root)  # fills the cache
+    samples: Dict[str, List[Measurement]] = {key: [] for key, *_ in commands}
+    for _ in range(rounds):
+        for key, name, command, ok in commands:
+            samples[key].append(run(key, name, command, space, ok=ok))
+    return [median_run(samples[key]) for key, *_ in commands]
+
+
+def median_run(runs: Sequence[Measurement]) -> Measurement:
+    """The run of median wall time (the lower of the two middle ones)."""
+    ordered = sorted(runs, key=lambda m: m.wall)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str], rounds: int) -> List[Measurement]:
+    results = fast_benchmarks(space, rounds)
     if "fixit" not in skip:
         subset, scale = space.subset(peer_lines)
         command = [tool("fixit"), "lint", *relative(subset, space.root)]
@@ -339,6 +361,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--peer-lines", type=int, help="lines to run fixit and flake8-async on (default 40000)")
     parser.add_argument("--skip", action="append", default=[], choices=("fixit", "flake8-async", "flake8", "scaling", "memory"))
     parser.add_argument("--json", metavar="OUT", type=Path, help="also write the measurements as JSON")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each command that takes seconds (the median is kept; default 3)")
     parser.add_argument("--memory", action="store_true",
                         help="only measure memory per byte of source on generated modules (1, 2, 4 MB)")
     parser.add_argument("--server", metavar="PROJECT[:FILE]", nargs="+",
@@ -364,7 +388,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dispatch-lint-bench-") as temp:
         print(f"benchmarking {len(projects)} projects in {temp}", file=sys.stderr)
         space = Workspace.build(Path(temp) / "corpus", projects, 1)
-        results = benchmarks(space, peer_lines, args.skip)
+        results = benchmarks(space, peer_lines, args.skip, args.rounds)
         growth = [] if "scaling" in args.skip else scaling(projects, Path(temp), (1, 2, 4))
         if "memory" not in args.skip:
             growth.append(memory_case(projects, Path(temp)))
