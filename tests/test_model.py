@@ -317,6 +317,29 @@ def test_the_unpacked_files_stay_within_a_budget_of_the_groups_they_unpacked(tmp
     assert files[paths[5]].defs and list(files.recent) == [paths[5]]
 
 
+def test_record_groups_are_marshalled_and_read_back_as_records(tmp_path):
+    """Groups whose fields hold records are written as plain tuples and read
+    back as the same records; a value marshal cannot write is pickled instead."""
+    from fractions import Fraction
+
+    from dispatch_lint.model.facts import Binding
+    from dispatch_lint.model.store import GROUPS, _decoded, _encoded
+
+    source = "import asyncio\n\nclass C:\n    async def run(self, q=None):\n        x = 1.5\n        await q.put(x)\n"
+    facts = extract_facts(str(tmp_path / "m.py"), source, ast.parse(source), str(tmp_path))
+    for names in GROUPS:
+        value = tuple(getattr(facts, name) for name in names)
+        data = _encoded(names, value)
+        back = _decoded(names, data)
+        assert back == value and [type(f) for f in back] == [type(f) for f in value]
+        assert all(type(a) is type(b) for field, again in zip(value, back) for a, b in zip(field, again))
+    assert _encoded(("scopes", "bindings", "classes"), (facts.scopes, facts.bindings, facts.classes))[:1] == b"m"
+    odd = Binding(0, "x", "assign", 1, ("k", Fraction(1, 3)))
+    value = ((), (odd,), ())
+    data = _encoded(("scopes", "bindings", "classes"), value)
+    assert data[:1] == b"p" and _decoded(("scopes", "bindings", "classes"), data) == value
+
+
 def test_equal_facts_digest_alike_extracted_or_read_back_from_the_cache(tmp_path):
     """A file's facts digest (what its readers' cache keys hold) depends on the
     values only: the pickles of the same facts differ with the objects they share."""
