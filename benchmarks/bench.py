@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -50,6 +50,7 @@ class Measurement:
     peak_mb: float
     scale: float = 1.0  # total lines / measured lines, for a subset
     exit_status: int = 0
+    walls: Tuple[float, ...] = ()  # every run's wall time, for a command run in rounds
 
     @property
     def scaled_wall(self) -> float:
@@ -167,9 +168,10 @@ def fast_benchmarks(space: Workspace, rounds: int) -> List[Measurement]:
 
 
 def median_run(runs: Sequence[Measurement]) -> Measurement:
-    """The run of median wall time (the lower of the two middle ones)."""
+    """The run of median wall time (the lower of the two middle ones), with
+    every run's wall time."""
     ordered = sorted(runs, key=lambda m: m.wall)
-    return ordered[(len(ordered) - 1) // 2]
+    return replace(ordered[(len(ordered) - 1) // 2], walls=tuple(m.wall for m in runs))
 
 
 def benchmarks(space: Workspace, peer_lines: int, skip: Sequence[str], rounds: int) -> List[Measurement]:
@@ -252,6 +254,8 @@ def tool_table(results: Sequence[Measurement]) -> str:
             "|---|---|---|---|---|---|---|"]
     for m in results:
         note = f" (measured on {m.lines:,} lines, scaled x{m.scale:.1f})" if m.scale != 1.0 else ""
+        if len(m.walls) > 1:
+            note += f" (median of {', '.join(f'{w * m.scale:.2f}' for w in m.walls)} s)"
         files, lines = (cold.files, cold.lines) if m.scale != 1.0 else (m.files, m.lines)
         rows.append(f"| {m.name}{note} | {files:,} | {lines:,} "
                     f"| {m.scaled_wall:.2f} s | {m.scaled_cpu:.2f} s | {m.peak_mb:.0f} MB "
