@@ -38,6 +38,7 @@ from dispatch_lint.model.facts import (
 from dispatch_lint.model.loop import LOOP_METHODS, LOOP_NAMES, calls_need_loop
 from dispatch_lint.model.modules import module_name, real_folder, real_path
 from dispatch_lint.model.positions import Positions
+from dispatch_lint.model.records import from_fields
 
 AWAITABLE_CHECKS = frozenset({"isawaitable", "iscoroutine", "iscoroutinefunction", "isfuture"})
 SETTERS = frozenset({"setattr"})
@@ -48,9 +49,6 @@ _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not Non
 
 
 _METHODS: Dict[type, Any] = {}
-# Builds a record from a tuple of all its fields without calling its Python
-# constructor (the walk makes hundreds of thousands).
-_record = tuple.__new__
 _CONSTANT = ast.Constant  # a leaf: `generic_visit` does not dispatch it
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 # Fields that never hold a node worth a visit (contexts, operators, names, flags).
@@ -164,7 +162,7 @@ class Extractor(ast.NodeVisitor):
         where = self.binding_scope(name) if scope is None else scope
         frame = self.frames[-1]
         branch = frame.branch if where == frame.scope else -1
-        self.bindings.append(_record(Binding, (where, name, kind, line, value, branch)))
+        self.bindings.append(from_fields(Binding, (where, name, kind, line, value, branch)))
 
     def bind_target(self, target: ast.AST, kind: str, value: Any) -> None:
         """Bind the names of an assignment target to `value` (unpacked per element)."""
@@ -690,7 +688,7 @@ class Extractor(ast.NodeVisitor):
             classes=tuple(ClassInfo(n, q, s, b, line, bases, meta, stubs, tuple(sorted(prefixes)), decorators)
                           for n, q, s, b, line, bases, meta, stubs, prefixes, decorators in self.classes),
             attr_sets=tuple(self.attr_sets),
-            uses=tuple([_record(Use, u) for u in sorted(uses, key=lambda u: (u[3], u[4]))]),
+            uses=tuple([from_fields(Use, u) for u in sorted(uses, key=lambda u: (u[3], u[4]))]),
             star_imports=tuple(self.star),
             async_mocked=tuple(sorted(self.mocked)),
         )

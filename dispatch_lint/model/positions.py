@@ -14,18 +14,21 @@ class Positions:
         self.lines: Optional[List[str]] = None  # split only when a column needs a line's text
         self.wide: Optional[Set[int]] = None
 
-    def line_text(self, line: int) -> str:
+    def all_lines(self) -> List[str]:
         if self.lines is None:  # the tokenizer's line breaks only (not str.splitlines' \f, \v...)
             self.lines = self.text.split("\n") if "\r" not in self.text else NEWLINE.split(self.text)
-        return self.lines[line - 1] if line <= len(self.lines) else ""
+        return self.lines
+
+    def line_text(self, line: int) -> str:
+        lines = self.all_lines()
+        return lines[line - 1] if line <= len(lines) else ""
 
     def column(self, line: int, byte_col: int) -> int:
         """The 1-based character column of a byte offset on `line`."""
         if self.ascii:
             return byte_col + 1
         if self.wide is None:  # the lines with a character outside ASCII
-            self.line_text(1)
-            self.wide = {number for number, text in enumerate(self.lines, 1) if not text.isascii()}
+            self.wide = {number for number, text in enumerate(self.all_lines(), 1) if not text.isascii()}
         if line not in self.wide:
             return byte_col + 1
         return len(self.line_text(line).encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
