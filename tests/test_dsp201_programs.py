@@ -66,6 +66,19 @@ def test_a_parameter_of_the_same_name_is_not_a_call_site(programs):
     assert "def _helper():" in text and "async def _helper():" not in text  # the module's is fixed
 
 
+def test_an_attribute_set_when_instances_are_built_is_not_a_call_site(tmp_path):
+    folder = tmp_path / "shadow_attribute"
+    shutil.copytree(PROGRAMS / "shadow_attribute", folder)
+    before = output(folder)
+    assert before.strip() == "client a delivered b"
+    result = run_cli("fix", "--no-cache", "--unsafe-fixes", ".", cwd=folder)
+    assert result.returncode in (0, 1), result.stderr
+    assert output(folder) == before
+    text = (folder / "main.py").read_text()
+    assert "    def _send(self, message):" in text and "return self._send(message)" in text
+    assert "return await self._send(data)" in text
+
+
 def test_another_project_on_the_command_line_keeps_its_hidden_call_sites(tmp_path):
     folder = tmp_path / "two_projects"
     shutil.copytree(PROGRAMS / "two_projects", folder)

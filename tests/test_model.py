@@ -6,6 +6,8 @@ import os
 import pickle
 import textwrap
 
+import pytest
+
 from dispatch_lint import registry
 from dispatch_lint.engine.index import ProjectIndex, extract_facts
 from dispatch_lint.model.facts import AWAIT, CALL, DYNAMIC, GENEXP, PATCH, SPAWN, VALUE
@@ -135,6 +137,30 @@ def test_values_flow_through_self_attributes_containers_and_returns(tmp_path):
     assert value(("a", ("s", ("a", ("n", "self"), "actors"), ("?",)), "inbox")) == ExternalInstance("asyncio.Queue")
     assert value(("n", "other")) is UNKNOWN  # an unannotated parameter: not guessed
     assert value(("n", "actors")) == ModuleObject("pkg.actors")
+
+
+def test_an_attribute_set_in_init_is_known_though_a_base_is_outside_the_project(tmp_path):
+    project = model(tmp_path, {"m.py": """
+        import abc
+
+        class Actor:
+            pass
+
+        class Registry(abc.ABC):
+            def __init__(self):
+                self.actors = {}
+
+            def add(self, key):
+                self.actors[key] = Actor()
+                self.later = Actor()
+
+            def get(self, key):
+                return self.actors[key], self.later
+    """})
+    [facts] = project.files.values()
+    value = lambda expr: project.value(facts, scope_of(facts, "Registry.get"), expr)  # noqa: E731
+    assert value(("a", ("n", "self"), "actors")) == Container(Instance("m.Actor"))
+    assert value(("a", ("n", "self"), "later")) is UNKNOWN  # the base may define it: only `__init__` hides it
 
 
 def test_two_different_values_join_to_unknown(tmp_path):
@@ -376,3 +402,21 @@ def test_a_batch_run_derives_the_uses_of_one_candidate_name_at_a_time(tmp_path):
     batched = [(f.path, u, r) for f, u, r in Target(project, file, 0).uses()]
     assert batched == alone and len(batched) == 1
     assert {name for name in project._memos if name.startswith("candidate-uses")} == {"candidate-uses ping"}
+
+
+@pytest.mark.parametrize("body, repeats", [
+    ("item = await q.get()\nreturn item", False),
+    ("item = await q.get()\nif item is None:\n    raise StopAsyncIteration\nreturn item", False),
+    ("item = await q.get()\nif item:\n    return item\nelse:\n    break", False),
+    ("item = await q.get()\nif item is None:\n    continue\nreturn item", True),
+    ("item = await q.get()\ntry:\n    return item\nexcept E:\n    continue", True),
+    ("item = await q.get()\nfor x in item:\n    continue\nreturn item", False),
+    ("item = await q.get()\nhandle(item)", True),
+    ("item = await q.get()\nif item:\n    return item", True),
+])
+def test_a_loop_repeats_unless_every_path_leaves_it(body, repeats):
+    from dispatch_lint.model.channel_sites import repeats as loop_repeats
+
+    source = "while True:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    loop = ast.parse(source).body[0]
+    assert loop_repeats(loop) is repeats

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
-from dispatch_lint.model.evaluate import binding_value
+from dispatch_lint.model.evaluate import binding_value, set_on_construction
 from dispatch_lint.model.facts import DYNAMIC, PATCH, ModuleFacts, Use
 from dispatch_lint.model.project import DefRef, Project
 from dispatch_lint.model.values import UNKNOWN, ClassObject, Function, Instance, ModuleObject, Value
@@ -85,9 +85,18 @@ class Target:
         found, certain = self.project.method(key, self.definition.name)
         if found is not None and self.is_mine(Function(found[0].path, found[1])):
             return YES
-        if self.class_key in set(self.project.descendants(key)):
+        descendants = set(self.project.descendants(key))
+        if self.class_key in descendants:
             return YES  # dispatched to the override in a subclass
-        return NO if certain else MAYBE
+        if certain or (self.shadowed_in(key) and not descendants & set(self.project.descendants(self.class_key))):
+            return NO
+        return MAYBE
+
+    def shadowed_in(self, key: str) -> bool:
+        """Instances of `key` hold an attribute of the method's name, set when
+        they are built, and no class derives from both `key` and the method's
+        class: a base outside the project cannot make the lookup reach it."""
+        return set_on_construction(self.project, key, self.definition.name)
 
     def reach_super(self, file: ModuleFacts, scope: int) -> str:
         key = enclosing_class(self.project, file, scope)

@@ -10,7 +10,10 @@ no blank line inside, belongs to one statement at most):
 - in the comment block just after it, at the statement's indentation or
   deeper, when no statement follows that block directly: a statement on the
   next line owns the block, and so does a statement one blank line below a
-  block that has blank lines on both sides (a heading);
+  block that has blank lines on both sides (a heading). A block that names
+  the channel (one of the names it is bound to, or a queue, channel, stream
+  or buffer) stays the construction's, unless the statement after it builds
+  a channel too;
 - in a heading one blank line above the statement, at its indentation: a
   block that does not sit right under another statement.
 
@@ -27,7 +30,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, Iterator, List, Mapping, Optional, Pattern, Sequence
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Pattern, Sequence, Tuple
 
 from dispatch_lint.channels.bound_claims import Claim, judge, limit_words
 from dispatch_lint.config import Option, regex_hazard
@@ -80,6 +83,26 @@ class Comment:
     text: str  # after the `#`, stripped
     own_line: bool  # nothing but whitespace before it on its line
     column: int = 0
+
+
+CHANNEL_NOUNS = ("queue", "channel", "stream", "buffer")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The channel a construction builds, as comments may name it: the names it
+    is bound to, and the lines where the file builds channels."""
+
+    names: Tuple[str, ...] = ()
+    build_lines: FrozenSet[int] = frozenset()
+
+    def named_in(self, text: str) -> bool:
+        words = {name.rpartition(".")[2].lower() for name in self.names} | set(CHANNEL_NOUNS)
+        pattern = r"\b(?:" + "|".join(re.escape(w) for w in sorted(words) if w) + r")s?\b"
+        return re.search(pattern, text.lower()) is not None
+
+
+NO_SUBJECT = Subject()
 
 
 @dataclass
@@ -145,21 +168,21 @@ class Justifier:
         """False when the file's comments cannot be read (the caller should not report)."""
         return self._layout is not None
 
-    def reason(self, first: int, last: int) -> Optional[str]:
+    def reason(self, first: int, last: int, subject: Subject = NO_SUBJECT) -> Optional[str]:
         """The justifying comment text for a statement on lines `first..last`, or None."""
-        for group in self.groups(first, last):
+        for group in self.groups(first, last, subject):
             found = self._explains(group)
             if found is not None:
                 return found
         return None
 
-    def rejected(self, first: int, last: int) -> List[Claim]:
+    def rejected(self, first: int, last: int, subject: Subject = NO_SUBJECT) -> List[Claim]:
         """Why each attributed comment that names a limit word does not count (for messages)."""
         claims = (judge(_free_text(list(_pieces(group)), self._marker), self._words)
-                  for group in self.groups(first, last))
+                  for group in self.groups(first, last, subject))
         return [claim for claim in claims if claim.cue]
 
-    def groups(self, first: int, last: int) -> Iterator[List[Comment]]:
+    def groups(self, first: int, last: int, subject: Subject = NO_SUBJECT) -> Iterator[List[Comment]]:
         """The comment groups attributed to the statement on `first..last`."""
         layout = self._layout
         if layout is None:
@@ -172,8 +195,19 @@ class Justifier:
                       or (above[0].column == indent and not self._follows_a_statement(above))):
             yield above
         below = self._block(last + 1, 1)
-        if below and below[0].column >= indent and not self._precedes_a_statement(below, below[0].line > last + 1):
+        if below and below[0].column >= indent and (
+                not self._precedes_a_statement(below, below[0].line > last + 1) or self._names(below, subject)):
             yield below
+
+    def _names(self, block: Sequence[Comment], subject: Subject) -> bool:
+        """The block names the channel, and the statement after it builds none."""
+        if not subject.named_in(" ".join(c.text for c in block)):
+            return False
+        starts = sorted(line for line in (self._layout.statements if self._layout else {}) if line > block[-1].line)
+        if not starts:
+            return True
+        end = starts[1] if len(starts) > 1 else len(self._lines) + 1
+        return not any(starts[0] <= line < end for line in subject.build_lines)
 
     def _indent(self, line: int) -> int:
         text = self._lines[line - 1] if 1 <= line <= len(self._lines) else ""

@@ -116,6 +116,45 @@ def _target_names(target: ast.AST) -> List[str]:
     return []
 
 
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _leaves(body: List[ast.stmt]) -> bool:
+    """Whether every path through `body` leaves it by `return`, `raise` or
+    `break` (a `continue` anywhere in it, outside inner loops, repeats)."""
+    if not body:
+        return False
+    last = body[-1]
+    kind = type(last)
+    if kind in (ast.Return, ast.Raise, ast.Break):
+        return True
+    if kind is ast.If:
+        return _leaves(last.body) and _leaves(last.orelse)
+    if kind in (ast.With, ast.AsyncWith):
+        return _leaves(last.body)
+    return False
+
+
+def repeats(loop: Any) -> bool:
+    """Whether a loop's body can run more than once: not when every path
+    through it leaves (`while True: item = await q.get(); return item` is one
+    receive, such as an async iterator's `__anext__`, not a drain)."""
+    if not _leaves(loop.body):
+        return True
+    pending: List[ast.AST] = list(loop.body)
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.Continue:
+            return True
+        if kind in _LOOPS:
+            pending.extend(node.orelse)  # type: ignore[attr-defined]
+        elif kind not in _SCOPES:
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _names_constructor(node: ast.AST, words: Any) -> bool:
     return any((type(n) is ast.Name and n.id in words) or (type(n) is ast.Attribute and n.attr in words)
                for n in ast.walk(node))
@@ -140,6 +179,7 @@ class ChannelSites:
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
         # Calls of a parameter of the enclosing function: (call, scope, definition, (class, names, marked)).
         self.parameter_calls: List[Tuple[ast.Call, int, int, Any]] = []
+        self.looped_methods: set = set()  # (class, method) for `self.method(...)` called in a loop
         self.flow: Optional[Flow] = None
         self.flowing: List[Tuple[int, ast.Call]] = []  # (build number, call): arguments that may flow
         # The walk dispatches by node type: the channel visitors come first for
@@ -231,10 +271,13 @@ class ChannelSites:
 
     def _for(self, node: Any) -> None:
         if type(node) is ast.AsyncFor:
-            self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=True)
+            self._method_call(node.iter, ASYNC_FOR, node, awaited=True, in_loop=repeats(node))
         self._in_loop(super().visit_For, node)
 
-    def _in_loop(self, visit: Any, node: ast.AST) -> None:
+    def _in_loop(self, visit: Any, node: Any) -> None:
+        if not repeats(node):
+            visit(node)
+            return
         scope = self.frames[-1].scope
         self.loops[scope] = self.loops.get(scope, 0) + 1
         try:
@@ -248,9 +291,14 @@ class ChannelSites:
         func = node.func
         if type(func) is ast.Attribute and func.attr in METHOD_WORDS:
             looping = self._looping()
-            if looping or func.attr in SEND_WORDS:  # a receive only matters in a loop (a drain)
+            # A receive only matters in a loop (a drain), or in a method its class calls in one.
+            if looping or func.attr in SEND_WORDS or self._own(func.value):
                 awaited = self.context.get(id(node)) == AWAIT
                 self._method_call(func.value, func.attr, node, awaited, looping, node)
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and self._looping():
+            frame = self.frames[-1]
+            if frame.cls >= 0 and func.value.id == frame.first_param:
+                self.looped_methods.add((frame.cls, func.attr))
         if self.channel_text:
             if type(func) is ast.Attribute:  # the walk visits only the receiver's base
                 self._chain(func)
@@ -317,9 +365,7 @@ class ChannelSites:
     def _method_call(self, receiver: ast.AST, method: str, node: Any, awaited: bool, in_loop: bool,
                      call: Optional[ast.Call] = None) -> None:
         frame = self.frames[-1]
-        held = channel_holder(receiver)
-        own = (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
-               and type(held.value) is ast.Name and held.value.id == frame.first_param)
+        own = self._own(receiver)
         self.method_calls.append(MethodCall(
             scope=frame.scope, receiver=convert(receiver, self.comps), method=method,
             awaited=awaited, in_async=self._in_async(), in_loop=in_loop, own=own, cls=frame.cls,
@@ -327,6 +373,27 @@ class ChannelSites:
             keywords=tuple((k.arg, convert(k.value)) for k in call.keywords if k.arg) if call else (),
             positional=tuple(convert(a) for a in call.args[:MAX_ARGS]) if call else (),
         ))
+
+    def _own(self, receiver: ast.AST) -> bool:
+        """Whether `receiver` is an attribute of the enclosing method's own object."""
+        frame = self.frames[-1]
+        held = channel_holder(receiver)
+        return (frame.cls >= 0 and bool(frame.first_param) and type(held) is ast.Attribute
+                and type(held.value) is ast.Name and held.value.id == frame.first_param)
+
+    def _drain_calls(self) -> Tuple[MethodCall, ...]:
+        """The method calls, a receive in a method that its class calls in a loop
+        (`while True: frame = await self._get_frame()`) counted as made in one;
+        receives made elsewhere outside a loop dropped."""
+        kept = []
+        for call in self.method_calls:
+            if not call.in_loop and call.method not in SEND_WORDS:
+                scope = self.scopes[call.scope]
+                if not (call.own and (call.cls, scope.name) in self.looped_methods):
+                    continue
+                call = call._replace(in_loop=True)
+            kept.append(call)
+        return tuple(kept)
 
     def _in_async(self) -> bool:
         """Whether the nearest enclosing function (lambdas count) is an `async def`."""
@@ -379,7 +446,7 @@ class ChannelSites:
                 self.factories.append(Factory(scope, expr, built, scope))
                 self.builds.append(self._build_record(factory, scope, built, ()))
         self._read_flows()
-        return ChannelFacts(tuple(self.builds), tuple(self.method_calls), tuple(self.factories),
+        return ChannelFacts(tuple(self.builds), self._drain_calls(), tuple(self.factories),
                             self._references(), self._parameter_builds())
 
     def _flow(self) -> Flow:

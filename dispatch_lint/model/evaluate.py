@@ -11,9 +11,9 @@ memoised per project; a cycle evaluates to `UNKNOWN`.
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING, Any, Iterator, List, Tuple
 
-from dispatch_lint.model.facts import Binding, Expr, ModuleFacts
+from dispatch_lint.model.facts import AttrSet, Binding, Expr, ModuleFacts
 from dispatch_lint.model.values import (
     NOTHING,
     UNKNOWN,
@@ -179,31 +179,45 @@ def attribute(project: "Project", receiver: Value, name: str) -> Value:
 
 def instance_attribute(project: "Project", cls: str, name: str) -> Value:
     """`self.name` seen from outside: a method, or what the methods of the class
-    and its project bases assign (`self.name = ...`), or a class attribute."""
+    and its project bases assign (`self.name = ...`; also when a base outside
+    the project comes first, if `__init__` assigns it), or a class attribute."""
     method, certain = project.method(cls, name)
     if method is not None:
         function = Function(method[0].path, method[1])
         return returned(project, function) if is_property(method[0].defs[method[1]].decorators) else function
-    if not certain:
-        return UNKNOWN
-    keys = [cls] + [b.cls for b in project.ancestors(cls) if isinstance(b, ClassObject)]
+    if not certain and not set_on_construction(project, cls, name):
+        return UNKNOWN  # a base outside the project may define it
     assigned: List[Value] = []
     items: List[Value] = []
-    for key in keys:
-        file, number = project.classes[key]
-        for attr_set in file.attr_sets:
-            if attr_set.cls == number and attr_set.attr == name:
-                expr = attr_set.value
-                if expr[0] == "item":
-                    items.append(value(project, file, attr_set.scope, expr[1]))
-                else:
-                    assigned.append(value(project, file, attr_set.scope, expr))
+    for file, attr_set in _attribute_sets(project, cls, name):
+        expr = attr_set.value
+        if expr[0] == "item":
+            items.append(value(project, file, attr_set.scope, expr[1]))
+        else:
+            assigned.append(value(project, file, attr_set.scope, expr))
     if not assigned:
         return class_attribute(project, cls, name)
     found = join_all(assigned)
     if items and isinstance(found, Container):
         return Container(join_all([found.element] + items))
     return found
+
+
+def _attribute_sets(project: "Project", cls: str, name: str) -> Iterator[Tuple[ModuleFacts, AttrSet]]:
+    """`self.name = ...` in the methods of class `cls` and of its project bases."""
+    for key in [cls] + [b.cls for b in project.ancestors(cls) if isinstance(b, ClassObject)]:
+        file, number = project.classes[key]
+        for attr_set in file.attr_sets:
+            if attr_set.cls == number and attr_set.attr == name:
+                yield file, attr_set
+
+
+def set_on_construction(project: "Project", cls: str, name: str) -> bool:
+    """Whether `__init__` of class `cls` or of a project base assigns `self.name`:
+    the instance attribute then hides any method of that name, wherever its
+    class comes from (a function is not a data descriptor)."""
+    return any(attr_set.value[0] != "item" and file.scopes[attr_set.scope].name == "__init__"
+               for file, attr_set in _attribute_sets(project, cls, name))
 
 
 def is_property(decorators: tuple) -> bool:

@@ -41,14 +41,17 @@ class AwaitedBoundedSend(ChannelVerdictRule):
 
     A channel is an actor inbox when:
     - **by structure**, a class drains it in a loop (`while ...: await
-      self.q.get()`, `async for m in self.rx`) and this send reaches it through
+      self.q.get()`, `async for m in self.rx`, or a receive in a method of its
+      own that it calls in a loop) and this send reaches it through
       a reference to an instance of that class (`actor.inbox.put(...)`,
       `self.workers[k].mail.put(...)`, `consumer.source.put(...)`): the
       producer stalls whenever the owner falls behind. A destination chosen
       per message (a registry lookup, a loop over `.values()`) is head-of-line
       blocking by construction, and the message says so. Not inboxes by
-      structure: an object sending into its own queue, and a local pipeline (a
-      queue a function builds and drains with tasks it starts);
+      structure: an object sending into its own queue, a local pipeline (a
+      queue a function builds and drains with tasks it starts), and a queue
+      received from once per call (an async iterator's `__anext__`, even
+      inside a `while True:` whose every path returns or raises);
     - or the `actor-inbox` setting says so: by default a channel whose name
       contains `inbox`, `mailbox` or `dispatch`, or built in a class named
       `*Actor`;
@@ -159,6 +162,40 @@ class AwaitedBoundedSend(ChannelVerdictRule):
                 def tell(self, message):
                     self.inbox.put_nowait(message)
         """),
+        Valid("""
+            import asyncio
+
+            class Watcher:
+                def __init__(self):
+                    self.updates = asyncio.Queue(maxsize=256)
+
+                async def __anext__(self):
+                    while True:  # every path leaves: one receive per call, not a drain
+                        entry = await self.updates.get()
+                        if entry is None:
+                            raise StopAsyncIteration
+                        return entry
+
+            async def on_message(watcher: Watcher, entry):
+                await watcher.updates.put(entry)
+        """),
+        Valid("""
+            import asyncio
+
+            class Mailbox:
+                def __init__(self):
+                    self.items = asyncio.Queue(maxsize=8)
+
+                async def next_item(self):
+                    return await self.items.get()  # its callers pull: no loop of its own
+
+            async def consume(box: Mailbox):
+                while True:
+                    print(await box.next_item())
+
+            async def produce(box: Mailbox, item):
+                await box.items.put(item)
+        """),
         Valid(
             """
             import trio
@@ -171,6 +208,33 @@ class AwaitedBoundedSend(ChannelVerdictRule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            import asyncio
+
+            class Channel:
+                def __init__(self):
+                    self.frames = asyncio.Queue(maxsize=10)
+
+                async def _next_frame(self):
+                    return await self.frames.get()
+
+                async def reader(self):
+                    while True:  # drains through its own helper
+                        print(await self._next_frame())
+
+            class Connection:
+                def __init__(self):
+                    self.channels = {}
+
+                def open(self, number):
+                    self.channels[number] = Channel()
+
+                async def route(self, number, frame):
+                    await self.channels[number].frames.put(frame)
+            """,
+            expected_message="class `Channel` drains it in a loop",
+        ),
         Invalid(
             """
             import asyncio

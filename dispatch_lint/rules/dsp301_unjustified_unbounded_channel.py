@@ -16,6 +16,7 @@ from dispatch_lint.api import (
     Invalid,
     Justifier,
     Option,
+    Subject,
     Valid,
     channel_model,
     calls_a_passed_constructor,
@@ -63,7 +64,8 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     comment block that directly precedes it (on the line above); or in the
     block just after it (at most one blank line between), but only when no
     statement follows that block directly: a block belongs to the statement it
-    precedes. A heading (a block with a blank line above and below) belongs to
+    precedes, unless it names the channel (a name it is bound to, or "queue",
+    "channel", "stream", "buffer") and that statement builds no channel. A heading (a block with a blank line above and below) belongs to
     the statement under it; a block right under a statement and a blank line
     above the next one explains the statement above it.
 
@@ -165,6 +167,16 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
         Valid("import anyio\ntx, rx = anyio.create_memory_object_stream()\n"),
         Valid("import asyncio\nq = asyncio.Queue()  # unbounded: the producer is a finite file\n"),
         Valid(
+            "import asyncio\n"
+            "def make(high):\n"
+            "    frames = asyncio.Queue()\n\n"
+            "    # One read can yield thousands of frames, so the queue has no hard limit;\n"
+            "    # reading pauses when it goes above the high-water mark.\n"
+            "    if high is None:\n"
+            "        high = 16\n"
+            "    return frames, high\n"
+        ),
+        Valid(
             "import math\nimport trio\n"
             "# Circular flow (a crawler feeds itself): a bounded buffer could deadlock.\n"
             "tx, rx = trio.open_memory_channel(math.inf)\n"
@@ -211,6 +223,9 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
         Invalid("import asyncio\nq = asyncio.Queue()  # we should bound this someday\n",
                 expected_message="does not count (hedged (should))"),
         Invalid("import asyncio\nq = asyncio.Queue()\n\n# unbounded: one finite file\nr = asyncio.Queue()\n"),
+        Invalid("import asyncio\nq = asyncio.Queue()\n\n# unbounded: this queue is fed by one finite file\n"
+                "r = asyncio.Queue()\n"),
+        Invalid("import asyncio\nq = asyncio.Queue()\n\n# Retries are limited to three.\nretries = 3\n"),
         Invalid(
             "import asyncio\nclass P:\n    def __init__(self):\n        self.q = asyncio.Queue()\n\n"
             "    def data_received(self, data):\n        self.q.put_nowait(data)\n"
@@ -274,19 +289,21 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
             growth: Tuple[Any, Sequence[Any]] = (None, [])
             if not candidate.passed:  # the model has no channel value (and uses) for a passed constructor
                 growth = channel_growth(self, model, candidate.file, build, construction, kind)
-            self._check(unbounded_at(construction, kind), candidate.path, growth)
+            subject = Subject(build.names, frozenset(b.line for b in candidate.file.channels.builds))
+            self._check(unbounded_at(construction, kind), candidate.path, growth, subject)
 
-    def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]]) -> None:
+    def _check(self, binding: Unbounded, path: Optional[str], growth: Tuple[Any, Sequence[Any]],
+               subject: Subject) -> None:
         """Report `binding` (unbounded always, or on `path`) unless a comment
         justifies it or it cannot grow."""
         from dispatch_lint.api import statement_lines
 
         first, last = statement_lines(self, binding.construction)
-        if not self.justifier.readable() or self.justifier.reason(first, last) is not None:
+        if not self.justifier.readable() or self.justifier.reason(first, last, subject) is not None:
             return
         shape, bounds = growth
         if shape is None:
-            self._report(binding, path, bounds, self.justifier.rejected(first, last))
+            self._report(binding, path, bounds, self.justifier.rejected(first, last, subject))
 
     def _report(self, binding: Unbounded, path: Optional[str], bounds: Sequence[Any],
                 rejected: Sequence[Any]) -> None:
