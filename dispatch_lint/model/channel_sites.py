@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import re
 from types import MethodType
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from dispatch_lint.channels.table import (
     CHANNEL_KINDS,
@@ -179,7 +179,7 @@ class ChannelSites:
         self.reads: List[Tuple[int, ast.AST]] = []  # (scope, Name or Attribute read)
         # Calls of a parameter of the enclosing function: (call, scope, definition, (class, names, marked)).
         self.parameter_calls: List[Tuple[ast.Call, int, int, Any]] = []
-        self.looped_methods: set = set()  # (class, method) for `self.method(...)` called in a loop
+        self.looped_methods: Set[Tuple[int, str]] = set()  # (class, method): `self.method(...)` in a loop
         self.flow: Optional[Flow] = None
         self.flowing: List[Tuple[int, ast.Call]] = []  # (build number, call): arguments that may flow
         # The walk dispatches by node type: the channel visitors come first for
@@ -289,13 +289,13 @@ class ChannelSites:
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
+        looping = self._looping()
         if type(func) is ast.Attribute and func.attr in METHOD_WORDS:
-            looping = self._looping()
             # A receive only matters in a loop (a drain), or in a method its class calls in one.
             if looping or func.attr in SEND_WORDS or self._own(func.value):
                 awaited = self.context.get(id(node)) == AWAIT
                 self._method_call(func.value, func.attr, node, awaited, looping, node)
-        if type(func) is ast.Attribute and type(func.value) is ast.Name and self._looping():
+        if looping and type(func) is ast.Attribute and type(func.value) is ast.Name:
             frame = self.frames[-1]
             if frame.cls >= 0 and func.value.id == frame.first_param:
                 self.looped_methods.add((frame.cls, func.attr))
