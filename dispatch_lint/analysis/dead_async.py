@@ -295,6 +295,21 @@ class _Assessor:
             return "nothing in the project calls it, in a test file: the test framework or the code under test does"
         return None
 
+    def builds_what_needs_a_loop(self) -> str:
+        """` (`C()` at line n: ...)` when its body calls a function, or builds a
+        class, of the project whose own body (`__init__`) needs a running loop."""
+        project = self.project
+        for use in self.file.uses:
+            if use.scope != self.fact.body or not use.how & CALL:
+                continue
+            callee = value_of(project, self.file, use.scope, use.target)
+            ref = project.def_of(callee)
+            if isinstance(callee, ClassObject):
+                ref, _ = project.method(callee.cls, "__init__")
+            if ref is not None and project.definition(ref).needs_loop:
+                return f" (the call at line {use.line} runs `{project.definition(ref).qualname}`, which does)"
+        return ""
+
     def public_api(self) -> bool:
         fact = self.fact
         if self.target.nested or _private(fact.name) or not self.file.public:
@@ -356,8 +371,10 @@ def assess(project: Project, file: ModuleFacts, number: int, allowed_decorators:
     exemption = judge.extension_point(sites) or judge.unseen_callers(sites, unknown)
     if exemption:
         return Verdict(exemption)
-    if fact.needs_loop and not sites:
-        return Verdict("it needs a running event loop and no call site awaits it")
+    if not sites:
+        needs = "" if fact.needs_loop else judge.builds_what_needs_a_loop()
+        if fact.needs_loop or needs:
+            return Verdict(f"it needs a running event loop{needs} and no call site awaits it")
     return _verdict(project, judge, sites, blocker, unknown)
 
 

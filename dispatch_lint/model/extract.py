@@ -701,7 +701,7 @@ class Extractor(ast.NodeVisitor):
         return Definition(
             name=node.name, qualname=self.scopes[body].qualname, scope=scope, body=body, line=node.lineno,
             is_async=is_async, awaits=frame.awaits, column=column, keyword_end=keyword_end, decorators=tuple(convert(d) for d in node.decorator_list),
-            stub=is_stub(node.body), needs_loop=is_async and self.needs_loop(frame),
+            stub=is_stub(node.body), needs_loop=self.needs_loop(frame),
             method_of=method_of, params=tuple(self.parameters(node.args)), defaults=_defaults(node.args),
             returns=tuple(frame.returns),
             return_annotation=convert(node.returns) if node.returns is not None else UNKNOWN_EXPR, branch=branch,

@@ -81,8 +81,9 @@ class AsyncNeverAwaits(Rule):
     - pytest tests (`test*`) unless `dead-async-in-tests` is set; fixtures are
       decorated;
     - functions that need a running event loop (`get_running_loop()`,
-      `create_task`, `asyncio.Future()`, `sniffio`...), unless some call site
-      awaits them, which proves the loop is running;
+      `create_task`, `asyncio.Future()`, `sniffio`...), directly or through a
+      function or class `__init__` of the project that they call, unless some
+      call site awaits them, which proves the loop is running;
     - one of several alternative definitions (`if`/`else`, `try`/`except
       ImportError`, also imported from different modules under one name)
       where another alternative is a coroutine that awaits;
@@ -313,6 +314,16 @@ class AsyncNeverAwaits(Rule):
 
             async def _start():
                 asyncio.get_running_loop().call_soon(print)
+        """),
+        Valid("""
+            import asyncio
+
+            class Scheduler:
+                def __init__(self):
+                    self._reaper = asyncio.create_task(asyncio.sleep(0))
+
+            async def create_scheduler():
+                return Scheduler()  # builds what needs a running loop
         """),
         Valid("""
             try:
