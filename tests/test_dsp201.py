@@ -209,6 +209,36 @@ def test_a_public_module_function_gets_an_unsafe_fix_and_a_private_module_a_safe
     assert found == {"api.py": Applicability.UNSAFE, "_impl.py": Applicability.SAFE}
 
 
+def test_a_class_or_function_a_public_module_imports_from_a_private_one_is_public_api(tmp_path):
+    write(tmp_path, {
+        "lib/__init__.py": "from ._legacy import Content as Content\nfrom ._impl import fetch\n",
+        "lib/_legacy.py": "class Content:\n    async def aiter_text(self):\n        return iter(())\n",
+        "lib/_impl.py": "async def fetch():\n    return 1\n\nasync def _own():\n    return 2\n",
+        "lib/_use.py": "from lib._impl import fetch, _own\n\nasync def go():\n    await fetch()\n    await _own()\n",
+    })
+    found = {d.message.split("`")[1]: d.fix.applicability for d in run(tmp_path, [str(tmp_path)])}
+    # `Content.aiter_text`: public API that nothing calls (its users define its role): not reported.
+    assert found == {"fetch": Applicability.UNSAFE, "_own": Applicability.SAFE}
+
+
+def test_a_method_of_a_class_built_in_a_function_of_a_private_module(tmp_path):
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/_impl.py": """
+            def make():
+                class Handler:
+                    async def handle(self):
+                        return 1
+                return Handler()
+
+            async def go():
+                await make().handle()
+        """,
+    })
+    found = run(tmp_path, [str(tmp_path)])
+    assert [d.message.split("`")[1] for d in found] == ["handle"]
+
+
 def test_findings_are_the_same_with_and_without_the_prefilter(tmp_path):
     write(tmp_path, PACKAGE)
     write(tmp_path, {"extra.py": """

@@ -33,7 +33,7 @@ from dispatch_lint.model.facts import (
 )
 from dispatch_lint.model.modules import is_test_path
 from dispatch_lint.model.project import Project
-from dispatch_lint.model.values import ClassObject, External, Function, UNKNOWN
+from dispatch_lint.model.values import UNKNOWN, ClassObject, External, Function, Instance
 
 # Decorators that do not make a function an interface or a registered callback.
 PLAIN_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "functools.wraps"})
@@ -293,6 +293,28 @@ class _Assessor:
                 return f"nothing calls it, and it may stand in for {stand_in} (a duck-typed double)"
         if not sites and is_test_path(self.file.path):
             return "nothing in the project calls it, in a test file: the test framework or the code under test does"
+        if not sites and self.class_key is not None:
+            return self.looked_up_by_name()
+        return None
+
+    def looked_up_by_name(self) -> Optional[str]:
+        """Code that looks up a computed name (with a prefix it matches) on an
+        instance of its class, or on an object the model cannot type in a
+        module that defines or names the class, may call it by that name
+        (`await getattr(commands, name)()` for a command-line tool)."""
+        project, name = self.project, self.name
+        keys = {self.class_key} | {b.cls for b in project.ancestors(self.class_key) if isinstance(b, ClassObject)}
+        class_name = self.fact.qualname.split(".")[-2]
+        for path in project.name_lookups():
+            file = project.files[path]
+            for scope, receiver, prefix in file.name_lookups:
+                if not name.startswith(prefix) or (not prefix and name.startswith("_")):
+                    continue
+                found = value_of(project, file, scope, receiver)
+                named_here = path == self.file.path or bool(project.uses_in(file, class_name))
+                if (isinstance(found, (Instance, ClassObject)) and found.cls in keys) or (
+                        found is UNKNOWN and named_here):
+                    return f"code may call it by name (`getattr` at {self.where(path, file.scopes[scope].line)})"
         return None
 
     def builds_what_needs_a_loop(self) -> str:
@@ -312,9 +334,25 @@ class _Assessor:
 
     def public_api(self) -> bool:
         fact = self.fact
-        if self.target.nested or _private(fact.name) or not self.file.public:
+        if self.target.nested or _private(fact.name) or any(_private(part) for part in fact.qualname.split(".")[:-1]):
             return False
-        return not any(_private(part) for part in fact.qualname.split(".")[:-1])
+        return self.file.public or self.reexported()
+
+    def reexported(self) -> bool:
+        """Its function, or its outermost class, is imported into a public module
+        (`from ._legacy import Response` in a package's `__init__`)."""
+        project, file = self.project, self.file
+        top = self.fact.qualname.split(".")[0]
+        if self.class_key is None:
+            wanted: object = Function(file.path, self.target.number)
+        else:  # a class inside a function (`f.<locals>.C`) is no module's name
+            number = next((n for n, info in enumerate(file.classes) if info.qualname == top), None)
+            if number is None:
+                return False
+            wanted = ClassObject(project.class_key(file, number))
+        return any(other.public and other.scopes[binding.scope].kind == "module"
+                   and binding_value(project, other, binding) == wanted
+                   for other, binding in project.imports_named(top))
 
     def together(self) -> Tuple[CallSite, ...]:
         """The `async` of the other alternatives and of the `.pyi` stub."""

@@ -31,6 +31,7 @@ from dispatch_lint.model.facts import (
     Binding,
     ClassInfo,
     Definition,
+    Expr,
     ModuleFacts,
     Scope,
     Use,
@@ -92,6 +93,7 @@ class Extractor(ast.NodeVisitor):
         self.await_uses: List[Tuple[int, Any, int, int, int, int]] = []
         self.star: List[str] = []
         self.mocked: Set[str] = set()
+        self.name_lookups: List[Tuple[int, Expr, str]] = []
         self.frames: List[_Frame] = []
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
@@ -610,10 +612,13 @@ class Extractor(ast.NodeVisitor):
     def dispatch_by_name(self, receiver: ast.AST, key: ast.AST) -> None:
         """A method that looks up a computed name on its instance or class
         (`getattr(self, name)`, `cls.__dict__.get(name)` for a `cls` of
-        `type(self).__mro__`): the class calls its methods by name."""
+        `type(self).__mro__`): the class calls its methods by name. On another
+        object (`getattr(command_set, name)`), the lookup is noted for the module."""
         frame = self.frames[-1]
         if frame.cls >= 0 and frame.first_param and self.from_self(receiver, frame.first_param):
             self.classes[frame.cls][8].add(name_prefix(key))
+        else:
+            self.name_lookups.append((frame.scope, convert(receiver), name_prefix(key)))
 
     def from_self(self, node: ast.AST, first_param: str) -> bool:
         """Whether `node` is derived from the method's `self`/`cls` (directly,
@@ -691,6 +696,7 @@ class Extractor(ast.NodeVisitor):
             uses=tuple([from_fields(Use, u) for u in sorted(uses, key=lambda u: (u[3], u[4]))]),
             star_imports=tuple(self.star),
             async_mocked=tuple(sorted(self.mocked)),
+            name_lookups=tuple(self.name_lookups),
         )
 
     def definition(self, entry: List[Any]) -> Definition:

@@ -284,6 +284,13 @@ class Project:
         if len(self._values) > VALUES_KEPT:
             self._values.clear()
 
+    def name_lookups(self) -> List[str]:
+        """The files that look up a computed name on an object other than a
+        method's own (`ModuleFacts.name_lookups`)."""
+        if self.reads is not None:
+            self.reads.add(("name-lookups",))
+        return [path for path, facts in self.files.packed.items() if facts.looks_up_names and not facts.stub_file]
+
     def mocked(self, name: str, class_name: Optional[str]) -> Optional[str]:
         """Where the tests replace `name` (or its class) with an AsyncMock."""
         if self.reads is not None:
@@ -333,6 +340,8 @@ class Project:
             return repr(sorted(self.sync_method_names()))
         if item[0] == "subclasses":
             return repr(sorted(self.subclasses().items()))
+        if item[0] == "name-lookups":
+            return repr([(path, self.file_digest(path)) for path in self.name_lookups()])
         return repr(self.mocks)
 
     def file_digest(self, path: str) -> str:
@@ -631,7 +640,7 @@ class Project:
         for facts in (old, new):
             names.update(facts.names(USES), facts.names(DEFS))
             names.update(part for entry in facts.names(IMPORTS) for part in entry.split("\t"))
-        changed: set = {path, ("sync-methods",), ("mocks",), ("subclasses",)}
+        changed: set = {path, ("sync-methods",), ("mocks",), ("subclasses",), ("name-lookups",)}
         changed.update((kind, name) for kind in ("uses", "defs", "imports") for name in names)
         return changed
 

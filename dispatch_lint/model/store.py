@@ -48,7 +48,7 @@ class PackedFacts:
     what the project's indexes need of them."""
 
     __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
-                 "has_parameter_builds", "summary", "methods",
+                 "has_parameter_builds", "looks_up_names", "summary", "methods",
                  "data", "ends", "compressed", "sizes", "value_digest", "index")
 
     def __init__(self, facts: ModuleFacts, compress: bool = True) -> None:
@@ -66,6 +66,7 @@ class PackedFacts:
         self.idle_async = any(d.is_async and not d.awaits for d in facts.defs)  # DSP201 candidates
         self.has_channels = bool(facts.channels.builds or facts.channels.calls)
         self.has_parameter_builds = facts.has_parameter_builds
+        self.looks_up_names = bool(facts.name_lookups)
         imports = [f"{b.value[1].rpartition('.')[2]}\t{b.name}" for b in facts.bindings if b.kind == "import"]
         distinct = [sorted(set(items)) for items in (
             [use_name(u) for u in facts.uses],

@@ -74,7 +74,10 @@ class AsyncNeverAwaits(Rule):
     - methods of a class whose base (or itself) calls its methods by name
       with `getattr(self, <not a constant>)`: the methods matching the
       visible prefix (`"on_" + event`), or every public method when no prefix
-      shows, are hooks;
+      shows, are hooks; so are the matching methods that nothing calls when
+      other code looks up a computed name on an instance of the class, or on
+      an object the model cannot type in a module that defines or names the
+      class (`await getattr(commands, name)()` in a command-line tool);
     - a method whose result a caller tests with `inspect.isawaitable`,
       `asyncio.iscoroutine` and the like (an async override of a callback
       that may be sync or async);
@@ -141,7 +144,9 @@ class AsyncNeverAwaits(Rule):
     such a call site inside the checked paths. It is **safe** when the function
     cannot be reached from outside the project: a name with a leading
     underscore (or a method of such a class), a nested function, or a module
-    that is not public API (a private module, tests, scripts, examples). It is
+    that is not public API (a private module, tests, scripts, examples) when
+    no public module imports the function or its class (`from ._impl import
+    Client` in a package's `__init__` makes `Client` public API). It is
     **unsafe** otherwise, because users of a library may await it; also when
     a call site's receiver is not known statically, when the project's tests
     replace the function with `AsyncMock`, relying on a coroutine, when
@@ -343,6 +348,17 @@ class AsyncNeverAwaits(Rule):
                     return aiohttp.web.Response()
         """),
         Valid("""
+            class _Commands:
+                async def info(self):
+                    print("info")
+
+            async def _run(commands, name):
+                return await getattr(commands, name)()  # a command looked up by name
+
+            async def _main(name):
+                return await _run(_Commands(), name)
+        """),
+        Valid("""
             class _Dispatcher:
                 async def dispatch(self, event):
                     await getattr(self, "on_" + event)()
@@ -409,6 +425,17 @@ class AsyncNeverAwaits(Rule):
         """),
     ]
     INVALID = [
+        Invalid(
+            """
+            class _Commands:
+                async def info(self):
+                    print("info")
+
+            def _setting(config, key):
+                return getattr(config, "option_" + key)  # another prefix: not a command
+            """,
+            expected_message="nothing in the project calls it",
+        ),
         Invalid(
             """
             async def _forward(message):
