@@ -307,19 +307,20 @@ class _Assessor:
         class_name = self.fact.qualname.split(".")[-2]
         for path in project.name_lookups():
             file = project.files[path]
-            for scope, receiver, prefix in file.name_lookups:
+            for scope, line, receiver, prefix in file.name_lookups:
                 if not name.startswith(prefix) or (not prefix and name.startswith("_")):
                     continue
                 found = value_of(project, file, scope, receiver)
                 named_here = path == self.file.path or bool(project.uses_in(file, class_name))
                 if (isinstance(found, (Instance, ClassObject)) and found.cls in keys) or (
                         found is UNKNOWN and named_here):
-                    return f"code may call it by name (`getattr` at {self.where(path, file.scopes[scope].line)})"
+                    return f"code may call it by name (`getattr` at {self.where(path, line)})"
         return None
 
     def builds_what_needs_a_loop(self) -> str:
-        """` (`C()` at line n: ...)` when its body calls a function, or builds a
-        class, of the project whose own body (`__init__`) needs a running loop."""
+        """What its body calls (a function of the project, or a class whose
+        `__init__`) that needs a running loop, as a clause for the exemption;
+        "" for nothing."""
         project = self.project
         for use in self.file.uses:
             if use.scope != self.fact.body or not use.how & CALL:

@@ -93,7 +93,7 @@ class Extractor(ast.NodeVisitor):
         self.await_uses: List[Tuple[int, Any, int, int, int, int]] = []
         self.star: List[str] = []
         self.mocked: Set[str] = set()
-        self.name_lookups: List[Tuple[int, Expr, str]] = []
+        self.name_lookups: List[Tuple[int, int, Expr, str]] = []
         self.frames: List[_Frame] = []
         self.comp_scopes: Dict[int, int] = {}
         self.context: Dict[int, int] = {}  # id(call node) -> SPAWN / AWAITABLE_CHECK for its coroutine
@@ -618,7 +618,7 @@ class Extractor(ast.NodeVisitor):
         if frame.cls >= 0 and frame.first_param and self.from_self(receiver, frame.first_param):
             self.classes[frame.cls][8].add(name_prefix(key))
         else:
-            self.name_lookups.append((frame.scope, convert(receiver), name_prefix(key)))
+            self.name_lookups.append((frame.scope, key.lineno, convert(receiver), name_prefix(key)))
 
     def from_self(self, node: ast.AST, first_param: str) -> bool:
         """Whether `node` is derived from the method's `self`/`cls` (directly,

@@ -118,8 +118,8 @@ class ModuleFacts:
     star_imports: Tuple[str, ...] = ()
     async_mocked: Tuple[str, ...] = ()  # names the tests replace with AsyncMock
     # `getattr(x, <computed>)` on an object other than the method's own:
-    # (scope, x, the name's constant prefix).
-    name_lookups: Tuple[Tuple[int, Expr, str], ...] = ()
+    # (scope, line, x, the name's constant prefix).
+    name_lookups: Tuple[Tuple[int, int, Expr, str], ...] = ()
     incomplete: bool = False  # nested too deeply to follow: treated as a file the model cannot see
     channels: ChannelFacts = field(default_factory=ChannelFacts)  # see channel_sites.py
     # The calls by name in a file with channel facts (see model/call_sites.py).
