@@ -37,7 +37,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable as well")
     parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPUs)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cache (a `fix` that writes still keeps its journal "
+                             "in the cache folder)")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--config", metavar="PATH",
                         help="use this configuration file for every file (a pyproject.toml, or a TOML "
