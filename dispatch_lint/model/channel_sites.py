@@ -31,7 +31,6 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from dispatch_lint.channels.table import (
     CHANNEL_KINDS,
-    CONSTRUCTOR_WORDS,
     FACTORY_KEYWORD_NAMES,
     VIEW_NAMES,
     screen_words,
@@ -47,11 +46,10 @@ from dispatch_lint.model.channel_facts import (
     Passing,
     Reference,
 )
-from dispatch_lint.model.expr import UNKNOWN_EXPR, convert
+from dispatch_lint.model.expr import BUILD_WORDS, UNKNOWN_EXPR, called_word, convert
 from dispatch_lint.model.facts import AWAIT, Expr
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
-BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
 _SCREEN_WORDS = screen_words(BUILD_WORDS)  # a text without one of them names no constructor
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
@@ -91,16 +89,6 @@ def channel_holder(receiver: ast.AST) -> ast.AST:
             receiver = receiver.value
         else:
             return receiver
-
-
-def _word(func: ast.AST) -> str:
-    if type(func) is ast.Subscript:  # create_memory_object_stream[T](n)
-        func = func.value
-    if type(func) is ast.Name:
-        return func.id
-    if type(func) is ast.Attribute:
-        return func.attr
-    return ""
 
 
 def _target_names(target: ast.AST) -> List[str]:
@@ -326,7 +314,7 @@ class ChannelSites:
 
     def _builds(self, func: ast.AST) -> bool:
         """Whether calling `func` may build a channel (by the name it is called by)."""
-        word = _word(func)
+        word = called_word(func)
         return word in BUILD_WORDS or word in self.build_aliases
 
     def _looping(self) -> bool:

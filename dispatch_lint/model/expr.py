@@ -3,7 +3,8 @@ once the project is joined (names may be bound in other files).
 
 Nested tuples, the first item a tag:
 `("n", name)`, `("a", expr, attr)`, `("c", func, args, keywords)` (keywords as
-`(name, expr)` pairs), `("s", expr, key)` (key a constant or unknown),
+`(name, expr)` pairs; a call of a channel constructor also carries its
+`(line, column)`, so that two alike constructions in one scope stay two), `("s", expr, key)` (key a constant or unknown),
 `("k", constant)`, `("l", elements)` (list, tuple or set display),
 `("d", keys, values)`, `("comp", scope, element)`, `("iter", expr)` (one element
 of an iterable), `("ann", annotation)` (an instance of the annotation),
@@ -18,6 +19,8 @@ from __future__ import annotations
 import ast
 import math
 from typing import Any, Optional, Tuple
+
+from dispatch_lint.channels.table import CONSTRUCTOR_WORDS
 
 from dispatch_lint.model.facts import Expr
 
@@ -72,6 +75,18 @@ def receiver_of(node: ast.AST, depth: int) -> Expr:
     return UNKNOWN_EXPR
 
 
+BUILD_WORDS = frozenset(CONSTRUCTOR_WORDS)
+
+
+def called_word(func: ast.AST) -> str:
+    """The last name part of what a call calls (`create_memory_object_stream[T](n)` included)."""
+    if type(func) is ast.Subscript:
+        func = func.value
+    if type(func) is ast.Name:
+        return func.id
+    return func.attr if type(func) is ast.Attribute else ""
+
+
 def convert(node: Optional[ast.AST], comps: Any = None, depth: int = 0) -> Expr:
     """The symbolic form of a value expression. `comps(node)` gives the scope id
     of a comprehension node (the walk creates it)."""
@@ -86,6 +101,8 @@ def convert(node: Optional[ast.AST], comps: Any = None, depth: int = 0) -> Expr:
     if kind is ast.Call:
         args = tuple(convert(a, comps, below) for a in node.args[:4])
         keywords = tuple((k.arg, convert(k.value, comps, below)) for k in node.keywords[:4] if k.arg)
+        if called_word(node.func) in BUILD_WORDS:
+            return ("c", convert(node.func, comps, below), args, keywords, (node.lineno, node.col_offset))
         return ("c", convert(node.func, comps, below), args, keywords)
     if kind is ast.Constant:
         return constant(node.value)

@@ -226,6 +226,15 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
         Invalid("import asyncio\nq = asyncio.Queue()\n\n# unbounded: this queue is fed by one finite file\n"
                 "r = asyncio.Queue()\n"),
         Invalid("import asyncio\nq = asyncio.Queue()\n\n# Retries are limited to three.\nretries = 3\n"),
+        # Two alike constructions in one scope are two channels: the guard on one caps nothing of the other.
+        Invalid(
+            "import asyncio\nclass Pipe:\n    def __init__(self):\n"
+            "        self.waiters = asyncio.Queue()  # unbounded: one waiter per pending get\n"
+            "        self.values = asyncio.Queue()\n\n    async def push(self, v):\n"
+            "        if self.waiters.empty():\n            await self.values.put(v)\n"
+            "        else:\n            (await self.waiters.get()).set_result(v)\n",
+            expected_message="Unbounded `asyncio.Queue()` has no comment",
+        ),
         Invalid(
             "import asyncio\nclass P:\n    def __init__(self):\n        self.q = asyncio.Queue()\n\n"
             "    def data_received(self, data):\n        self.q.put_nowait(data)\n"
