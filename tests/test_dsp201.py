@@ -239,6 +239,24 @@ def test_a_method_of_a_class_built_in_a_function_of_a_private_module(tmp_path):
     assert [d.message.split("`")[1] for d in found] == ["handle"]
 
 
+def test_dead_async_in_tests_reports_pytest_tests_that_nothing_but_pytest_calls(tmp_path):
+    files = {
+        "tests/test_parse.py": """
+            async def test_parse():
+                assert 1 + 1 == 2
+
+            async def helper():
+                return 1
+        """,
+    }
+    write(tmp_path, files)
+    assert run(tmp_path, [str(tmp_path)]) == []
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\ndead-async-in-tests = true\n")
+    found = run(tmp_path, [str(tmp_path)])
+    assert [d.message.split("`")[1] for d in found] == ["test_parse"]  # `helper`: its callers are the tests'
+    assert found[0].fix.applicability == Applicability.UNSAFE
+
+
 def test_findings_are_the_same_with_and_without_the_prefilter(tmp_path):
     write(tmp_path, PACKAGE)
     write(tmp_path, {"extra.py": """

@@ -114,8 +114,9 @@ def _interface_coroutines(project: Project, key: str) -> List[str]:
 
 
 class _Assessor:
-    def __init__(self, project: Project, file: ModuleFacts, number: int) -> None:
+    def __init__(self, project: Project, file: ModuleFacts, number: int, check_tests: bool = False) -> None:
         self.project = project
+        self.check_tests = check_tests  # `dead-async-in-tests`: pytest tests are checked too
         self.file = file
         self.target = Target(project, file, number)
         self.fact: Definition = file.defs[number]
@@ -291,7 +292,7 @@ class _Assessor:
             stand_in = self.awaiting_method()
             if stand_in:
                 return f"nothing calls it, and it may stand in for {stand_in} (a duck-typed double)"
-        if not sites and is_test_path(self.file.path):
+        if not sites and is_test_path(self.file.path) and not (self.check_tests and self.name.startswith("test")):
             return "nothing in the project calls it, in a test file: the test framework or the code under test does"
         if not sites and self.class_key is not None:
             return self.looked_up_by_name()
@@ -400,7 +401,7 @@ def assess(project: Project, file: ModuleFacts, number: int, allowed_decorators:
     exemption = local_exemption(project, file, fact, allowed_decorators, check_tests)
     if exemption:
         return Verdict(exemption)
-    judge = _Assessor(project, file, number)
+    judge = _Assessor(project, file, number, check_tests)
     exemption = judge.alternatives() or judge.interface()
     if exemption:
         return Verdict(exemption)
