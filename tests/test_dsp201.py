@@ -221,6 +221,30 @@ def test_a_class_or_function_a_public_module_imports_from_a_private_one_is_publi
     assert found == {"fetch": Applicability.UNSAFE, "_own": Applicability.SAFE}
 
 
+def test_the_methods_of_a_private_class_a_public_module_imports_are_public_api(tmp_path):
+    write(tmp_path, {
+        "pkg/__init__.py": "from .core import Command\n",
+        "pkg/core.py": """
+            from .parser import _Parser
+
+            class Command:
+                def make_parser(self) -> _Parser:
+                    return _Parser()  # users may hold the parser
+
+                async def main(self, args):
+                    return await self.make_parser().parse_args(args)
+        """,
+        "pkg/parser.py": """
+            class _Parser:
+                async def parse_args(self, args):
+                    return list(args)
+        """,
+    })
+    [found] = run(tmp_path, [str(tmp_path)])
+    assert found.message.split("`")[1] == "parse_args"
+    assert found.fix.applicability == Applicability.UNSAFE
+
+
 def test_a_method_of_a_class_built_in_a_function_of_a_private_module(tmp_path):
     write(tmp_path, {
         "lib/__init__.py": "",

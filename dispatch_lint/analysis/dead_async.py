@@ -336,13 +336,17 @@ class _Assessor:
 
     def public_api(self) -> bool:
         fact = self.fact
-        if self.target.nested or _private(fact.name) or any(_private(part) for part in fact.qualname.split(".")[:-1]):
+        if self.target.nested or _private(fact.name):
             return False
-        return self.file.public or self.reexported()
+        if self.file.public and not any(_private(part) for part in fact.qualname.split(".")[:-1]):
+            return True
+        return self.reexported()
 
     def reexported(self) -> bool:
         """Its function, or its outermost class, is imported into a public module
-        (`from ._legacy import Response` in a package's `__init__`)."""
+        (`from ._legacy import Response` in a package's `__init__`; a class with a
+        private name too: its instances may reach users, `from .parser import
+        _Parser` in a module whose public method returns one)."""
         project, file = self.project, self.file
         top = self.fact.qualname.split(".")[0]
         if self.class_key is None:

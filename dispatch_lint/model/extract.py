@@ -223,16 +223,20 @@ class Extractor(ast.NodeVisitor):
         """Visit an expression whose value is kept: a call in it hands its coroutine on."""
         if node is None:
             return
-        if type(node) is ast.Call:
-            self.context.setdefault(id(node), SPAWN)
-        elif type(node) in (ast.Tuple, ast.List, ast.Set):
-            for element in node.elts:
-                if type(element) is ast.Call:
-                    self.context.setdefault(id(element), SPAWN)
-        elif type(node) is ast.Dict:
-            for element in node.values:
-                if type(element) is ast.Call:
-                    self.context.setdefault(id(element), SPAWN)
+        pending = [node]  # the value, or one of the values it may be (`a if c else b`, `a or b`, elements)
+        while pending:
+            current = pending.pop()
+            kind = type(current)
+            if kind is ast.Call:
+                self.context.setdefault(id(current), SPAWN)
+            elif kind is ast.IfExp:
+                pending += (current.body, current.orelse)
+            elif kind is ast.BoolOp:
+                pending += current.values
+            elif kind in (ast.Tuple, ast.List, ast.Set):
+                pending += current.elts
+            elif kind is ast.Dict:
+                pending += current.values
         self.visit(node)
 
     # -- module, functions, classes ------------------------------------------------

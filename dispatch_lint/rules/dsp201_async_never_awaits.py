@@ -348,6 +348,19 @@ class AsyncNeverAwaits(Rule):
                     return aiohttp.web.Response()
         """),
         Valid("""
+            import asyncio
+
+            async def fetch(x):
+                await asyncio.sleep(0)
+                return x
+
+            async def collect(flag):
+                async def dummy_read():
+                    return {}
+
+                return await asyncio.gather(fetch(1), fetch(2) if flag else dummy_read())  # a value
+        """),
+        Valid("""
             class _Commands:
                 async def info(self):
                     print("info")
