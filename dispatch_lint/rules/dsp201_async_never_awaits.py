@@ -143,10 +143,12 @@ class AsyncNeverAwaits(Rule):
     in the project, in every file. It is offered only when every reference is
     such a call site inside the checked paths. It is **safe** when the function
     cannot be reached from outside the project: a name with a leading
-    underscore (or a method of such a class), a nested function, or a module
-    that is not public API (a private module, tests, scripts, examples) when
-    no public module imports the function or its class (`from ._impl import
-    Client` in a package's `__init__` makes `Client` public API). It is
+    underscore, a method of a class with one, a nested function, or a module
+    that is not public API (a private module, tests, scripts, examples),
+    unless a public module imports the function or its class (`from ._impl
+    import Client` in a package's `__init__` makes `Client` public API, and
+    `from .parser import _Parser` in a public module makes the methods of
+    `_Parser`, whose instances may reach users, public API). It is
     **unsafe** otherwise, because users of a library may await it; also when
     a call site's receiver is not known statically, when the project's tests
     replace the function with `AsyncMock`, relying on a coroutine, when
