@@ -13,7 +13,13 @@ from dispatch_lint.analysis.dead_async import describe as describe_dead_async
 from dispatch_lint.analysis.dead_async import findings as dead_async_findings
 from dispatch_lint.analysis.dead_async import may_report
 from dispatch_lint.channels.inbox import ACTOR_INBOX, OVERLOADED_ERROR, inbox_reason
-from dispatch_lint.channels.justification import DEFAULT_MARKER, JUSTIFICATION_WORDS, UNBOUNDED_MARKER, Justifier, Subject
+from dispatch_lint.channels.justification import (
+    DEFAULT_MARKER,
+    JUSTIFICATION_WORDS,
+    UNBOUNDED_MARKER,
+    Justifier,
+    Subject,
+)
 from dispatch_lint.channels.provenance import channel_model
 from dispatch_lint.channels.table import (
     AWAITED_SEND_TEXT,

@@ -275,7 +275,8 @@ def test_dead_async_in_tests_reports_pytest_tests_that_nothing_but_pytest_calls(
     }
     write(tmp_path, files)
     assert run(tmp_path, [str(tmp_path)]) == []
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n[tool.dispatch-lint]\ndead-async-in-tests = true\n")
+    settings = "[project]\nname = 'p'\n[tool.dispatch-lint]\ndead-async-in-tests = true\n"
+    (tmp_path / "pyproject.toml").write_text(settings)
     found = run(tmp_path, [str(tmp_path)])
     assert [d.message.split("`")[1] for d in found] == ["test_parse"]  # `helper`: its callers are the tests'
     assert found[0].fix.applicability == Applicability.UNSAFE

@@ -11,9 +11,9 @@ no blank line inside, belongs to one statement at most):
   deeper, when no statement follows that block directly: a statement on the
   next line owns the block, and so does a statement one blank line below a
   block that has blank lines on both sides (a heading). A block that names
-  the channel (one of the names it is bound to, or a queue, channel, stream
-  or buffer) stays the construction's, unless the statement after it builds
-  a channel too;
+  the channel (one of the names it is bound to, or a `CHANNEL_NOUNS` word)
+  stays the construction's, unless the statement after it builds a channel
+  too;
 - in a heading one blank line above the statement, at its indentation: a
   block that does not sit right under another statement.
 
@@ -33,6 +33,7 @@ from functools import cached_property
 from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Pattern, Sequence, Tuple
 
 from dispatch_lint.channels.bound_claims import Claim, judge, limit_words
+from dispatch_lint.channels.table import CONSTRUCTOR_NOUNS
 from dispatch_lint.config import Option, regex_hazard
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -85,7 +86,8 @@ class Comment:
     column: int = 0
 
 
-CHANNEL_NOUNS = ("queue", "channel", "stream", "buffer")
+# The nouns a comment may call a channel by: the constructors' own, and `buffer`.
+CHANNEL_NOUNS = (*CONSTRUCTOR_NOUNS, "buffer")
 
 
 @dataclass(frozen=True)

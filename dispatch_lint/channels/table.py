@@ -182,6 +182,10 @@ def context_kind(method: str) -> Optional[ChannelKind]:
 
 # Every constructor's last name part (also a multiprocessing context's method name).
 CONSTRUCTOR_WORDS: Tuple[str, ...] = tuple(sorted({name.rsplit(".", 1)[1] for name in BY_NAME}))
+# What the constructors call what they build, the last word of each name
+# (`queue` of `LifoQueue`, `stream` of `create_memory_object_stream`).
+CONSTRUCTOR_NOUNS: Tuple[str, ...] = tuple(sorted({re.findall(r"[A-Z]?[a-z]+", word)[-1].lower()
+                                                   for word in CONSTRUCTOR_WORDS}))
 _WORD = r"\b(?:" + "|".join(sorted(CONSTRUCTOR_WORDS, key=len, reverse=True)) + r")\b"
 # Whitespace, line continuations, parentheses and whole comments.
 _FILL = r"(?:[\s\\()]|#[^\n]*\n)*"

@@ -4,7 +4,8 @@ once the project is joined (names may be bound in other files).
 Nested tuples, the first item a tag:
 `("n", name)`, `("a", expr, attr)`, `("c", func, args, keywords)` (keywords as
 `(name, expr)` pairs; a call of a channel constructor also carries its
-`(line, column)`, so that two alike constructions in one scope stay two), `("s", expr, key)` (key a constant or unknown),
+`(line, column)`, so that two alike constructions in one scope stay two),
+`("s", expr, key)` (key a constant or unknown),
 `("k", constant)`, `("l", elements)` (list, tuple or set display),
 `("d", keys, values)`, `("comp", scope, element)`, `("iter", expr)` (one element
 of an iterable), `("ann", annotation)` (an instance of the annotation),
@@ -21,7 +22,6 @@ import math
 from typing import Any, Optional, Tuple
 
 from dispatch_lint.channels.table import CONSTRUCTOR_WORDS
-
 from dispatch_lint.model.facts import Expr
 
 UNKNOWN_EXPR: Expr = ("?",)

@@ -386,7 +386,8 @@ class Extractor(ast.NodeVisitor):
             self.as_value(node.value)
         self.visit_target(node.target)
         value = self.value_of(node.value) if node.value is not None else ("ann", convert(node.annotation))
-        if node.value is not None or type(node.target) is not ast.Name or self.scopes[self.frames[-1].scope].kind == "class":
+        in_class = self.scopes[self.frames[-1].scope].kind == "class"
+        if node.value is not None or type(node.target) is not ast.Name or in_class:
             self.bind_target(node.target, "annassign", value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:

@@ -64,9 +64,11 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
     comment block that directly precedes it (on the line above); or in the
     block just after it (at most one blank line between), but only when no
     statement follows that block directly: a block belongs to the statement it
-    precedes, unless it names the channel (a name it is bound to, or "queue",
-    "channel", "stream", "buffer") and that statement builds no channel. A heading (a block with a blank line above and below) belongs to
-    the statement under it; a block right under a statement and a blank line
+    precedes, unless it names the channel (a name it is bound to, the last
+    word of a constructor's name such as "queue" or "stream", or "buffer")
+    and that statement builds no channel. A
+    heading (a block with a blank line above and below) belongs to the
+    statement under it; a block right under a statement and a blank line
     above the next one explains the statement above it.
 
     **What it must say.** The marker `# unbounded: <reason>` with a reason
