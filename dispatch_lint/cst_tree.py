@@ -7,11 +7,14 @@ rebuilds of the tree. `parent_map` reads the child fields directly, in the
 order LibCST's visitors take them; `node_positions` runs the codegen once with
 a lean state. They equal LibCST's ParentNodeProvider and PositionProvider
 exactly (tests/test_cst_tree.py compares them; so was the whole corpus).
-Scopes: cst_scopes.py.
+`StatementTrees` computes the same facts one top-level statement at a time,
+for the statements a rule asks about. Scopes: cst_scopes.py.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import dataclasses
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -89,16 +92,16 @@ def parent_map(module: cst.Module) -> Dict[cst.CSTNode, cst.CSTNode]:
     """Every node but the module, to its parent, in ParentNodeProvider's order
     (the children of each node as the node is left)."""
     parents: Dict[cst.CSTNode, cst.CSTNode] = {}
-
-    def walk(node: cst.CSTNode) -> None:
-        children = child_nodes(node)
-        for child in children:
-            walk(child)
-        for child in children:
-            parents[child] = node
-
-    walk(module)
+    _note_parents(module, parents)
     return parents
+
+
+def _note_parents(node: cst.CSTNode, parents: Dict[cst.CSTNode, cst.CSTNode]) -> None:
+    children = child_nodes(node)
+    for child in children:
+        _note_parents(child, parents)
+    for child in children:
+        parents[child] = node
 
 
 Span = Tuple[Tuple[int, int], Tuple[int, int]]
@@ -126,9 +129,9 @@ class _Syntactic:
 class _PositionState(CodegenState):
     """PositionProvider's codegen state, keeping plain tuples."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, line: int = 1) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.line = 1  # 1-based
+        self.line = line  # 1-based
         self.column = 0  # 0-based
         self.starts: List[Tuple[int, int]] = []
         self.spans: Dict[cst.CSTNode, Span] = {}
@@ -159,6 +162,11 @@ class _PositionState(CodegenState):
         return _Syntactic(self, node, start_node, end_node)
 
 
+def _code_range(span: Span) -> CodeRange:
+    (line, column), (end_line, end_column) = span
+    return CodeRange(CodePosition(line, column), CodePosition(end_line, end_column))
+
+
 class NodePositions(Mapping[cst.CSTNode, CodeRange]):
     """PositionProvider's ranges of every node of a module."""
 
@@ -168,8 +176,7 @@ class NodePositions(Mapping[cst.CSTNode, CodeRange]):
         self._spans = state.spans
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        (line, column), (end_line, end_column) = self._spans[node]
-        return CodeRange(CodePosition(line, column), CodePosition(end_line, end_column))
+        return _code_range(self._spans[node])
 
     def __iter__(self) -> Any:
         return iter(self._spans)
@@ -186,3 +193,126 @@ def node_positions(module: cst.Module) -> NodePositions:
     if not (_LAST and _LAST[0][0] is module):
         _LAST[:] = [(module, NodePositions(module))]
     return _LAST[0][1]
+
+
+class StatementTrees:
+    """Parents and positions of `module`'s nodes, computed one top-level statement
+    at a time: for the statement holding a line when it is asked about, for the
+    whole module when a node outside those statements is. Where each statement
+    starts is read from an `ast` parse of `text`, and a statement's computed
+    code must be the text at that line: otherwise the whole module is computed
+    at once (the answers are the same, `parent_map`'s and `NodePositions`')."""
+
+    def __init__(self, module: cst.Module, text: Optional[str]) -> None:
+        self.module = module
+        self.text = text
+        self.parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self.spans: Dict[cst.CSTNode, Span] = {}
+        self.built: Dict[int, List[cst.CSTNode]] = {}  # statement -> its nodes, in `parent_map`'s order
+        self.whole = False
+        self._all: List[cst.CSTNode] = []  # every node but the module, once `whole`
+        self._starts: Optional[List[int]] = None  # the first line of each statement's code
+        self._offsets: List[int] = []  # where each line of `text` starts
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        if node not in self.parents and not self.whole and node is not self.module:
+            self._build_whole()
+        return self.parents.get(node)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        if node not in self.spans:
+            self._build_whole()
+        return _code_range(self.spans[node])
+
+    def nodes_on(self, line: int) -> Tuple[int, List[cst.CSTNode]]:
+        """The number of the top-level statement holding `line`, and its nodes;
+        (-1, every node but the module) once the whole module was computed."""
+        if not self.whole:
+            index = self._statement_at(line)
+            if index is not None:
+                return index, self.built[index]
+            self._build_whole()
+        return -1, self._all
+
+    def _statement_at(self, line: int) -> Optional[int]:
+        starts = self._statement_starts()
+        index = bisect.bisect_right(starts, line) - 1 if starts else -1
+        if index < 0:
+            return None
+        if index not in self.built and not self._build(index, starts):
+            return None
+        return index
+
+    def _statement_starts(self) -> List[int]:
+        if self._starts is None:
+            self._starts = _statement_starts(self.module, self.text) or []
+            if self._starts and self.text is not None:
+                self._offsets = [0, *(m.end() for m in NEWLINE.finditer(self.text))]
+        return self._starts
+
+    def _build(self, index: int, starts: List[int]) -> bool:
+        """Compute statement `index`; False when its code is not the text from
+        its start line to the next statement's (or to blank and comment lines
+        at the end)."""
+        statement, line = self.module.body[index], starts[index]
+        state = _PositionState(self.module, line)
+        statement._codegen(state)
+        last = index + 1 == len(starts)
+        if last and not self.module.has_trailing_newline and not self.module.footer and state.tokens:
+            state.tokens.pop()  # as the module's own codegen does (`pop_trailing_newline`)
+        code, text, offsets = "".join(state.tokens), self.text or "", self._offsets
+        start = offsets[line - 1] if line - 1 < len(offsets) else len(text) + 1
+        end = start + len(code)
+        if text[start:end] != code:
+            return False
+        if not last:
+            if starts[index + 1] - 1 >= len(offsets) or offsets[starts[index + 1] - 1] != end:
+                return False
+        elif any(rest.strip() and not rest.lstrip().startswith("#") for rest in NEWLINE.split(text[end:])):
+            return False
+        nodes: Dict[cst.CSTNode, cst.CSTNode] = {}
+        _note_parents(statement, nodes)
+        nodes[statement] = self.module
+        self.parents.update(nodes)
+        self.spans.update(state.spans)
+        self.built[index] = list(nodes)
+        return True
+
+    def _build_whole(self) -> None:
+        if self.whole:
+            return
+        self.parents = parent_map(self.module)
+        self.spans = dict(node_positions(self.module)._spans)
+        self._all = list(self.parents)
+        self.whole = True
+
+
+def _statement_starts(module: cst.Module, text: Optional[str]) -> Optional[List[int]]:
+    """The line where each top-level statement's code (its leading comments and
+    blank lines first) starts, from `ast`; None when `ast` does not pair its
+    statements with LibCST's one for one."""
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines: List[int] = []
+    for statement in tree.body:  # `a; b` is one LibCST statement line
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        if not lines or first != lines[-1]:
+            lines.append(first)
+    if len(lines) != len(module.body):
+        return None
+    starts = [line - len(getattr(s, "leading_lines", ())) for line, s in zip(lines, module.body)]
+    return starts if all(a < b for a, b in zip(starts, starts[1:])) and (not starts or starts[0] >= 1) else None
+
+
+_TREES: List[Tuple[cst.Module, StatementTrees]] = module_cache()
+
+
+def statement_trees(module: cst.Module, text: Optional[str]) -> StatementTrees:
+    """The `StatementTrees` of `module` (parsed from `text`), kept for the module last asked about."""
+    if not (_TREES and _TREES[0][0] is module):
+        _TREES[:] = [(module, StatementTrees(module, text))]
+    return _TREES[0][1]

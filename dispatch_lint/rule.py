@@ -212,11 +212,12 @@ class Rule:
     # -- building fixes --------------------------------------------------------
 
     def node_range(self, node: cst.CSTNode) -> CodeRange:
-        """PositionProvider's range of `node`, computed for the whole module on
-        first use (most files a rule visits get no finding and need none)."""
-        from dispatch_lint.cst_tree import node_positions
+        """PositionProvider's range of `node`, computed on first use for the
+        top-level statements asked about (most files a rule visits get no
+        finding and need none)."""
+        from dispatch_lint.cst_tree import statement_trees
 
-        return node_positions(self.context.module)[node]
+        return statement_trees(self.context.module, self.context.text).position(node)
 
     def replace(self, node: cst.CSTNode, new: Union[str, cst.CSTNode]) -> Edit:
         """An edit replacing `node` (without its parentheses) by `new`."""

@@ -16,7 +16,14 @@ from libcst.metadata import (
 
 from dispatch_lint.channels.tree import ModuleTree, module_tree
 from dispatch_lint.engine.cst_scopes import expression_contexts, scope_map
-from dispatch_lint.cst_tree import NodePositions, child_nodes, node_positions, parent_map
+from dispatch_lint.cst_tree import (
+    NodePositions,
+    StatementTrees,
+    _statement_starts,
+    child_nodes,
+    node_positions,
+    parent_map,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +128,55 @@ def test_module_tree_is_kept_for_the_last_module():
     assert module_tree(first) is module_tree(first)
     assert module_tree(second).module is second
     assert module_tree(first) is not module_tree(second)
+
+
+def test_statement_trees_are_the_whole_module_facts(module):
+    """Computed one top-level statement at a time, parents and positions are
+    those of the whole module, and the nodes on a line are its statement's."""
+    text = module.code
+    whole_parents, whole_positions = parent_map(module), NodePositions(module)
+    trees = StatementTrees(module, text)
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+    for line in range(lines, 0, -1):
+        for node in trees.nodes_on(line)[1]:
+            assert trees.parents[node] is whole_parents[node]
+            assert trees.spans[node] == whole_positions._spans[node]
+    # No statement needed the whole module, unless `ast` cannot parse the text
+    # (syntax newer than this Python) or LibCST's code is not the text (lone
+    # carriage returns: it drops the last one).
+    exact = _statement_starts(module, text) is not None and "\r" not in text.replace("\r\n", "")
+    assert not (trees.whole and exact and module.body)
+    for node in whole_parents:  # any node asked about outside the statements computed
+        assert trees.parent(node) is whole_parents[node]
+        assert trees.position(node) == whole_positions[node]
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1\n@dec\n# between\n@other(\n    1)\nclass A:\n    pass\n\n\n# trailing\n",
+    "a = 1; b = 2\nif a:\n    pass\n# last\n",
+    "x = 1\n\\\ny = 2\n",
+    "# header\n\nimport q\n",
+])
+def test_statement_trees_compute_only_the_statement_asked_about(text):
+    module = cst.parse_module(text)
+    trees = StatementTrees(module, text)
+    last = text.count("\n")
+    nodes = trees.nodes_on(last - 1)[1]
+    whole = parent_map(module)
+    assert nodes and all(trees.parents[n] is whole[n] for n in nodes)
+    assert trees.whole or len(trees.built) == 1
+
+
+def test_statement_trees_fall_back_to_the_whole_module_when_ast_disagrees():
+    text = "x = 1\ny = 2\n"
+    trees = StatementTrees(cst.parse_module(text), "x = 1\n\ny = 2\n")  # a text that is not the module's
+    assert trees.nodes_on(2)[1] and trees.whole
+
+
+def test_statement_trees_answer_the_module_has_no_parent_without_computing_it():
+    text = "a = 1\nb = 2\n"
+    module = cst.parse_module(text)
+    trees = StatementTrees(module, text)
+    statement = trees.nodes_on(2)[1][-1]
+    assert trees.parent(statement) is module and trees.parent(module) is None
+    assert not trees.whole and list(trees.built) == [1]

@@ -12,31 +12,35 @@ from dispatch_lint.channels.construction import ChannelCapacity
 from dispatch_lint.channels.table import SendEnd
 from dispatch_lint.channels.tree import rule_tree
 from dispatch_lint.channels.values import Channel
-from dispatch_lint.cst_tree import module_cache, node_positions
+from dispatch_lint.cst_tree import module_cache
 
 ANCHORS = (cst.Call, cst.Attribute, cst.Name, cst.Subscript)
-_LAST: List[Tuple[cst.Module, Dict[Tuple[int, int], List[cst.CSTNode]]]] = module_cache()
+# For the module last asked about: the anchors of each statement asked about, by its number (-1: all).
+_LAST: List[Tuple[cst.Module, Dict[int, Dict[Tuple[int, int], List[cst.CSTNode]]]]] = module_cache()
 
 
-def nodes_at(rule: Any) -> Dict[Tuple[int, int], List[cst.CSTNode]]:
-    """Calls and names by their start (1-based line and column), outermost first."""
-    module = rule.context.module
-    if _LAST and _LAST[0][0] is module:
-        return _LAST[0][1]
-    positions = node_positions(module)
+def nodes_at(rule: Any, line: int) -> Dict[Tuple[int, int], List[cst.CSTNode]]:
+    """Calls and names of the top-level statement holding `line`, by their start
+    (1-based line and column), outermost first."""
+    tree = rule_tree(rule)
+    key, nodes = tree.nodes_on(line)
+    if _LAST and _LAST[0][0] is rule.context.module and key in _LAST[0][1]:
+        return _LAST[0][1][key]
     found: Dict[Tuple[int, int], List[cst.CSTNode]] = {}
-    for node in rule_tree(rule).nodes():
+    for node in nodes:
         if type(node) in ANCHORS:
-            start = positions[node].start
+            start = tree.position(node).start
             found.setdefault((start.line, start.column + 1), []).append(node)
-    _LAST[:] = [(module, found)]
+    if not (_LAST and _LAST[0][0] is rule.context.module):
+        _LAST[:] = [(rule.context.module, {})]
+    _LAST[0][1][key] = found
     return found
 
 
 def call_at(rule: Any, line: int, column: int, method: Optional[str] = None) -> Optional[cst.Call]:
     """The call at a position (`method`: the one calling that method: `a.f(x).put(y)`
     and `a.f(x)` start at the same place)."""
-    for node in nodes_at(rule).get((line, column), ()):
+    for node in nodes_at(rule, line).get((line, column), ()):
         if type(node) is cst.Call and (method is None or (isinstance(node.func, cst.Attribute)
                                                           and node.func.attr.value == method)):
             return node
@@ -47,7 +51,7 @@ def construction_at(rule: Any, line: int, column: int,
                     end: Optional[Tuple[int, int]] = None) -> Optional[cst.BaseExpression]:
     """The constructor call, or the bare constructor given as a factory; `end`
     (line, column after it) tells `ctx().Queue()` from `ctx()`, which starts there too."""
-    nodes = nodes_at(rule).get((line, column), ())
+    nodes = nodes_at(rule, line).get((line, column), ())
     if end is not None:
         positions = rule_tree(rule).position
         nodes = [n for n in nodes if (positions(n).end.line, positions(n).end.column + 1) == end]

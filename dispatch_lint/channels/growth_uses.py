@@ -73,7 +73,7 @@ def ancestors(tree: ModuleTree, node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
 
 def _node_at(rule: Any, reference: Reference) -> Optional[cst.CSTNode]:
     positions = rule_tree(rule).position
-    for node in nodes_at(rule).get((reference.line, reference.column), ()):
+    for node in nodes_at(rule, reference.line).get((reference.line, reference.column), ()):
         if type(node) in (cst.Name, cst.Attribute):
             end = positions(node).end
             if (end.line, end.column + 1) == (reference.end_line, reference.end_column):

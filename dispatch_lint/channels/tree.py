@@ -1,32 +1,32 @@
 """What the channel code asks about a module: parents, scopes, qualified names, positions.
 
-`module_tree(module)` computes them once per module for the four channel
+`module_tree(module, text)` computes them once per module for the four channel
 rules, with `dispatch_lint.cst_tree` and `engine.cst_scopes` rather than through
-LibCST metadata providers: parents and expression contexts cost two cheap
-walks over the child fields, scopes one run of LibCST's scope visitor, only
-when a scope or a qualified name is first asked for;
+LibCST metadata providers: parents and positions for the top-level statements
+asked about (`cst_tree.StatementTrees`), scopes one run of LibCST's scope
+visitor, only when a scope or a qualified name is first asked for;
 qualified names are asked of the scopes only for the nodes that need them
-(call targets, decorators, bases, factories), once each; positions are
-computed only when a rule reports, edits or reads a statement's lines. Every
-answer equals what ParentNodeProvider, ScopeProvider, QualifiedNameProvider
+(call targets, decorators, bases, factories), once each. Every answer equals what ParentNodeProvider, ScopeProvider, QualifiedNameProvider
 and PositionProvider give.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, Scope
 
 from dispatch_lint.engine.cst_scopes import scope_map
-from dispatch_lint.cst_tree import module_cache, node_positions, parent_map
+from dispatch_lint.cst_tree import StatementTrees, module_cache, statement_trees
 
 
 class ModuleTree:
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
+        """`text`: what `module` was parsed from (without it, every answer is
+        computed for the whole module at once)."""
         self.module = module
-        self._parents = parent_map(module)
+        self._trees: StatementTrees = statement_trees(module, text)
         self._scope_map: Optional[Mapping[cst.CSTNode, Scope]] = None  # computed when first asked
         self._names: Dict[cst.CSTNode, FrozenSet[str]] = {}
 
@@ -36,12 +36,13 @@ class ModuleTree:
             self._scope_map = scope_map(module=self.module)
         return self._scope_map
 
-    def nodes(self) -> Iterable[cst.CSTNode]:
-        """Every node but the module, in ParentNodeProvider's order."""
-        return self._parents.keys()
+    def nodes_on(self, line: int) -> Tuple[int, List[cst.CSTNode]]:
+        """The number of the top-level statement holding `line` and its nodes, in
+        ParentNodeProvider's order (-1 and every node, once the whole module was computed)."""
+        return self._trees.nodes_on(line)
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        return self._parents.get(node)
+        return self._trees.parent(node)
 
     def scope(self, node: cst.CSTNode) -> Optional[Scope]:
         return self._scopes.get(node)
@@ -56,19 +57,19 @@ class ModuleTree:
         return names
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        return node_positions(self.module)[node]
+        return self._trees.position(node)
 
 
 _LAST: List[Tuple[cst.Module, ModuleTree]] = module_cache()
 
 
-def module_tree(module: cst.Module) -> ModuleTree:
-    """The tree facts of `module`, computed once for the module last asked about."""
+def module_tree(module: cst.Module, text: Optional[str] = None) -> ModuleTree:
+    """The tree facts of `module` (parsed from `text`), computed once for the module last asked about."""
     if not (_LAST and _LAST[0][0] is module):
-        _LAST[:] = [(module, ModuleTree(module))]
+        _LAST[:] = [(module, ModuleTree(module, text))]
     return _LAST[0][1]
 
 
 def rule_tree(rule: Any) -> ModuleTree:
     """The tree facts of the module a rule is checking."""
-    return module_tree(rule.context.module)
+    return module_tree(rule.context.module, rule.context.text)
