@@ -349,12 +349,13 @@ def test_record_groups_are_marshalled_and_read_back_as_records(tmp_path):
     from fractions import Fraction
 
     from dispatch_lint.model.facts import Binding
-    from dispatch_lint.model.store import GROUPS, _decoded, _encoded
+    from dispatch_lint.model.store import GROUPS, _decoded, _encoded, _stored_fields
 
     source = "import asyncio\n\nclass C:\n    async def run(self, q=None):\n        x = 1.5\n        await q.put(x)\n"
     facts = extract_facts(str(tmp_path / "m.py"), source, ast.parse(source), str(tmp_path))
+    stored = _stored_fields(facts)
     for names in GROUPS:
-        value = tuple(getattr(facts, name) for name in names)
+        value = tuple(stored[name] for name in names)
         data = _encoded(names, value)
         back = _decoded(names, data)
         assert back == value and [type(f) for f in back] == [type(f) for f in value]
@@ -364,6 +365,22 @@ def test_record_groups_are_marshalled_and_read_back_as_records(tmp_path):
     value = ((), (odd,), ())
     data = _encoded(("scopes", "bindings", "classes"), value)
     assert data[:1] == b"p" and _decoded(("scopes", "bindings", "classes"), data) == value
+
+
+def test_bindings_are_kept_in_two_parts_and_read_back_whole(tmp_path):
+    """The module scope's bindings are stored with the scopes and classes, the
+    rest apart: resolving a module's names reads the first part alone, and the
+    facts read back are the facts extracted, bindings in scope order."""
+    from dispatch_lint.model.store import OTHER_BINDINGS, packed
+
+    source = "import asyncio\n\ndef f(a):\n    b = a\n    return b\n\nX = f\n\nclass C:\n    y = 1\n"
+    facts = extract_facts(str(tmp_path / "m.py"), source, ast.parse(source), str(tmp_path))
+    assert [b.scope for b in facts.bindings] == sorted(b.scope for b in facts.bindings)
+    assert [b.name for b in facts.module_bindings()] == ["asyncio", "f", "X", "C"]
+    lazy = packed(facts).unpack()
+    assert [b.name for b in lazy.module_bindings()] == ["asyncio", "f", "X", "C"]
+    assert OTHER_BINDINGS not in vars(lazy) and "bindings" not in vars(lazy)
+    assert lazy.bindings == facts.bindings and lazy == facts
 
 
 def test_equal_facts_digest_alike_extracted_or_read_back_from_the_cache(tmp_path):

@@ -138,7 +138,7 @@ def with_items(project: "Project", file: ModuleFacts, scope: int, name: str, fou
     """A container name's elements include what `d[k] = v` and the like put in."""
     if not isinstance(found, Container):
         return found
-    items = [b for b in project.table(file).get((scope, name), ()) if b.kind == "item"]
+    items = [b for b in project.bindings_of(file, scope, name) if b.kind == "item"]
     if not items:
         return found
     return Container(join_all([found.element] + [value(project, file, b.scope, b.value[1]) for b in items]))

@@ -7,6 +7,7 @@ evaluated only when the project is joined, because names may come from other fil
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Dict, NamedTuple, Tuple
 
@@ -103,6 +104,10 @@ class Use(NamedTuple):
 fast_pickling(Scope, Binding, Definition, ClassInfo, AttrSet, Use)
 
 
+def _scope_of(binding: Binding) -> int:
+    return binding.scope
+
+
 @dataclass
 class ModuleFacts:
     path: str  # absolute real path
@@ -110,7 +115,7 @@ class ModuleFacts:
     public: bool  # part of a package's public API
     stub_file: bool = False  # a `.pyi`
     scopes: Tuple[Scope, ...] = ()
-    bindings: Tuple[Binding, ...] = ()
+    bindings: Tuple[Binding, ...] = ()  # in scope order: the module's first
     defs: Tuple[Definition, ...] = ()
     classes: Tuple[ClassInfo, ...] = ()
     attr_sets: Tuple[AttrSet, ...] = ()
@@ -127,10 +132,18 @@ class ModuleFacts:
     # The project these facts belong to, set when it is joined (never stored).
     index: Any = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.bindings = tuple(sorted(self.bindings, key=_scope_of))  # stable: each scope's in order
+
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
         state["index"] = None
         return state
+
+    def module_bindings(self) -> Tuple[Binding, ...]:
+        """The bindings of the module scope (scope 0): the first of `bindings`."""
+        bindings = self.bindings
+        return bindings[:bisect.bisect_right(bindings, 0, key=_scope_of)]
 
     @property
     def has_parameter_builds(self) -> bool:

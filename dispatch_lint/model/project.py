@@ -401,8 +401,23 @@ class Project:
             file._table = found  # type: ignore[attr-defined]
         return found
 
+    def bindings_of(self, file: ModuleFacts, scope: int, name: str) -> Sequence[Binding]:
+        """`table(file)[scope, name]` (empty when absent); for the module scope,
+        read from the module's bindings alone."""
+        if scope != 0:
+            return self.table(file).get((scope, name), ())
+        if self.reads is not None:
+            self.reads.add(file.path)
+        found = getattr(file, "_module_table", None)
+        if found is None:
+            found = {}
+            for binding in file.module_bindings():
+                found.setdefault(binding.name, []).append(binding)
+            file._module_table = found  # type: ignore[attr-defined]
+        return found.get(name, ())
+
     def bindings_in(self, file: ModuleFacts, scope: int, name: str) -> List[Binding]:
-        return [b for b in self.table(file).get((scope, name), ()) if b.kind not in NOT_A_BINDING]
+        return [b for b in self.bindings_of(file, scope, name) if b.kind not in NOT_A_BINDING]
 
     def lookup(self, file: ModuleFacts, scope: int, name: str) -> Tuple[int, List[Binding]]:
         """(the scope, its bindings) a load of `name` in `scope` reads, by

@@ -81,8 +81,9 @@ class PackedFacts:
             *distinct, classes, sync_methods, facts.async_mocked, callees))
         facts.index = None
         rest = {name: value for name, value in facts.__dict__.items()
-                if name not in FIELDS and name != "index" and not name.startswith("_")}
-        encoded = [_encoded(group, tuple(getattr(facts, name) for name in group)) for group in GROUPS]
+                if name not in STORED and name != "index" and not name.startswith("_")}
+        stored = _stored_fields(facts)
+        encoded = [_encoded(group, tuple(stored[name] for name in group)) for group in GROUPS]
         encoded.append(_encoded((), rest))
         self.sizes = tuple(len(data) for data in encoded)  # each group's serialised bytes
         self._set_groups([zlib.compress(data, 1) for data in encoded] if compress else encoded, compress)
@@ -171,11 +172,24 @@ class PackedFacts:
         self.index = None
 
 
-# The facts' large fields, in groups that queries read together (name
-# resolution reads the first), each group compressed on its own and unpacked
-# when one of its fields is first read.
-GROUPS = (("scopes", "bindings", "classes"), ("defs", "attr_sets"), ("uses",), ("channels",), ("passings",))
+# The facts' large fields, in groups that queries read together, each group
+# compressed on its own and unpacked when one of its fields is first read. The
+# bindings are kept in two parts: the module scope's, with the scopes and classes
+# (all that resolving a module's names and a class's bases reads), and the rest.
+MODULE_BINDINGS, OTHER_BINDINGS = "_module_bindings", "_other_bindings"
+GROUPS = (("scopes", MODULE_BINDINGS, "classes"), (OTHER_BINDINGS,), ("defs", "attr_sets"), ("uses",),
+          ("channels",), ("passings",))
 FIELDS = tuple(name for group in GROUPS for name in group)
+# The fields of `ModuleFacts` stored in `GROUPS`.
+STORED = tuple(name for name in FIELDS if not name.startswith("_")) + ("bindings",)
+
+
+def _stored_fields(facts: ModuleFacts) -> Dict[str, Any]:
+    """The values `GROUPS` names (the bindings in scope order: the module's first)."""
+    values = {name: getattr(facts, name) for name in STORED}
+    module = facts.module_bindings()
+    values[MODULE_BINDINGS], values[OTHER_BINDINGS] = module, facts.bindings[len(module):]
+    return values
 
 
 def _record_fields() -> Dict[str, Any]:
@@ -199,7 +213,7 @@ _MARSHALLED, _PICKLED = b"m", b"p"
 def _encoded(names: Tuple[str, ...], value: Any) -> bytes:
     """A group's bytes: `value` (the fields `names`) marshalled as plain tuples
     when every field holds records, else pickled; a first byte tells which."""
-    if names and all(name in RECORDS for name in names):
+    if names and all(_record_type(name) for name in names):
         try:
             return _MARSHALLED + marshal.dumps(tuple(tuple(map(tuple, field)) for field in value))
         except ValueError:  # a value marshal cannot write
@@ -212,7 +226,12 @@ def _decoded(names: Tuple[str, ...], data: bytes) -> Any:
     if data[:1] == _PICKLED:
         return pickle.loads(memoryview(data)[1:])
     rows = marshal.loads(memoryview(data)[1:])
-    return tuple(tuple(map(partial(from_fields, RECORDS[name]), field)) for name, field in zip(names, rows))
+    return tuple(tuple(map(partial(from_fields, _record_type(name)), field)) for name, field in zip(names, rows))
+
+
+def _record_type(name: str) -> Any:
+    """The record type of a stored field (None: not a tuple of records)."""
+    return RECORDS.get("bindings" if name in (MODULE_BINDINGS, OTHER_BINDINGS) else name)
 
 
 class _GroupedField:
@@ -237,13 +256,32 @@ class _GroupedField:
         return state[self.name]
 
 
+class _Bindings:
+    """`LazyFacts.bindings`: both parts, unpacked when first read."""
+
+    def __get__(self, facts: Any, owner: Any = None) -> Any:
+        if facts is None:
+            return self
+        state = facts.__dict__
+        state["bindings"] = facts.module_bindings() + getattr(facts, OTHER_BINDINGS)
+        return state["bindings"]
+
+
 class LazyFacts(ModuleFacts):
     """A file's facts as `PackedFacts.unpack` gives them: each group of fields
     is unpacked when one of its fields is first read."""
 
+    bindings = _Bindings()  # type: ignore[assignment]
+
+    def module_bindings(self) -> Tuple[Any, ...]:
+        if "bindings" in self.__dict__:  # unpacked already, or unpickled
+            return super().module_bindings()
+        return getattr(self, MODULE_BINDINGS)  # type: ignore[no-any-return]
+
     def __getstate__(self) -> Dict[str, Any]:
-        state = {name: getattr(self, name) for name in FIELDS}
-        state.update((name, value) for name, value in self.__dict__.items() if name not in ("_packed", "_holder"))
+        state = {name: getattr(self, name) for name in STORED}
+        state.update((name, value) for name, value in self.__dict__.items()
+                     if name not in ("_packed", "_holder", MODULE_BINDINGS, OTHER_BINDINGS))
         state["index"] = None
         return state
 
