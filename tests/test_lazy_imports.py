@@ -1,7 +1,8 @@
 """LibCST is loaded only to parse a file that some rule may report on: a check of
 files that hold nothing to report, `explain` and `rules` never import it
 (importing it is most of the cost of a short run). A run that forks workers
-loads it before forking when the rules' text pre-filters let a file through."""
+loads it before forking when the rules' text pre-filters let a file through
+(with a project model, as soon as the first pass finds such a file)."""
 
 from __future__ import annotations
 

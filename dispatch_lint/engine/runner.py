@@ -325,21 +325,30 @@ class Engine:
 
     def _run_pass(self, func: Callable[[int], Any], todo: List[int], stage: str,
                   keep: Optional[Callable[[int, Any], None]] = None) -> List[Any]:
-        if pool.forks(len(todo), self.jobs) and any(_parse_weight(i) for i in todo):
-            import libcst  # noqa: F401  # load the parser once, before forking
-            import libcst.metadata  # noqa: F401
+        forks = pool.forks(len(todo), self.jobs)
+        if forks and any(_parse_weight(i) for i in todo):
+            _load_parser()  # once, before forking
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
                                self._counter(stage, len(todo)), weight=_parse_weight if func is _phase_b else _weight,
-                               arrive=self._spill_facts if func is _phase_a else None)
+                               arrive=self._arrival(forks) if func is _phase_a else None)
         if keep is not None:
             for i, result in zip(todo, results):
                 keep(i, result)
         return results
 
-    def _spill_facts(self, result: PhaseA) -> PhaseA:
-        if result[1] is not None:
-            result[1].taken_over(self.spill)
-        return result
+    def _arrival(self, forks: bool) -> Callable[[PhaseA], PhaseA]:
+        """What this process does with a file's phase A result: bind its facts to
+        the spill; in a forked run, load LibCST as soon as a file may need it
+        (the other workers run meanwhile: the load leaves the serial path)."""
+
+        def arrive(result: PhaseA) -> PhaseA:
+            if result[1] is not None:
+                result[1].taken_over(self.spill)
+            if forks and result[4]:
+                _load_parser()
+            return result
+
+        return arrive
 
     @staticmethod
     def _keep_facts(i: int, result: PhaseA) -> None:
@@ -469,6 +478,12 @@ def dependency_key(project: Any, path: str, rules: Sequence[Any]) -> str:
     facts = project.file(path)
     readers = [rule for rule in rules if rule.NEEDS_INDEX]
     return project.dependency_key(path, lambda: [rule.read_project(facts) for rule in readers if facts])
+
+
+def _load_parser() -> None:
+    """Load LibCST in this process (the checking pass's workers, forked next, share it)."""
+    import libcst  # noqa: F401
+    import libcst.metadata  # noqa: F401
 
 
 def _no_facts(i: int) -> PhaseA:

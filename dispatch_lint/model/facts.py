@@ -146,6 +146,11 @@ class ModuleFacts:
         return bindings[:bisect.bisect_right(bindings, 0, key=_scope_of)]
 
     @property
+    def has_channels(self) -> bool:
+        """Whether the file builds a channel, or calls a channel method where one may be used."""
+        return bool(self.channels.builds or self.channels.calls)
+
+    @property
     def has_parameter_builds(self) -> bool:
         """Whether the file calls a parameter that a channel constructor may reach."""
         return bool(self.channels.parameter_builds)

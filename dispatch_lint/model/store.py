@@ -64,7 +64,7 @@ class PackedFacts:
         self.incomplete = facts.incomplete
         self.has_candidates = facts.has_candidates
         self.idle_async = any(d.is_async and not d.awaits for d in facts.defs)  # DSP201 candidates
-        self.has_channels = bool(facts.channels.builds or facts.channels.calls)
+        self.has_channels = facts.has_channels
         self.has_parameter_builds = facts.has_parameter_builds
         self.looks_up_names = bool(facts.name_lookups)
         imports = [f"{b.value[1].rpartition('.')[2]}\t{b.name}" for b in facts.bindings if b.kind == "import"]

@@ -266,14 +266,16 @@ class UnjustifiedUnboundedChannel(ChannelVerdictRule):
 
     @classmethod
     def could_report(cls, text: str, facts: Any = None) -> bool:
-        triggered = super().could_report(text, None)  # a constructor is called or aliased
         if facts is None:
-            return triggered
+            return super().could_report(text, None)  # a constructor is called or aliased
+        passed = calls_a_passed_constructor(facts)
         if facts.index is None:  # no project (yet): the file's own facts
-            return triggered or calls_a_passed_constructor(facts)
+            return super().could_report(text, None) or passed
         if not checks(facts.path, facts.index.options_for(facts.path)):
             return False
-        if not (triggered or calls_a_passed_constructor(facts)):
+        if not (facts.has_channels or passed):  # the model sees no construction (before the text search)
+            return False
+        if not (super().could_report(text, None) or passed):
             return False
         return bool(cls.read_project(facts))
 
