@@ -140,3 +140,28 @@ def test_a_cached_result_follows_an_alternative_in_another_module(project):
     warm = dsp201(check(project))
     assert warm == dsp201(check(project, "--no-cache"))
     assert {os.path.basename(f[0]) for f in warm} == {"_win.py", "_unix.py"}
+
+
+def test_an_edit_elsewhere_keeps_the_cached_results_whose_reads_still_hold(project, monkeypatch):
+    """A result that read the index is kept when its key (the digest of what
+    its verdicts read) still holds: the worker derives the key and analyses
+    nothing; a result whose reads changed is analysed afresh. (DSP201 alone:
+    the channel rules' verdicts read every file.)"""
+    from dispatch_lint.engine import runner
+
+    make_tree(project)
+    settings = registry.settings_for([str(project)], {})
+    rules = [rule for rule in ALL_RULES if rule.CODE == "DSP201"]
+    cold = Engine(settings, rules, jobs=1).run([str(project)])
+    analysed = []
+    original = runner._analysed
+    monkeypatch.setattr(runner, "_analysed", lambda i: analysed.append(runner._STATE["files"][i].path)
+                        or original(i))
+    write(project / "pkg" / "m3.py", "def f3():\n    return 33\n")  # read by no verdict on a.py
+    again = Engine(settings, rules, jobs=1).run([str(project)])
+    assert [d.message for d in again.diagnostics] == [d.message for d in cold.diagnostics]
+    assert str(project / "pkg" / "a.py") not in analysed and str(project / "pkg" / "m3.py") in analysed
+    write(project / "pkg" / "m4.py", "from pkg.a import _helper\n\nx = _helper()\n")  # a use as a value
+    analysed.clear()
+    edited = Engine(settings, rules, jobs=1).run([str(project)])
+    assert str(project / "pkg" / "a.py") in analysed and not [d for d in edited.diagnostics if d.code == "DSP201"]

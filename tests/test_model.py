@@ -5,6 +5,7 @@ import ast
 import os
 import pickle
 import textwrap
+import time
 
 import pytest
 
@@ -402,6 +403,35 @@ def test_equal_facts_digest_alike_extracted_or_read_back_from_the_cache(tmp_path
     assert hit and again.unpack() == extracted.unpack()
     assert again.blob != extracted.blob
     assert again.digest() == extracted.digest()
+
+
+def test_facts_read_back_from_the_cache_are_not_written_again(tmp_path, monkeypatch):
+    """Putting back the facts a lookup gave encodes nothing: their digest is
+    the one stored, and only a changed stat is written."""
+    from dispatch_lint.engine import facts_cache as store
+    from dispatch_lint.model.store import packed
+
+    source = "import asyncio\n\nasync def f(q):\n    await q.put(1)\n"
+    path = tmp_path / "m.py"
+    path.write_text(source, encoding="utf-8")
+    hour_ago = time.time_ns() - 3600 * 10**9  # an mtime the cache trusts
+    os.utime(path, ns=(hour_ago, hour_ago))
+    extracted = packed(extract_facts(str(path), source, ast.parse(source), str(tmp_path)))
+    cache = store.FactsCache(str(tmp_path / "cache"), str(tmp_path))
+    stat = os.stat(path)
+    cache.put(str(path), stat, "digest", extracted)
+    cache.save()
+    again = store.FactsCache(str(tmp_path / "cache"), str(tmp_path))
+    hit, found = again.lookup(str(path), stat)
+    assert hit and found.digest() == extracted.digest()
+    encoded = []
+    monkeypatch.setattr(store, "encode", lambda value: encoded.append(value))
+    again.put(str(path), stat, "digest", found)
+    assert encoded == [] and not again.changed
+    os.utime(path, ns=(hour_ago, hour_ago + 10**9))  # touched: same content
+    again.put(str(path), os.stat(path), "digest", found)
+    assert encoded == [] and again.changed and again.entries[str(path)][1] == hour_ago + 10**9
+    assert again.lookup(str(path), os.stat(path))[0]
 
 
 def test_a_batch_run_derives_the_uses_of_one_candidate_name_at_a_time(tmp_path):

@@ -3,7 +3,8 @@
 One JSON file per project root, `<cache-dir>/facts-<key>.json`, where the key
 covers the tool's own code (so a change to what facts hold starts afresh) and
 the root. Each file (by absolute real path) has its size, mtime, content
-digest and facts (files that `ast` refuses have none). The facts are written as
+digest, facts (files that `ast` refuses have none) and the digest of the facts'
+values. Facts read back are written again only when their file's stat changed. The facts are written as
 plain JSON and read back driven by the dataclass field types, so a damaged
 entry fails validation instead of producing wrong facts, and nothing in the
 file is ever executed. The results cache's rules apply: atomic writes, a
@@ -24,7 +25,7 @@ from dispatch_lint.model.facts import ModuleFacts as FileFacts
 from dispatch_lint.model.modules import module_name
 from dispatch_lint.model.store import PackedFacts, unpacked
 
-FORMAT = 2
+FORMAT = 3
 
 
 class BadFacts(ValueError):
@@ -144,6 +145,7 @@ class FactsCache:
         self.path = os.path.join(folder, f"facts-{self.key}.json")
         self.entries: Dict[str, list] = self._load()
         self.changed = False
+        self.handed: Dict[str, PackedFacts] = {}  # real path -> the facts `lookup` gave
 
     def _load(self) -> Dict[str, list]:
         return read_store(self.path, FORMAT, self.key)[1]
@@ -152,9 +154,9 @@ class FactsCache:
         """(True, facts) when the entry holds for this stat (or content digest);
         (False, None) when the file must be read and extracted."""
         data = self.entries.get(real)
-        if not (isinstance(data, list) and len(data) == 4 and isinstance(data[2], str)):
+        if not (isinstance(data, list) and len(data) == 5 and isinstance(data[2], str) and isinstance(data[4], str)):
             return False, None
-        size, mtime_ns, stored_digest, facts = data
+        size, mtime_ns, stored_digest, facts, value_digest = data
         by_stat = stat is not None and size != -1 and (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
         if not by_stat and digest != stored_digest:
             return False, None
@@ -164,17 +166,28 @@ class FactsCache:
             return False, None
         if (found.module, found.public) != module_name(real, self.root):
             return False, None  # a package gained or lost an `__init__.py`
-        return True, found
+        packed = PackedFacts(found)
+        packed.value_digest = value_digest
+        self.handed[real] = packed
+        return True, packed
 
     def put(self, real: str, stat: Optional[os.stat_result], digest: str, facts: Any) -> None:
-        """Keep the facts of `real`; packed facts learn the digest of their
-        values (equal facts digest alike however they were made)."""
+        """Keep the facts of `real` (`digest`: of its content, "" when unknown);
+        packed facts learn the digest of their values (equal facts digest alike
+        however they were made). Facts `lookup` gave only update the stat."""
         size, mtime_ns = trusted_stat(stat)
+        entry = self.entries.get(real)
+        if entry is not None and facts is self.handed.get(real):
+            if [size, mtime_ns, digest or entry[2]] != entry[:3]:
+                self.entries[real] = [size, mtime_ns, digest or entry[2], *entry[3:]]
+                self.changed = True
+            return
         encoded = encode(unpacked(facts))
+        text = json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+        value_digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         if isinstance(facts, PackedFacts):
-            text = json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
-            facts.value_digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        data = [size, mtime_ns, digest, encoded]
+            facts.value_digest = value_digest
+        data = [size, mtime_ns, digest, encoded, value_digest]
         if self.entries.get(real) != data:
             self.entries[real] = data
             self.changed = True

@@ -147,7 +147,13 @@ def _remaining_rules(state: _FileState, text: str) -> List[Type]:
 @_naming_the_file
 def _phase_b(i: int) -> Outcome:
     """The file's findings; the worker that found them derives the cache key
-    of a result that read the index (its memos hold what the verdicts read)."""
+    of a result that read the index (its memos hold what the verdicts read).
+    A cached result whose key still holds is kept as it is."""
+    state: _FileState = _STATE["files"][i]
+    if state.findings is not None and state.index_key is not None:
+        key = dependency_key(_STATE["index"], state.path, _STATE["rules"])
+        if key == state.index_key:
+            return state.findings, True, False, key
     found, uses_index, parsed = _analysed(i)
     key = None
     if uses_index and _STATE["keyed"]:
@@ -302,8 +308,9 @@ class Engine:
                 if cache is not None and facts_cache is not None:
                     _store_facts(facts_cache, states, index, stats, overlay)
                     cache.set_index_universe(None if overlay else universe_digest(files, stats))
-                todo = [i for i, state in enumerate(states)
-                        if state.findings is None or self._index_changed(state, index, self.rules)]
+                # A cached result that read the index is checked again in the
+                # workers unless its key (what its verdicts read) still holds.
+                todo = [i for i, state in enumerate(states) if state.findings is None or state.index_key is not None]
                 self._read_missing(states, todo)
                 outcomes = self._run_pass(_phase_b, todo, "checking")
             else:
@@ -354,10 +361,6 @@ class Engine:
     def _keep_facts(i: int, result: PhaseA) -> None:
         state = _STATE["files"][i]
         state.syntax, state.facts, state.early, state.early_parsed, state.parse_weight = result
-
-    @staticmethod
-    def _index_changed(state: _FileState, index: Any, rules: Sequence[Any]) -> bool:
-        return state.index_key is not None and state.index_key != dependency_key(index, state.path, rules)
 
     def _read_missing(self, states: Sequence[_FileState], todo: Sequence[int]) -> None:
         for i in todo:
