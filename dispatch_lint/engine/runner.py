@@ -35,7 +35,7 @@ from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProb
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.modules import real_path
-from dispatch_lint.model.store import packed
+from dispatch_lint.model.store import PackedFacts
 from dispatch_lint.spill import Spill
 from dispatch_lint.types import Diagnostic, InternalError
 
@@ -301,7 +301,7 @@ class Engine:
                 # facts cached for an unchanged file are taken without reading it.
                 facts_cache = FactsCache(str(self.settings.cache_dir), str(self.settings.root)) if cache else None
                 stats = {real_path(s.path): s.stat for s in states}
-                reading = [i for i, state in enumerate(states) if not _known_facts(state, facts_cache, overlay)]
+                reading = self._take_cached_facts(states, facts_cache, overlay)
                 self._read_missing(states, reading)
                 self._run_pass(_phase_a, reading, "reading", self._keep_facts)
                 index = _STATE["index"] = self._index(states, overlay, facts_cache, stats, project_files)
@@ -342,6 +342,23 @@ class Engine:
             for i, result in zip(todo, results):
                 keep(i, result)
         return results
+
+    def _take_cached_facts(self, states: Sequence[_FileState], facts_cache: Optional[FactsCache],
+                           overlay: Optional[Mapping[str, str]]) -> List[int]:
+        """Take the facts the facts cache still holds (decoded in the workers
+        for many files); the files left to read and extract."""
+        asked = [i for i, state in enumerate(states) if facts_cache is not None
+                 and not (overlay is not None and state.path in overlay)]
+        found: List[Optional[PackedFacts]] = []
+        if asked:
+            _STATE.update(facts_cache=facts_cache, owner=os.getpid())
+            found = pool.run_all(_cached_facts, asked, self.jobs, lambda i: None,
+                                 arrive=lambda facts: facts if facts is None else facts.taken_over(self.spill))
+        for i, facts in zip(asked, found):
+            if facts is not None:
+                states[i].facts = facts
+                facts_cache.handed[facts.path] = facts  # type: ignore[union-attr]
+        return [i for i, state in enumerate(states) if state.facts is None]
 
     def _arrival(self, forks: bool) -> Callable[[PhaseA], PhaseA]:
         """What this process does with a file's phase A result: bind its facts to
@@ -447,17 +464,16 @@ class Engine:
         return self._read_file(path)
 
 
-def _known_facts(state: _FileState, facts_cache: Optional[FactsCache], overlay: Optional[Mapping[str, str]]) -> bool:
-    """Take the file's index facts from the cache if they still hold (then `ast`
-    accepted the file: its syntax is fine)."""
-    if facts_cache is None or (overlay is not None and state.path in overlay):
-        return False
+@_naming_the_file
+def _cached_facts(i: int) -> Optional[PackedFacts]:
+    """The file's index facts from the facts cache if they still hold (then
+    `ast` accepted the file: its syntax is fine), else None."""
+    state: _FileState = _STATE["files"][i]
     digest = state.source.digest if isinstance(state.source, Source) else None
-    hit, facts = facts_cache.lookup(real_path(state.path), state.stat, digest)
-    if hit and facts is not None:
-        state.facts = packed(facts)
-        return True
-    return False
+    hit, facts = _STATE["facts_cache"].lookup(real_path(state.path), state.stat, digest)
+    if not hit or facts is None:
+        return None
+    return facts.handed_over(_STATE["spill"]) if os.getpid() != _STATE["owner"] else facts  # from a worker
 
 
 def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: Any,
