@@ -65,6 +65,22 @@ def test_damaged_facts_do_not_decode(damage):
         facts_from(damage)
 
 
+def test_a_damaged_record_does_not_decode(tmp_path):
+    """A record's plain field of another type, or a record of another length,
+    fails validation however deep it lies."""
+    text = "import asyncio\n\nasync def f(q):\n    await q.put(1)\n"
+    facts = extract_facts(str(tmp_path / "m.py"), text, ast.parse(text), str(tmp_path))
+    names = [f.name for f in __import__("dataclasses").fields(facts) if f.compare]
+    bindings = names.index("bindings")
+    good = json.loads(json.dumps(encode(facts)))
+    assert facts_from(good) == facts
+    for damage in (lambda b: b.__setitem__(1, 7), lambda b: b.pop(), lambda b: b.__setitem__(3, True)):
+        data = json.loads(json.dumps(encode(facts)))
+        damage(data[bindings][0])
+        with pytest.raises(facts_module.BadFacts):
+            facts_from(data)
+
+
 def test_warm_run_answers_index_findings_and_notices_any_change(project):
     make_tree(project)
     cold = check(project)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from dispatch_lint.engine.cache import read_store, tool_fingerprint, trusted_stat, write_store
 from dispatch_lint.model.facts import ModuleFacts as FileFacts
 from dispatch_lint.model.modules import module_name
+from dispatch_lint.model.records import from_fields, is_record
 from dispatch_lint.model.store import PackedFacts, unpacked
 
 FORMAT = 3
@@ -86,9 +87,10 @@ def _checked(kind: Any, data: Any, length: Optional[int] = None) -> Any:
 
 def _plain(data: Any) -> Any:
     """A symbolic expression: nested lists read back as tuples of plain values."""
-    if type(data) is list:
-        return tuple(_plain(item) for item in data)
-    if data is None or type(data) in (str, int, float, bool):
+    kind = type(data)
+    if kind is list:
+        return tuple([_plain(item) for item in data])
+    if kind is str or kind is int or data is None or kind is float or kind is bool:
         return data
     raise BadFacts("expression")
 
@@ -102,10 +104,8 @@ def _build(kind: Any) -> Callable[[Any], Any]:
         fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.compare]
         return lambda data: kind(**{name: read(item) for (name, read), item
                                     in zip(fields, _checked(kind, data, len(fields)))})
-    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):  # a NamedTuple record
-        hints = typing.get_type_hints(kind)
-        readers = [_decoder(hints[name]) for name in kind._fields]
-        return lambda data: kind(*[read(item) for read, item in zip(readers, _checked(kind, data, len(readers)))])
+    if is_record(kind):
+        return _record_reader(kind)
     if origin is typing.Union:
         inner = _decoder(next(a for a in args if a is not type(None)))
         return lambda data: None if data is None else inner(data)
@@ -117,7 +117,7 @@ def _build(kind: Any) -> Callable[[Any], Any]:
         return lambda data: tuple(read(d) for read, d in zip(readers, _checked(kind, data, len(readers))))
     if origin in (tuple, frozenset, list):
         read_item = _decoder(args[0])
-        return lambda data: origin(read_item(d) for d in _checked(kind, data))
+        return lambda data: origin([read_item(d) for d in _checked(kind, data)])
     if kind in (str, int, bool):
         def read_plain(data: Any) -> Any:
             if type(data) is not kind:
@@ -125,6 +125,30 @@ def _build(kind: Any) -> Callable[[Any], Any]:
             return data
         return read_plain
     raise BadFacts(f"unexpected type {kind}")
+
+
+def _record_reader(kind: Any) -> Callable[[Any], Any]:
+    """Read a record (a named tuple) from the list of its fields: a plain field
+    is checked in place, the others by their types' readers."""
+    hints = typing.get_type_hints(kind)
+    steps = [(None, hints[name]) if hints[name] in (str, int, bool) else (_decoder(hints[name]), None)
+             for name in kind._fields]
+    count = len(steps)
+
+    def read_record(data: Any) -> Any:
+        if type(data) is not list or len(data) != count:
+            raise BadFacts(str(kind))
+        values = []
+        for (read, plain), item in zip(steps, data):
+            if read is not None:
+                values.append(read(item))
+            elif type(item) is plain:
+                values.append(item)
+            else:
+                raise BadFacts(str(kind))
+        return from_fields(kind, tuple(values))
+
+    return read_record
 
 
 def facts_from(data: Any) -> FileFacts:
