@@ -6,8 +6,9 @@ LibCST metadata providers: parents and positions for the top-level statements
 asked about (`cst_tree.StatementTrees`), scopes one run of LibCST's scope
 visitor, only when a scope or a qualified name is first asked for;
 qualified names are asked of the scopes only for the nodes that need them
-(call targets, decorators, bases, factories), once each. Every answer equals what ParentNodeProvider, ScopeProvider, QualifiedNameProvider
-and PositionProvider give.
+(call targets, decorators, bases, factories), once each. Every answer equals
+what ParentNodeProvider, ScopeProvider, QualifiedNameProvider and
+PositionProvider give.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 One JSON file per project root, `<cache-dir>/facts-<key>.json`, where the key
 covers the tool's own code (so a change to what facts hold starts afresh) and
 the root. Each file (by absolute real path) has its size, mtime, content
-digest, facts (files that `ast` refuses have none) and the digest of the facts'
-values. Facts read back are written again only when their file's stat changed. The facts are written as
-plain JSON and read back driven by the dataclass field types, so a damaged
-entry fails validation instead of producing wrong facts, and nothing in the
-file is ever executed. The results cache's rules apply: atomic writes, a
+digest, facts (files that `ast` refuses have none) and the digest of the
+facts' values; facts read back are written again only when their file's stat
+changed. The facts are written as plain JSON and read back driven by the
+dataclass field types, so a damaged entry fails validation instead of
+producing wrong facts, and nothing in the file is ever executed. The results cache's rules apply: atomic writes, a
 checksum, racy mtimes not trusted.
 """
 

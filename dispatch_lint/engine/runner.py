@@ -150,14 +150,16 @@ def _phase_b(i: int) -> Outcome:
     of a result that read the index (its memos hold what the verdicts read).
     A cached result whose key still holds is kept as it is."""
     state: _FileState = _STATE["files"][i]
+    key = None
     if state.findings is not None and state.index_key is not None:
         key = dependency_key(_STATE["index"], state.path, _STATE["rules"])
         if key == state.index_key:
             return state.findings, True, False, key
     found, uses_index, parsed = _analysed(i)
-    key = None
-    if uses_index and _STATE["keyed"]:
-        key = dependency_key(_STATE["index"], _STATE["files"][i].path, _STATE["rules"])
+    if not (uses_index and _STATE["keyed"]):
+        return found, uses_index, parsed, None
+    if key is None:  # the analysis changes nothing the key digests: one derived above holds
+        key = dependency_key(_STATE["index"], state.path, _STATE["rules"])
     return found, uses_index, parsed, key
 
 
@@ -347,17 +349,15 @@ class Engine:
                            overlay: Optional[Mapping[str, str]]) -> List[int]:
         """Take the facts the facts cache still holds (decoded in the workers
         for many files); the files left to read and extract."""
-        asked = [i for i, state in enumerate(states) if facts_cache is not None
-                 and not (overlay is not None and state.path in overlay)]
-        found: List[Optional[PackedFacts]] = []
-        if asked:
-            _STATE.update(facts_cache=facts_cache, owner=os.getpid())
+        if facts_cache is not None:
+            asked = [i for i, state in enumerate(states) if overlay is None or state.path not in overlay]
+            _STATE["facts_cache"] = facts_cache
             found = pool.run_all(_cached_facts, asked, self.jobs, lambda i: None,
                                  arrive=lambda facts: facts if facts is None else facts.taken_over(self.spill))
-        for i, facts in zip(asked, found):
-            if facts is not None:
-                states[i].facts = facts
-                facts_cache.handed[facts.path] = facts  # type: ignore[union-attr]
+            for i, facts in zip(asked, found):
+                if facts is not None:
+                    states[i].facts = facts
+                    facts_cache.handed[facts.path] = facts
         return [i for i, state in enumerate(states) if state.facts is None]
 
     def _arrival(self, forks: bool) -> Callable[[PhaseA], PhaseA]:
@@ -473,7 +473,7 @@ def _cached_facts(i: int) -> Optional[PackedFacts]:
     hit, facts = _STATE["facts_cache"].lookup(real_path(state.path), state.stat, digest)
     if not hit or facts is None:
         return None
-    return facts.handed_over(_STATE["spill"]) if os.getpid() != _STATE["owner"] else facts  # from a worker
+    return facts.handed_over(_STATE["spill"])
 
 
 def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: Any,
