@@ -109,6 +109,6 @@ def indexed_project(settings: Settings, jobs: int) -> Any:
     index = ProjectIndex.for_project(settings, {}, None, jobs, cached)
     for real, stat in missed.items():
         if real in index.files:
-            store.put(real, stat, "", index.files[real])
+            store.put(real, stat, "", index.files.packed[real])
     store.save()
     return index

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from dispatch_lint import registry
-from dispatch_lint.engine import facts_cache as facts_module
-from dispatch_lint.engine.facts_cache import FactsCache, encode, facts_from
+from dispatch_lint.engine.facts_cache import FactsCache
 from dispatch_lint.model import modules as model_modules
 from dispatch_lint.model.extract import extract as extract_facts
+from dispatch_lint.model.store import PackedFacts
 from dispatch_lint.engine.runner import Engine
 from dispatch_lint.engine.warm import warm_check
 from dispatch_lint.rules import ALL_RULES
@@ -50,35 +50,61 @@ def dsp201(findings):
     return [f for f in findings if f[2] == "DSP201"]
 
 
-def test_facts_round_trip_through_json(tmp_path):
+def cache_state(path, text):
+    return json.loads(json.dumps(PackedFacts(extract_facts(str(path), text, ast.parse(text), str(path.parent)))
+                                 .cache_state()))
+
+
+def test_facts_round_trip_through_the_cache_state(tmp_path):
     text = ("import abc\nfrom x import y as z\n\nclass C(abc.ABC):\n    @staticmethod\n"
             "    async def m():\n        '''doc'''\n\nasync def _f():\n    z(_f)\n    await C.m()\n")
     path = tmp_path / "m.py"
-    path.write_text(text)
     facts = extract_facts(str(path), text, ast.parse(text), str(tmp_path))
-    assert facts_from(json.loads(json.dumps(encode(facts)))) == facts
+    state = cache_state(path, text)
+    back = PackedFacts.from_cache_state(state)
+    assert back.unpack() == facts
+    assert back.summary == PackedFacts(facts).summary
+    assert json.loads(json.dumps(back.cache_state())) == state
 
 
-@pytest.mark.parametrize("damage", [[1, 2], None, "x", [[]] * 13])
-def test_damaged_facts_do_not_decode(damage):
-    with pytest.raises(facts_module.BadFacts):
-        facts_from(damage)
+@pytest.mark.parametrize("damage", [
+    lambda state: state.pop(),  # a field missing
+    lambda state: state.__setitem__(2, "yes"),  # `public` not a bool
+    lambda state: state.__setitem__(10, [1, 2]),  # the summary not strings
+    lambda state: state.__setitem__(-2, state[-2][:-1]),  # a group's end missing
+    lambda state: state.__setitem__(-2, [*state[-2][:-1], state[-2][-1] + 1]),  # past the data
+    lambda state: state.__setitem__(-1, state[-1][:-4]),  # the data cut short
+    lambda state: state.__setitem__(-1, "not base64!"),
+])
+def test_a_damaged_state_does_not_decode(tmp_path, damage):
+    state = cache_state(tmp_path / "m.py", "import asyncio\n\nasync def f(q):\n    await q.put(1)\n")
+    damage(state)
+    with pytest.raises(ValueError):
+        PackedFacts.from_cache_state(state)
 
 
-def test_a_damaged_record_does_not_decode(tmp_path):
-    """A record's plain field of another type, or a record of another length,
-    fails validation however deep it lies."""
-    text = "import asyncio\n\nasync def f(q):\n    await q.put(1)\n"
-    facts = extract_facts(str(tmp_path / "m.py"), text, ast.parse(text), str(tmp_path))
-    names = [f.name for f in __import__("dataclasses").fields(facts) if f.compare]
-    bindings = names.index("bindings")
-    good = json.loads(json.dumps(encode(facts)))
-    assert facts_from(good) == facts
-    for damage in (lambda b: b.__setitem__(1, 7), lambda b: b.pop(), lambda b: b.__setitem__(3, True)):
-        data = json.loads(json.dumps(encode(facts)))
-        damage(data[bindings][0])
-        with pytest.raises(facts_module.BadFacts):
-            facts_from(data)
+@pytest.mark.parametrize("not_state", [[1, 2], None, "x", [[]] * 15])
+def test_other_data_does_not_decode(not_state):
+    with pytest.raises(ValueError):
+        PackedFacts.from_cache_state(not_state)
+
+
+def test_cached_facts_build_no_callable_but_the_models_types(tmp_path):
+    """A pickled group read back builds the model's types only: a state naming
+    any other callable fails when the group is unpacked, and nothing runs."""
+    import base64
+    import pickle
+    import zlib
+
+    state = cache_state(tmp_path / "m.py", "x = 1\n")
+    data, ends = base64.b64decode(state[-1]), state[-2]
+    groups = [data[start:end] for start, end in zip([0, *ends], ends)]
+    groups[-1] = zlib.compress(b"p" + pickle.dumps(os.getcwd), 1)
+    state[-2] = [sum(len(group) for group in groups[:n + 1]) for n in range(len(groups))]
+    state[-1] = base64.b64encode(b"".join(groups)).decode()
+    facts = PackedFacts.from_cache_state(state)
+    with pytest.raises(pickle.UnpicklingError, match="getcwd is not a type of the facts"):
+        facts.unpack()
 
 
 def test_warm_run_answers_index_findings_and_notices_any_change(project):
@@ -120,10 +146,10 @@ def test_partial_runs_take_unchanged_facts_from_the_cache(project, monkeypatch):
     settings = registry.settings_for([str(project)], {})
     Engine(settings, ALL_RULES, jobs=1).run([str(project)])
     extracted = []
-    real_extract = facts_module.facts_from
+    real_read = PackedFacts.from_cache_state
     monkeypatch.setattr("dispatch_lint.engine.index._extract", lambda path: extracted.append(path))
     calls = []
-    monkeypatch.setattr(facts_module, "facts_from", lambda data: calls.append(1) or real_extract(data))
+    monkeypatch.setattr(PackedFacts, "from_cache_state", lambda state: calls.append(1) or real_read(state))
     result = Engine(settings, ALL_RULES, jobs=1).run([str(project / "pkg" / "a.py")])
     assert extracted == [] and len(calls) == 13  # every file of the root, none read
     assert [d.code for d in result.diagnostics] == ["DSP201"]

@@ -37,9 +37,11 @@ _PENDING: Dict[str, object] = {}
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def extract_packed(path: str, text: str, tree: ast.Module, root: str, compress: bool = True) -> PackedFacts:
-    """A file's model facts, packed as the project keeps them (`PackedFacts`)."""
-    return PackedFacts(extract_facts(path, text, tree, root), compress)
+def extract_packed(path: str, text: str, tree: ast.Module, root: str, compress: bool = True,
+                   digest: bool = False) -> PackedFacts:
+    """A file's model facts, packed as the project keeps them (`PackedFacts`);
+    `digest=True` digests their values now."""
+    return PackedFacts(extract_facts(path, text, tree, root), compress, digest)
 
 
 def _limits_of(path: str, settings: Settings) -> Settings:

@@ -35,7 +35,6 @@ from dispatch_lint.engine.problems import SyntaxErrorProblem, UnreadableFileProb
 from dispatch_lint.engine.sources import Source, Unreadable, decode, digest_bytes, read_source
 from dispatch_lint.engine.syntax import SyntaxProblem, parse_ast
 from dispatch_lint.model.modules import real_path
-from dispatch_lint.model.store import PackedFacts
 from dispatch_lint.spill import Spill
 from dispatch_lint.types import Diagnostic, InternalError
 
@@ -118,7 +117,10 @@ def _phase_a(i: int) -> PhaseA:
     if _STATE["needs_index"]:
         from dispatch_lint.engine.index import extract_packed
 
-        facts = extract_packed(source.path, text, tree, _STATE["root"], compress=False).handed_over(_STATE["spill"])
+        # With a cache, the facts cache keeps them compressed and digested: done here, in parallel.
+        keyed = _STATE["keyed"]
+        facts = extract_packed(source.path, text, tree, _STATE["root"], compress=keyed, digest=keyed)
+        facts = facts.handed_over(_STATE["spill"])
     if state.findings is not None:  # read for its facts only: its results are cached
         return None, facts, None, False, _text_weight(state, text, None)
     local = rules_for([rule for rule in _own_rules(state) if not rule.NEEDS_INDEX], text, facts,
@@ -347,17 +349,16 @@ class Engine:
 
     def _take_cached_facts(self, states: Sequence[_FileState], facts_cache: Optional[FactsCache],
                            overlay: Optional[Mapping[str, str]]) -> List[int]:
-        """Take the facts the facts cache still holds (decoded in the workers
-        for many files); the files left to read and extract."""
+        """Take the facts the facts cache still holds (kept in the spill, as the
+        first pass's facts are); the files left to read and extract."""
         if facts_cache is not None:
-            asked = [i for i, state in enumerate(states) if overlay is None or state.path not in overlay]
-            _STATE["facts_cache"] = facts_cache
-            found = pool.run_all(_cached_facts, asked, self.jobs, lambda i: None,
-                                 arrive=lambda facts: facts if facts is None else facts.taken_over(self.spill))
-            for i, facts in zip(asked, found):
-                if facts is not None:
-                    states[i].facts = facts
-                    facts_cache.handed[facts.path] = facts
+            for state in states:
+                if overlay is not None and state.path in overlay:
+                    continue
+                digest = state.source.digest if isinstance(state.source, Source) else None
+                hit, facts = facts_cache.lookup(real_path(state.path), state.stat, digest)
+                if hit:
+                    state.facts = facts.taken_over(self.spill)
         return [i for i, state in enumerate(states) if state.facts is None]
 
     def _arrival(self, forks: bool) -> Callable[[PhaseA], PhaseA]:
@@ -462,18 +463,6 @@ class Engine:
                 return Source(path, text, original.encoding, original.bom, digest)
             return decode(path, text.encode("utf-8"))
         return self._read_file(path)
-
-
-@_naming_the_file
-def _cached_facts(i: int) -> Optional[PackedFacts]:
-    """The file's index facts from the facts cache if they still hold (then
-    `ast` accepted the file: its syntax is fine), else None."""
-    state: _FileState = _STATE["files"][i]
-    digest = state.source.digest if isinstance(state.source, Source) else None
-    hit, facts = _STATE["facts_cache"].lookup(real_path(state.path), state.stat, digest)
-    if not hit or facts is None:
-        return None
-    return facts.handed_over(_STATE["spill"])
 
 
 def _store_facts(facts_cache: FactsCache, states: Sequence[_FileState], index: Any,

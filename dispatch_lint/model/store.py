@@ -10,9 +10,14 @@ the groups of fields (scopes and bindings, uses...) it reads.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import enum
 import hashlib
+import io
 import itertools
+import json
 import marshal
 import pickle
 import typing
@@ -30,6 +35,27 @@ from dispatch_lint.spill import Spill, SpillRef, Spilled, Stored, loaded
 # file takes the room of many small ones).
 CACHED_BYTES = 1_900_000
 _SEPARATOR = "\n"
+
+
+def values_digest(facts: ModuleFacts) -> str:
+    """A digest of the facts' values: equal facts digest alike, whatever objects
+    they share (which the serialised groups depend on)."""
+    text = json.dumps(facts, ensure_ascii=False, separators=(",", ":"), default=_compared_fields)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _compared_fields(value: Any) -> list:
+    """A dataclass of the facts as JSON writes it: the list of its compared fields."""
+    kind = type(value)
+    names = _COMPARED.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            raise TypeError(f"{kind.__name__} is not a type of the facts")
+        names = _COMPARED[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.compare)
+    return [getattr(value, name) for name in names]
+
+
+_COMPARED: Dict[type, Tuple[str, ...]] = {}
 
 
 def use_name(use: Use) -> str:
@@ -51,13 +77,12 @@ class PackedFacts:
                  "has_parameter_builds", "looks_up_names", "summary", "methods",
                  "data", "ends", "compressed", "sizes", "value_digest", "index")
 
-    def __init__(self, facts: ModuleFacts, compress: bool = True) -> None:
+    def __init__(self, facts: ModuleFacts, compress: bool = True, digest: bool = False) -> None:
         """`compress=False` leaves the groups as they are serialised, for facts that
-        go to a `Spill` (which compresses them only if it cannot take them)."""
+        go to a `Spill` (which compresses them only if it cannot take them);
+        `digest=True` digests the facts' values now (else when first asked)."""
         self.path = facts.path
-        # A digest of the facts' values (set by the facts cache, which encodes them
-        # anyway); without one, `digest` falls back on the serialised bytes.
-        self.value_digest = ""
+        self.value_digest = values_digest(facts) if digest else ""
         self.module = facts.module
         self.public = facts.public
         self.stub_file = facts.stub_file
@@ -96,10 +121,10 @@ class PackedFacts:
         self.compressed = compressed
 
     def digest(self) -> str:
-        """A digest of the facts. The serialised bytes of equal facts differ with
-        which objects they share (facts just extracted, and the same facts read
-        back from the cache), so the values' digest is preferred where it is known."""
-        return self.value_digest or hashlib.blake2b(self.blob, digest_size=16).hexdigest()
+        """A digest of the facts' values (`values_digest`)."""
+        if not self.value_digest:
+            self.value_digest = values_digest(self.unpack())
+        return self.value_digest
 
     @property
     def blob(self) -> bytes:
@@ -121,6 +146,41 @@ class PackedFacts:
         start = self.ends[number - 1] if number else 0
         data = loaded(self.data, start, self.ends[number] - start)
         return zlib.decompress(data) if self.compressed else data
+
+    def cache_state(self) -> list:
+        """What the facts cache keeps of these facts, as JSON reads it back (lists
+        for tuples): the summary fields, and the groups compressed, as base64 text."""
+        if self.compressed:
+            data, ends = loaded(self.data, 0, self.ends[-1]), self.ends
+        else:
+            groups = [zlib.compress(self.group(n), 1) for n in range(len(self.ends))]
+            data, ends = b"".join(groups), tuple(itertools.accumulate(len(group) for group in groups))
+        fields = [getattr(self, name) for name, _ in _CACHED_FIELDS]
+        return [*(list(value) if isinstance(value, tuple) else value for value in fields), list(ends),
+                base64.b64encode(data).decode("ascii")]
+
+    @classmethod
+    def from_cache_state(cls, state: Any) -> "PackedFacts":
+        """The facts `cache_state` gave; ValueError when `state` is not such a state."""
+        if type(state) is not list or len(state) != len(_CACHED_FIELDS) + 2:
+            raise ValueError("not a facts state")
+        facts = cls.__new__(cls)
+        for (name, kind), value in zip(_CACHED_FIELDS, state):
+            setattr(facts, name, _checked_field(kind, value))
+        ends, text = _checked_field((tuple, int), state[-2]), state[-1]
+        if type(text) is not str:
+            raise ValueError("not a facts state")
+        try:
+            data = base64.b64decode(text, validate=True)
+        except binascii.Error:
+            raise ValueError("not a facts state") from None
+        groups = len(GROUPS) + 1
+        if len(ends) != groups or len(facts.sizes) != groups or list(ends) != sorted(ends) or ends[-1] != len(data):
+            raise ValueError("not a facts state")
+        facts._set_groups([data[start:end] for start, end in zip((0, *ends), ends)], True)
+        facts.value_digest = ""
+        facts.index = None
+        return facts
 
     def spill_to(self, spill: Spill) -> None:
         """Keep the groups in `spill` instead of memory (compressed in memory
@@ -172,6 +232,24 @@ class PackedFacts:
         self.index = None
 
 
+# The fields `cache_state` keeps besides the groups, each a str, a bool or a
+# tuple of one of those (tuple, kind).
+_CACHED_FIELDS = (("path", str), ("module", str), ("public", bool), ("stub_file", bool), ("incomplete", bool),
+                  ("has_candidates", bool), ("idle_async", bool), ("has_channels", bool),
+                  ("has_parameter_builds", bool), ("looks_up_names", bool), ("summary", (tuple, str)),
+                  ("methods", (tuple, str)), ("sizes", (tuple, int)))
+
+
+def _checked_field(kind: Any, value: Any) -> Any:
+    """`value` (as JSON gave it) as a field of type `kind`; ValueError when it does not fit."""
+    if isinstance(kind, tuple):
+        if type(value) is list and all(type(item) is kind[1] for item in value):
+            return tuple(value)
+    elif type(value) is kind:
+        return value
+    raise ValueError("not a facts state")
+
+
 # The facts' large fields, in groups that queries read together, each group
 # compressed on its own and unpacked when one of its fields is first read. The
 # bindings are kept in two parts: the module scope's, with the scopes and classes
@@ -221,10 +299,41 @@ def _encoded(names: Tuple[str, ...], value: Any) -> bytes:
     return _PICKLED + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _FactsUnpickler(pickle.Unpickler):
+    """Unpickles facts, building nothing but the model's types and plain data
+    (the facts cache is read back through it, and nothing else may run)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _type_attribute
+        found = super().find_class(module, name) if module.startswith(_MODEL) or module == "builtins" else None
+        if not _facts_type(found):
+            raise pickle.UnpicklingError(f"{module}.{name} is not a type of the facts")
+        return found
+
+
+_MODEL = ModuleFacts.__module__.rpartition(".")[0] + "."
+_PLAIN_TYPES = (tuple, list, dict, set, frozenset, str, int, float, bool, bytes)
+
+
+def _facts_type(value: Any) -> bool:
+    return isinstance(value, type) and (value.__module__.startswith(_MODEL) or value in _PLAIN_TYPES)
+
+
+def _type_attribute(owner: Any, name: str) -> Any:
+    """`getattr` as pickles of the facts use it: a class nested in a type of the
+    facts, a member of an enumeration, or a type's `__new__`."""
+    if _facts_type(owner) and type(name) is str:
+        found = getattr(owner, name, None)
+        if _facts_type(found) or isinstance(found, enum.Enum) or name == "__new__":
+            return found
+    raise pickle.UnpicklingError(f"{name} is not a type of the facts")
+
+
 def _decoded(names: Tuple[str, ...], data: bytes) -> Any:
     """The value `_encoded(names, value)` wrote."""
     if data[:1] == _PICKLED:
-        return pickle.loads(memoryview(data)[1:])
+        return _FactsUnpickler(io.BytesIO(memoryview(data)[1:])).load()
     rows = marshal.loads(memoryview(data)[1:])
     return tuple(tuple(map(partial(from_fields, _record_type(name)), field)) for name, field in zip(names, rows))
 
