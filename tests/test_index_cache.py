@@ -73,6 +73,7 @@ def test_facts_round_trip_through_the_cache_state(tmp_path):
     lambda state: state.__setitem__(10, [1, 2]),  # the summary not strings
     lambda state: state.__setitem__(-2, state[-2][:-1]),  # a group's end missing
     lambda state: state.__setitem__(-2, [*state[-2][:-1], state[-2][-1] + 1]),  # past the data
+    lambda state: state.__setitem__(-2, [-1, *state[-2][1:]]),  # before it
     lambda state: state.__setitem__(-1, state[-1][:-4]),  # the data cut short
     lambda state: state.__setitem__(-1, "not base64!"),
 ])
@@ -89,9 +90,12 @@ def test_other_data_does_not_decode(not_state):
         PackedFacts.from_cache_state(not_state)
 
 
-def test_cached_facts_build_no_callable_but_the_models_types(tmp_path):
-    """A pickled group read back builds the model's types only: a state naming
-    any other callable fails when the group is unpacked, and nothing runs."""
+@pytest.mark.parametrize("hostile", [os.getcwd, "the model's Project"])
+def test_cached_facts_build_no_callable_but_the_models_types(tmp_path, hostile):
+    """A pickled group read back builds the model's data types only: a state
+    naming any other callable (a function, a class of the model that is not
+    data) fails when the group is unpacked, and nothing runs."""
+    from dispatch_lint.model.project import Project
     import base64
     import pickle
     import zlib
@@ -99,11 +103,11 @@ def test_cached_facts_build_no_callable_but_the_models_types(tmp_path):
     state = cache_state(tmp_path / "m.py", "x = 1\n")
     data, ends = base64.b64decode(state[-1]), state[-2]
     groups = [data[start:end] for start, end in zip([0, *ends], ends)]
-    groups[-1] = zlib.compress(b"p" + pickle.dumps(os.getcwd), 1)
+    groups[-1] = zlib.compress(b"p" + pickle.dumps(Project if isinstance(hostile, str) else hostile), 1)
     state[-2] = [sum(len(group) for group in groups[:n + 1]) for n in range(len(groups))]
     state[-1] = base64.b64encode(b"".join(groups)).decode()
     facts = PackedFacts.from_cache_state(state)
-    with pytest.raises(pickle.UnpicklingError, match="getcwd is not a type of the facts"):
+    with pytest.raises(pickle.UnpicklingError, match="is not a type of the facts"):
         facts.unpack()
 
 

@@ -175,7 +175,8 @@ class PackedFacts:
         except binascii.Error:
             raise ValueError("not a facts state") from None
         groups = len(GROUPS) + 1
-        if len(ends) != groups or len(facts.sizes) != groups or list(ends) != sorted(ends) or ends[-1] != len(data):
+        if (len(ends) != groups or len(facts.sizes) != groups or min((*ends, *facts.sizes)) < 0
+                or list(ends) != sorted(ends) or ends[-1] != len(data)):
             raise ValueError("not a facts state")
         facts._set_groups([data[start:end] for start, end in zip((0, *ends), ends)], True)
         facts.value_digest = ""
@@ -317,7 +318,12 @@ _PLAIN_TYPES = (tuple, list, dict, set, frozenset, str, int, float, bool, bytes)
 
 
 def _facts_type(value: Any) -> bool:
-    return isinstance(value, type) and (value.__module__.startswith(_MODEL) or value in _PLAIN_TYPES)
+    """Whether `value` is a type the facts are made of: plain data, or the model's
+    dataclasses, records and enumerations."""
+    if not isinstance(value, type):
+        return False
+    return value in _PLAIN_TYPES or (value.__module__.startswith(_MODEL) and (
+        dataclasses.is_dataclass(value) or is_record(value) or issubclass(value, enum.Enum)))
 
 
 def _type_attribute(owner: Any, name: str) -> Any:
