@@ -137,3 +137,33 @@ def test_loading_the_plugin_imports_neither_the_engine_nor_libcst():
              "print(sorted(m for m in sys.modules if m.startswith(('libcst', 'dispatch_lint.engine'))))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_plugin_asks_the_project_before_parsing_with_libcst(project, monkeypatch):
+    """A file whose text passes a channel rule's text sieve, but on which the
+    project's channel model has no verdict, is not parsed with LibCST (as in
+    `check`); one with a verdict is."""
+    import ast
+
+    import libcst
+
+    from dispatch_lint.frontends.flake8_plugin import DispatchLintPlugin
+
+    parsed = []
+    real_parse = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda source, *a, **k: parsed.append(1) or real_parse(source, *a, **k))
+    monkeypatch.chdir(project)
+
+    texts = {"bounded.py": "import asyncio\n\nQUEUE = asyncio.Queue(maxsize=10)\n\n\n"
+                           "async def produce(item):\n    await QUEUE.put(item)\n",
+             "unbounded.py": "import asyncio\n\nQUEUE = asyncio.Queue()\n"}
+    for name, text in texts.items():
+        (project / name).write_text(text)
+
+    def plugin_run(name):
+        text = texts[name]
+        return [message.split()[0] for _, _, message, _ in
+                DispatchLintPlugin(ast.parse(text), str(project / name), text.splitlines(True)).run()]
+
+    assert plugin_run("bounded.py") == [] and parsed == []
+    assert plugin_run("unbounded.py") == ["DSP301"] and parsed == [1]

@@ -35,7 +35,11 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
 
             facts = extract_facts(path, text, tree, str(settings.root))
         active = rules_for(engine.rules, text, facts, True)
-        if index is None and index_for is not None and any(rule.NEEDS_INDEX for rule in active):
-            index = index_for()
+        if any(rule.NEEDS_INDEX for rule in active):
+            if index is None and index_for is not None:
+                index = index_for()
+            known = index.packed_file(path) if index is not None else None
+            if known is not None:  # the pre-filters ask the model, as in a run: no verdict, no LibCST parse
+                active = rules_for(active, text, known, True)
         found = analyse_text(path, text, active, settings.options, index, settings.memory_budget, noqa=noqa)
     return [d for d in found if settings.enabled(d.code)]
