@@ -39,7 +39,8 @@ def check_text(settings: Settings, rules: Sequence[Type], path: str, text: str, 
             if index is None and index_for is not None:
                 index = index_for()
             known = index.packed_file(path) if index is not None else None
-            if known is not None:  # the pre-filters ask the model, as in a run: no verdict, no LibCST parse
+            if known is not None and getattr(facts, "index", None) is None:
+                # The pre-filters ask the model, as in a run: no verdict, no LibCST parse.
                 active = rules_for(active, text, known, True)
         found = analyse_text(path, text, active, settings.options, index, settings.memory_budget, noqa=noqa)
     return [d for d in found if settings.enabled(d.code)]

@@ -69,13 +69,20 @@ def use_name(use: Use) -> str:
     return target[2]
 
 
+# What a file's `PackedFacts` hold besides its groups (and so what the facts
+# cache keeps of them besides the groups), each a str, a bool or a tuple of
+# one of those (tuple, kind).
+_CACHED_FIELDS = (("path", str), ("module", str), ("public", bool), ("stub_file", bool), ("incomplete", bool),
+                  ("has_candidates", bool), ("idle_async", bool), ("has_channels", bool),
+                  ("has_parameter_builds", bool), ("looks_up_names", bool), ("summary", (tuple, str)),
+                  ("methods", (tuple, str)), ("sizes", (tuple, int)))
+
+
 class PackedFacts:
     """One file's facts, serialised (compressed, or in the run's spill file), and
     what the project's indexes need of them."""
 
-    __slots__ = ("path", "module", "public", "stub_file", "incomplete", "has_candidates", "idle_async", "has_channels",
-                 "has_parameter_builds", "looks_up_names", "summary", "methods",
-                 "data", "ends", "compressed", "sizes", "value_digest", "index")
+    __slots__ = (*(name for name, _ in _CACHED_FIELDS), "data", "ends", "compressed", "value_digest", "index")
 
     def __init__(self, facts: ModuleFacts, compress: bool = True, digest: bool = False) -> None:
         """`compress=False` leaves the groups as they are serialised, for facts that
@@ -231,14 +238,6 @@ class PackedFacts:
         for name, value in state.items():
             setattr(self, name, value)
         self.index = None
-
-
-# The fields `cache_state` keeps besides the groups, each a str, a bool or a
-# tuple of one of those (tuple, kind).
-_CACHED_FIELDS = (("path", str), ("module", str), ("public", bool), ("stub_file", bool), ("incomplete", bool),
-                  ("has_candidates", bool), ("idle_async", bool), ("has_channels", bool),
-                  ("has_parameter_builds", bool), ("looks_up_names", bool), ("summary", (tuple, str)),
-                  ("methods", (tuple, str)), ("sizes", (tuple, int)))
 
 
 def _checked_field(kind: Any, value: Any) -> Any:
@@ -443,10 +442,6 @@ AnyFacts = Union[ModuleFacts, PackedFacts]
 
 def packed(facts: AnyFacts) -> PackedFacts:
     return facts if isinstance(facts, PackedFacts) else PackedFacts(facts)
-
-
-def unpacked(facts: AnyFacts) -> ModuleFacts:
-    return facts.unpack() if isinstance(facts, PackedFacts) else facts
 
 
 class LazyFiles(Mapping[str, ModuleFacts]):
