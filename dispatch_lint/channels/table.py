@@ -19,7 +19,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Match, Optional, Pattern, Tuple
+from typing import Dict, Iterable, Mapping, Match, Optional, Pattern, Tuple, Union
+
+from dispatch_lint.text import follows_word_character
 
 INF = math.inf
 
@@ -186,16 +188,29 @@ CONSTRUCTOR_WORDS: Tuple[str, ...] = tuple(sorted({name.rsplit(".", 1)[1] for na
 # (`queue` of `LifoQueue`, `stream` of `create_memory_object_stream`).
 CONSTRUCTOR_NOUNS: Tuple[str, ...] = tuple(sorted({re.findall(r"[A-Z]?[a-z]+", word)[-1].lower()
                                                    for word in CONSTRUCTOR_WORDS}))
-_WORD = r"\b(?:" + "|".join(sorted(CONSTRUCTOR_WORDS, key=len, reverse=True)) + r")\b"
+_WORDS = "(?:" + "|".join(sorted(CONSTRUCTOR_WORDS, key=len, reverse=True)) + r")\b"
+_WORD = r"\b" + _WORDS
 # Whitespace, line continuations, parentheses and whole comments.
 _FILL = r"(?:[\s\\()]|#[^\n]*\n)*"
-# Where LibCST can see a construction: a constructor called (`Queue(`,
-# `create_memory_object_stream[int](`, `(asyncio.Queue)(`), imported under
-# another name (`Queue as Q`), or given as a factory (`default_factory=asyncio.Queue`).
-# A file without a match builds no channel, so the channel rules cannot report.
-CONSTRUCTION_TEXT: Pattern[str] = re.compile(
-    rf"{_WORD}{_FILL}[(\[]|{_WORD}{_FILL}as\b|factory{_FILL}=(?:[\w.\s\\()]|#[^\n]*\n)*?{_WORD}"
-)
+_WORD_AT = re.compile(_WORDS)
+_AFTER_WORD = re.compile(rf"{_FILL}(?:[(\[]|as\b)")
+_FACTORY = re.compile(rf"factory{_FILL}=(?:[\w.\s\\()]|#[^\n]*\n)*?{_WORD}")
+
+
+class _ConstructionText:
+    """Where LibCST can see a construction: a constructor called (`Queue(`,
+    `create_memory_object_stream[int](`, `(asyncio.Queue)(`), imported under
+    another name (`Queue as Q`), or given as a factory (`default_factory=asyncio.Queue`).
+    A file without one builds no channel, so the channel rules cannot report."""
+
+    def search(self, text: str) -> Optional[Match[str]]:
+        for word in _WORD_AT.finditer(text):
+            if not follows_word_character(text, word.start()) and _AFTER_WORD.match(text, word.end()):
+                return word
+        return _FACTORY.search(text) if "factory" in text else None
+
+
+CONSTRUCTION_TEXT = _ConstructionText()
 
 
 def screen_words(words: Iterable[str]) -> Tuple[str, ...]:
@@ -210,7 +225,7 @@ class WordPattern:
     """A pattern that can only match where one of `words` occurs: the plain
     substring test (a fast scan) runs first, the slower pattern only after it."""
 
-    def __init__(self, words: Tuple[str, ...], pattern: Pattern[str]) -> None:
+    def __init__(self, words: Tuple[str, ...], pattern: Union[Pattern[str], _ConstructionText]) -> None:
         self.words = screen_words(words)
         self.pattern = pattern
 

@@ -48,15 +48,24 @@ from dispatch_lint.model.channel_facts import (
 )
 from dispatch_lint.model.expr import BUILD_WORDS, UNKNOWN_EXPR, called_word, convert
 from dispatch_lint.model.facts import AWAIT, Expr
+from dispatch_lint.text import follows_word_character
 
 MARKER = re.compile(r"#\s*dispatch-lint:\s*actor-inbox\b")
 _SCREEN_WORDS = screen_words(BUILD_WORDS)  # a text without one of them names no constructor
 SEND_WORDS = frozenset(m for kind in CHANNEL_KINDS for end in kind.all_sends() for m in (end.send, end.try_send))
 RECEIVE_WORDS = frozenset(m for kind in CHANNEL_KINDS for m in kind.receives)
 METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
-# Text that may call a channel method, or drain with `async for` (two patterns:
-# each starts with a literal, which the regex engine scans for quickly).
-METHOD_TEXT = (re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b"), re.compile(r"\basync\s+for\b"))
+# Text that may call a channel method (a pattern that starts with a literal,
+# which the regex engine scans for quickly).
+METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b")
+_ASYNC_FOR = re.compile(r"async\s+for\b")
+
+
+def _may_call_method(text: str) -> bool:
+    """Whether `text` may call a channel method or drain with `async for`."""
+    if METHOD_TEXT.search(text):
+        return True
+    return any(not follows_word_character(text, m.start()) for m in _ASYNC_FOR.finditer(text))
 ASYNC_FOR = "__aiter__"
 FLOWING = (ast.Name, ast.BoolOp, ast.IfExp, ast.Call)  # arguments whose value may depend on the path
 MAX_ARGS = 6
@@ -178,7 +187,7 @@ class ChannelSites:
             self.hooks.update({ast.ImportFrom: self._import_from, ast.Expr: self._expr,
                                ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
                                ast.Name: self._read, ast.Attribute: self._read})
-        if self.channel_text or any(pattern.search(text) for pattern in METHOD_TEXT):
+        if self.channel_text or _may_call_method(text):
             self.hooks.update({ast.Call: self._call, ast.While: self._while, ast.For: self._for,
                                ast.AsyncFor: self._for})
         if self.hooks:

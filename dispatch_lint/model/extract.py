@@ -10,6 +10,7 @@ Python resolves it in.
 from __future__ import annotations
 
 import ast
+import operator
 import os
 import sys
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -256,9 +257,9 @@ class Extractor(ast.NodeVisitor):
         index = len(self.defs)
         body_scope = self.new_scope("function", node.name, node.lineno)
         method_of = frame.cls if self.scopes[frame.scope].kind == "class" else -1
-        self.defs.append([node, body_scope, method_of, frame.scope, frame.branch])
-        self.bind(node.name, "def", node.lineno, ("def", index))
         params = self.parameters(node.args)
+        self.defs.append([node, body_scope, method_of, frame.scope, frame.branch, params])
+        self.bind(node.name, "def", node.lineno, ("def", index))
         if method_of >= 0:
             first = params[0][0] if params and not self.is_static(node) else ""
             inner = _Frame(body_scope, index, method_of, first)
@@ -698,14 +699,14 @@ class Extractor(ast.NodeVisitor):
             classes=tuple(ClassInfo(n, q, s, b, line, bases, meta, stubs, tuple(sorted(prefixes)), decorators)
                           for n, q, s, b, line, bases, meta, stubs, prefixes, decorators in self.classes),
             attr_sets=tuple(self.attr_sets),
-            uses=tuple([from_fields(Use, u) for u in sorted(uses, key=lambda u: (u[3], u[4]))]),
+            uses=tuple([from_fields(Use, u) for u in sorted(uses, key=_POSITION)]),
             star_imports=tuple(self.star),
             async_mocked=tuple(sorted(self.mocked)),
             name_lookups=tuple(self.name_lookups),
         )
 
     def definition(self, entry: List[Any]) -> Definition:
-        node, body, method_of, scope, branch, frame = entry
+        node, body, method_of, scope, branch, params, frame = entry
         is_async = type(node) is ast.AsyncFunctionDef
         column = self.positions.column(node.lineno, node.col_offset)
         keyword_end = self.positions.after_keyword(node.lineno, column, "async") if is_async else column
@@ -713,7 +714,7 @@ class Extractor(ast.NodeVisitor):
             name=node.name, qualname=self.scopes[body].qualname, scope=scope, body=body, line=node.lineno,
             is_async=is_async, awaits=frame.awaits, column=column, keyword_end=keyword_end, decorators=tuple(convert(d) for d in node.decorator_list),
             stub=is_stub(node.body), needs_loop=self.needs_loop(frame),
-            method_of=method_of, params=tuple(self.parameters(node.args)), defaults=_defaults(node.args),
+            method_of=method_of, params=tuple(params), defaults=_defaults(node.args),
             returns=tuple(frame.returns),
             return_annotation=convert(node.returns) if node.returns is not None else UNKNOWN_EXPR, branch=branch,
         )
@@ -851,3 +852,4 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
 
 
 _WALK = channel_walker(Extractor)
+_POSITION = operator.itemgetter(3, 4)  # a use's line and column
