@@ -75,16 +75,29 @@ def _ignorer(root: str) -> Any:
     return Ignorer(project_settings(root))
 
 
-@lru_cache(maxsize=None)
+# root -> its project index, built once per process by `project_index`.
+_BUILT: Dict[str, Any] = {}
+
+
 def project_index(root: str) -> Any:
     """The project index of `root`, built once per process: flake8 and
     libcst.tool hand the front ends one file at a time. The facts of unchanged
     files come from the facts cache that `dispatch-lint check` shares."""
-    index = indexed_project(project_settings(root), 1)
-    # The index lives as long as the process: keep the collector from scanning
-    # it again and again while the host (flake8, libcst.tool) allocates.
-    gc.freeze()
+    index = _BUILT.get(root)
+    if index is None:
+        index = _BUILT[root] = indexed_project(project_settings(root), 1)
+        # The index lives as long as the process: keep the collector from scanning
+        # it again and again while the host (flake8, libcst.tool) allocates.
+        gc.freeze()
     return index
+
+
+def release_models() -> None:
+    """Let go of the facts that queries on the indexes `project_index` built
+    unpacked: between two files, so that they are not scanned at each of the
+    host's collections for as long as it runs (the summaries stay)."""
+    for index in _BUILT.values():
+        index.files.release()
 
 
 def indexed_project(settings: Settings, jobs: int) -> Any:

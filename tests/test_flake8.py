@@ -167,3 +167,30 @@ def test_plugin_asks_the_project_before_parsing_with_libcst(project, monkeypatch
 
     assert plugin_run("bounded.py") == [] and parsed == []
     assert plugin_run("unbounded.py") == ["DSP301"] and parsed == [1]
+
+
+def test_plugin_lets_go_of_the_facts_it_unpacked_after_each_file(project, monkeypatch):
+    """The model lives as long as flake8's process, and every object it keeps
+    is scanned at each of flake8's full collections: after a file, the facts
+    its verdicts unpacked are let go (the model itself stays), and the next
+    file still gets its findings."""
+    import ast
+
+    from dispatch_lint import registry
+    from dispatch_lint.frontends.flake8_plugin import DispatchLintPlugin
+
+    monkeypatch.chdir(project)
+    texts = {"helper.py": "async def helper():\n    return 1\n",
+             "caller.py": "from helper import helper\n\n\nasync def main():\n    return await helper()\n"}
+    for name, text in texts.items():
+        (project / name).write_text(text)
+
+    def plugin_run(name):
+        text = texts[name]
+        return [message.split()[0] for _, _, message, _ in
+                DispatchLintPlugin(ast.parse(text), str(project / name), text.splitlines(True)).run()]
+
+    for _ in range(2):
+        assert plugin_run("helper.py") == ["DSP201"]
+        (index,) = [built for root, built in registry._BUILT.items() if root == str(project)]
+        assert len(index.files.packed) >= 2 and not index.files.recent and index.files.recent_bytes == 0

@@ -342,6 +342,8 @@ def test_the_unpacked_files_stay_within_a_budget_of_the_groups_they_unpacked(tmp
     assert files.recent_bytes == held[paths[2]] + held[paths[3]] + files.packed[paths[3]].group_size(scopes)
     files.budget = 1
     assert files[paths[5]].defs and list(files.recent) == [paths[5]]
+    files.release()
+    assert not files.recent and files.recent_bytes == 0 and files[paths[0]].defs == project.files[paths[0]].defs
 
 
 def test_record_groups_are_marshalled_and_read_back_as_records(tmp_path):

@@ -70,8 +70,10 @@ class DispatchLintPlugin:
         rules = [rule for rule in ALL_RULES if settings.enabled(rule.CODE)]
         root = str(settings.root)
         tree = self.tree if isinstance(self.tree, ast.Module) else None
-        for d in check_text(settings, rules, self.filename, "".join(self.lines),
-                            index_for=lambda: registry.project_index(root), tree=tree, noqa=False):
+        found = check_text(settings, rules, self.filename, "".join(self.lines),
+                           index_for=lambda: registry.project_index(root), tree=tree, noqa=False)
+        registry.release_models()
+        for d in found:
             yield d.line, d.column - 1, f"{d.code} {d.message}"
 
 

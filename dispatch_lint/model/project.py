@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 from collections import Counter
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from dispatch_lint.model import evaluate
 from dispatch_lint.model.facts import Binding, ClassInfo, Definition, Expr, ModuleFacts, Use
@@ -104,8 +104,8 @@ class Project:
         # imported name -> (path, local name) where it is imported under another name
         self.aliases: Dict[str, List[Tuple[str, str]]] = {}
         self.call_hooks: List[CallHook] = []
-        self._subclasses: Optional[Dict[str, List[str]]] = None
-        self._method_classes: Optional[Dict[str, List[str]]] = None  # method name -> the classes defining it
+        self._subclasses: Optional[Dict[str, Tuple[str, ...]]] = None
+        self._method_classes: Optional[Dict[str, Tuple[str, ...]]] = None  # method name -> the classes defining it
         self._values: Dict[Any, Any] = {}
         self._digests: Dict[str, str] = {}
         self._real_paths: Dict[str, str] = {}
@@ -164,13 +164,10 @@ class Project:
         if facts.module in self.ambiguous:
             facts.module = ""
 
-    def _by_name(self, facts: ModuleFacts) -> Dict[str, List[Use]]:
+    def _by_name(self, facts: ModuleFacts) -> Dict[str, Tuple[Use, ...]]:
         found = getattr(facts, "_uses_by_name", None)
         if found is None:
-            found = {}
-            for use in facts.uses:
-                found.setdefault(use_name(use), []).append(use)
-            facts._uses_by_name = found  # type: ignore[attr-defined]
+            found = facts._uses_by_name = _grouped((use_name(u), u) for u in facts.uses)  # type: ignore[attr-defined]
         return found
 
     def uses_named(self, name: str, only: Optional[str] = None) -> List[Tuple[ModuleFacts, Use]]:
@@ -187,9 +184,9 @@ class Project:
             found += [(file, use) for use in self.uses_in(file, alias, plain=True)]
         return found
 
-    def uses_in(self, file: ModuleFacts, name: str, plain: bool = False) -> List[Use]:
+    def uses_in(self, file: ModuleFacts, name: str, plain: bool = False) -> Sequence[Use]:
         """The uses of `name` in `file` (only plain names, with `plain`)."""
-        uses = self._by_name(file).get(name, [])
+        uses = self._by_name(file).get(name, ())
         return [use for use in uses if use.target[0] == "n"] if plain else uses
 
     def imports_named(self, name: str) -> List[Tuple[ModuleFacts, Binding]]:
@@ -389,16 +386,13 @@ class Project:
 
     # -- scopes ------------------------------------------------------------------------
 
-    def table(self, file: ModuleFacts) -> Dict[Tuple[int, str], List[Binding]]:
+    def table(self, file: ModuleFacts) -> Dict[Tuple[int, str], Tuple[Binding, ...]]:
         """(scope, name) -> the bindings of the name in that scope."""
         if self.reads is not None:
             self.reads.add(file.path)
         found = getattr(file, "_table", None)
         if found is None:
-            found = {}
-            for binding in file.bindings:
-                found.setdefault((binding.scope, binding.name), []).append(binding)
-            file._table = found  # type: ignore[attr-defined]
+            found = file._table = _grouped(((b.scope, b.name), b) for b in file.bindings)  # type: ignore[attr-defined]
         return found
 
     def bindings_of(self, file: ModuleFacts, scope: int, name: str) -> Sequence[Binding]:
@@ -410,10 +404,7 @@ class Project:
             self.reads.add(file.path)
         found = getattr(file, "_module_table", None)
         if found is None:
-            found = {}
-            for binding in file.module_bindings():
-                found.setdefault(binding.name, []).append(binding)
-            file._module_table = found  # type: ignore[attr-defined]
+            found = file._module_table = _grouped((b.name, b) for b in file.module_bindings())  # type: ignore[attr-defined]
         return found.get(name, ())
 
     def bindings_in(self, file: ModuleFacts, scope: int, name: str) -> List[Binding]:
@@ -504,7 +495,7 @@ class Project:
                     queue.append(base.cls)
                 yield base
 
-    def subclasses(self) -> Dict[str, List[str]]:
+    def subclasses(self) -> Dict[str, Tuple[str, ...]]:
         if self.reads is not None:
             self.reads.add(("subclasses",))
         if self._subclasses is None:
@@ -513,10 +504,7 @@ class Project:
                 bases = self.class_facts("project-bases", self._project_bases)
             finally:
                 self.reads = reads
-            self._subclasses = {}
-            for key in sorted(bases):
-                for base in bases[key]:
-                    self._subclasses.setdefault(base, []).append(key)
+            self._subclasses = _grouped((base, key) for key in sorted(bases) for base in bases[key])
         return self._subclasses
 
     def _project_bases(self, key: str) -> List[str]:
@@ -542,16 +530,13 @@ class Project:
             self.reads.add(self.classes.table[key][0])
         return own_method_kind(methods, name)
 
-    def classes_defining(self, name: str) -> List[str]:
+    def classes_defining(self, name: str) -> Sequence[str]:
         """The keys of the classes that define a method `name`, sorted (from
         their own methods, without loading their files)."""
         if self._method_classes is None:
-            table: Dict[str, List[str]] = {}
-            for key in sorted(self.class_methods):
-                for method in self.class_methods[key].split():
-                    table.setdefault(method.rstrip("!"), []).append(key)
-            self._method_classes = table
-        return self._method_classes.get(name, [])
+            self._method_classes = _grouped((method.rstrip("!"), key) for key in sorted(self.class_methods)
+                                            for method in self.class_methods[key].split())
+        return self._method_classes.get(name, ())
 
     def own_method(self, key: str, name: str) -> Optional[DefRef]:
         """The method `name` that class `key` itself defines (the last one)."""
@@ -676,6 +661,21 @@ class Project:
             changed = changed | {("class-facts", name) for name in self._class_facts}
         for name in [name for name, (_, reads) in self._derived.items() if not reads.isdisjoint(changed)]:
             del self._derived[name]
+
+
+Key = TypeVar("Key", bound=Hashable)
+Item = TypeVar("Item")
+
+
+def _grouped(pairs: Iterable[Tuple[Key, Item]]) -> Dict[Key, Tuple[Item, ...]]:
+    """The items of `pairs` by their keys, in order, each group a tuple. These
+    tables live as long as their file stays unpacked or the model lasts: tuples
+    of strings (and a dict holding only them) drop out of the cyclic collector's
+    scans, which a host such as flake8 runs often."""
+    found: Dict[Key, List[Item]] = {}
+    for key, item in pairs:
+        found.setdefault(key, []).append(item)
+    return {key: tuple(group) for key, group in found.items()}
 
 
 def _move(table: Dict[str, List[str]], path: str, old: Sequence[str], new: Sequence[str]) -> None:

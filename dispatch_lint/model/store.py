@@ -489,6 +489,12 @@ class LazyFiles(Mapping[str, ModuleFacts]):
             oldest, _ = self.recent.popitem(last=False)
             self.recent_bytes -= self.held.pop(oldest)
 
+    def release(self) -> None:
+        """Let every unpacked file go."""
+        self.recent.clear()
+        self.held.clear()
+        self.recent_bytes = 0
+
     def __contains__(self, path: object) -> bool:
         return path in self.packed
 
