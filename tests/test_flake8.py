@@ -139,34 +139,36 @@ def test_loading_the_plugin_imports_neither_the_engine_nor_libcst():
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def plugin_codes(project, texts, name):
+    """The codes the plugin class reports on `texts[name]`, written in `project`
+    with the other texts (flake8's own machinery left out)."""
+    import ast
+
+    from dispatch_lint.frontends.flake8_plugin import DispatchLintPlugin
+
+    for other, text in texts.items():
+        if not (project / other).exists():
+            (project / other).write_text(text)
+    text = texts[name]
+    return [message.split()[0] for _, _, message, _ in
+            DispatchLintPlugin(ast.parse(text), str(project / name), text.splitlines(True)).run()]
+
+
 def test_plugin_asks_the_project_before_parsing_with_libcst(project, monkeypatch):
     """A file whose text passes a channel rule's text sieve, but on which the
     project's channel model has no verdict, is not parsed with LibCST (as in
     `check`); one with a verdict is."""
-    import ast
-
     import libcst
-
-    from dispatch_lint.frontends.flake8_plugin import DispatchLintPlugin
 
     parsed = []
     real_parse = libcst.parse_module
     monkeypatch.setattr(libcst, "parse_module", lambda source, *a, **k: parsed.append(1) or real_parse(source, *a, **k))
     monkeypatch.chdir(project)
-
     texts = {"bounded.py": "import asyncio\n\nQUEUE = asyncio.Queue(maxsize=10)\n\n\n"
                            "async def produce(item):\n    await QUEUE.put(item)\n",
              "unbounded.py": "import asyncio\n\nQUEUE = asyncio.Queue()\n"}
-    for name, text in texts.items():
-        (project / name).write_text(text)
-
-    def plugin_run(name):
-        text = texts[name]
-        return [message.split()[0] for _, _, message, _ in
-                DispatchLintPlugin(ast.parse(text), str(project / name), text.splitlines(True)).run()]
-
-    assert plugin_run("bounded.py") == [] and parsed == []
-    assert plugin_run("unbounded.py") == ["DSP301"] and parsed == [1]
+    assert plugin_codes(project, texts, "bounded.py") == [] and parsed == []
+    assert plugin_codes(project, texts, "unbounded.py") == ["DSP301"] and parsed == [1]
 
 
 def test_plugin_lets_go_of_the_facts_it_unpacked_after_each_file(project, monkeypatch):
@@ -174,23 +176,12 @@ def test_plugin_lets_go_of_the_facts_it_unpacked_after_each_file(project, monkey
     is scanned at each of flake8's full collections: after a file, the facts
     its verdicts unpacked are let go (the model itself stays), and the next
     file still gets its findings."""
-    import ast
-
     from dispatch_lint import registry
-    from dispatch_lint.frontends.flake8_plugin import DispatchLintPlugin
 
     monkeypatch.chdir(project)
     texts = {"helper.py": "async def helper():\n    return 1\n",
              "caller.py": "from helper import helper\n\n\nasync def main():\n    return await helper()\n"}
-    for name, text in texts.items():
-        (project / name).write_text(text)
-
-    def plugin_run(name):
-        text = texts[name]
-        return [message.split()[0] for _, _, message, _ in
-                DispatchLintPlugin(ast.parse(text), str(project / name), text.splitlines(True)).run()]
-
     for _ in range(2):
-        assert plugin_run("helper.py") == ["DSP201"]
+        assert plugin_codes(project, texts, "helper.py") == ["DSP201"]
         (index,) = [built for root, built in registry._BUILT.items() if root == str(project)]
         assert len(index.files.packed) >= 2 and not index.files.recent and index.files.recent_bytes == 0
