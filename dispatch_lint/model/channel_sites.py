@@ -58,14 +58,7 @@ METHOD_WORDS = SEND_WORDS | RECEIVE_WORDS
 # Text that may call a channel method (a pattern that starts with a literal,
 # which the regex engine scans for quickly).
 METHOD_TEXT = re.compile(r"\.[\s\\]*(?:" + "|".join(sorted(METHOD_WORDS)) + r")\b")
-_ASYNC_FOR = re.compile(r"async\s+for\b")
-
-
-def _may_call_method(text: str) -> bool:
-    """Whether `text` may call a channel method or drain with `async for`."""
-    if METHOD_TEXT.search(text):
-        return True
-    return any(not follows_word_character(text, m.start()) for m in _ASYNC_FOR.finditer(text))
+_ASYNC_FOR_TEXT = re.compile(r"async\s+for\b")
 ASYNC_FOR = "__aiter__"
 FLOWING = (ast.Name, ast.BoolOp, ast.IfExp, ast.Call)  # arguments whose value may depend on the path
 MAX_ARGS = 6
@@ -155,6 +148,13 @@ def repeats(loop: Any) -> bool:
 def _names_constructor(node: ast.AST, words: Any) -> bool:
     return any((type(n) is ast.Name and n.id in words) or (type(n) is ast.Attribute and n.attr in words)
                for n in ast.walk(node))
+
+
+def _may_call_method(text: str) -> bool:
+    """Whether `text` may call a channel method or drain with `async for`."""
+    if METHOD_TEXT.search(text):
+        return True
+    return any(not follows_word_character(text, m.start()) for m in _ASYNC_FOR_TEXT.finditer(text))
 
 
 class ChannelSites:
