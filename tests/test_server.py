@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("pygls")
 lsp = pytest.importorskip("lsprotocol.types")
 pytest_lsp = pytest.importorskip("pytest_lsp")
+pytest_lsp_client = pytest.importorskip("pytest_lsp.client")
 
 TIMEOUT = 30
 
@@ -31,11 +32,30 @@ def make_project(root: Path, files: Dict[str, str]) -> Path:
     return root
 
 
+def make_client(configuration_held: Optional[asyncio.Event]):
+    """pytest-lsp's test client; with `configuration_held`, it answers the server's
+    `workspace/configuration` request only once that event is set."""
+    if configuration_held is None:
+        return pytest_lsp.make_test_lsp_client()
+    features = dict(pytest_lsp_client.DEFAULT_CLIENT_FEATURES)
+    answer = features[lsp.WORKSPACE_CONFIGURATION]
+
+    async def held(ls, params):  # pygls passes the client to a first parameter named `ls`
+        await configuration_held.wait()
+        return answer(ls, params)
+
+    features[lsp.WORKSPACE_CONFIGURATION] = held
+    client = pytest_lsp.LanguageClient(converter_factory=pytest_lsp_client.default_converter)
+    pytest_lsp_client.register_lsp_features(client, features)
+    return client
+
+
 @contextlib.asynccontextmanager
 async def session(root: Path, client_name: str = "visual-studio-code", options: Optional[dict] = None,
-                  configuration: Optional[dict] = None, capabilities=None):
+                  configuration: Optional[dict] = None, capabilities=None,
+                  configuration_held: Optional[asyncio.Event] = None):
     """A client connected to `dispatch-lint server`, initialized on `root`; shut down cleanly after."""
-    client = pytest_lsp.make_test_lsp_client()
+    client = make_client(configuration_held)
     client.registrations = []
 
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
@@ -322,6 +342,20 @@ async def test_save_pushes_what_a_long_debounce_held_back(tmp_path):
         # within TIMEOUT only because of the save (the pause is a minute).
         while await published(client, uri) != []:
             pass
+
+
+@pytest.mark.asyncio
+async def test_configuration_answered_after_an_edit_leaves_the_debounce_alone(tmp_path):
+    root = make_project(tmp_path, {"pkg/_impl.py": IMPL, "pkg/caller.py": CALLER})
+    answer = asyncio.Event()
+    async with session(root, options={"debounce": 60000}, configuration_held=answer) as client:
+        uri = open_file(client, root / "pkg/_impl.py")
+        assert [d.code for d in await published(client, uri)] == ["DSP201"]
+        change_file(client, uri, "import asyncio\n\n\nasync def _forward(message):\n    await asyncio.sleep(0)\n", 2)
+        await asyncio.sleep(0.2)
+        answer.set()  # no settings: nothing changed, so nothing is checked before the pause
+        await asyncio.sleep(0.5)
+        assert [d.code for d in client.diagnostics[uri]] == ["DSP201"]
 
 
 @pytest.mark.asyncio

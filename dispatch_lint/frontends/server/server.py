@@ -81,14 +81,15 @@ class DispatchLintServer(LanguageServer):
 
     # -- settings --------------------------------------------------------------
 
-    def apply_settings(self, values: Any, initial: bool = False) -> None:
+    def apply_settings(self, values: Any, initial: bool = False) -> bool:
         """Client settings: `debounce` (milliseconds) and `select`, `extendSelect`,
         `ignore`, which override the project's rule selection as the command's
         flags do. The initialization options are the base; the client's
-        configuration (`workspace/configuration`) goes on top."""
+        configuration (`workspace/configuration`) goes on top. Answers whether
+        the rule selection changed (then the open files are stale)."""
         values = values.get(SECTION, values) if isinstance(values, dict) else {}
         if not isinstance(values, dict):
-            return
+            return False
         if initial:
             self.initial = dict(values)
         values = {**self.initial, **values}
@@ -96,8 +97,10 @@ class DispatchLintServer(LanguageServer):
         if isinstance(debounce, (int, float)) and debounce >= 0:
             self.debounce = debounce / 1000
         overrides = {key: values[name] for name, key in OVERRIDES.items() if values.get(name) is not None}
-        if overrides != self.state.overrides:
-            self.state.reload(overrides)
+        if overrides == self.state.overrides:
+            return False
+        self.state.reload(overrides)
+        return True
 
     # -- diagnostics -----------------------------------------------------------
 
@@ -224,8 +227,9 @@ async def pull_configuration(ls: DispatchLintServer) -> None:
         return
     values = await ls.workspace_configuration_async(
         lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)]))
-    if values:  # no section (None) means the initialization options alone
-        ls.apply_settings(values[0] if isinstance(values[0], dict) else {})
+    # No section (None) means the initialization options alone. An answer that
+    # changes nothing checks nothing: an edit waiting for its pause keeps waiting.
+    if values and ls.apply_settings(values[0] if isinstance(values[0], dict) else {}):
         ls.refresh()
 
 
@@ -234,8 +238,7 @@ async def configuration_changed(ls: DispatchLintServer, params: lsp.DidChangeCon
     workspace = ls.client_capabilities.workspace
     if workspace and workspace.configuration:
         await pull_configuration(ls)
-    else:
-        ls.apply_settings(params.settings)
+    elif ls.apply_settings(params.settings):
         ls.refresh()
 
 
