@@ -337,7 +337,7 @@ class Engine:
     def _run_pass(self, func: Callable[[int], Any], todo: List[int], stage: str,
                   keep: Optional[Callable[[int, Any], None]] = None) -> List[Any]:
         forks = pool.forks(len(todo), self.jobs)
-        if forks and any(_parse_weight(i) for i in todo):
+        if forks and self._parses_in(func, todo):
             _load_parser()  # once, before forking
         results = pool.run_all(func, todo, self.jobs, _crashed if func is not _phase_a else _no_facts,
                                self._counter(stage, len(todo)), weight=_parse_weight if func is _phase_b else _weight,
@@ -346,6 +346,14 @@ class Engine:
             for i, result in zip(todo, results):
                 keep(i, result)
         return results
+
+    def _parses_in(self, func: Callable[[int], Any], todo: List[int]) -> bool:
+        """Whether the pass's workers may parse with LibCST. Phase A parses only
+        for the rules that need no index; the parser the checking pass needs is
+        loaded while phase A runs (see `_arrival`), not before it."""
+        if func is _phase_a and all(rule.NEEDS_INDEX for rule in self.rules):
+            return False
+        return any(_parse_weight(i) for i in todo)
 
     def _take_cached_facts(self, states: Sequence[_FileState], facts_cache: Optional[FactsCache],
                            overlay: Optional[Mapping[str, str]]) -> List[int]:
