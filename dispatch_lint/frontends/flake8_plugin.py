@@ -3,11 +3,12 @@
 Each file gets the settings of its closest configuration, and the project index
 comes from the project root, built once per process and only when a file has an
 `async def` the index must judge, so flake8 reaches the same verdicts as
-`dispatch-lint check`. The facts a file's verdicts unpacked are let go after it:
-kept, flake8's frequent full collections would scan them all again and again. flake8 reports syntax errors itself (E999) and applies
-`# noqa` itself, so flake8-noqa sees every comment the plugin relies on. A file
-that the configuration's `exclude` (or .gitignore) rules out gets no finding, as
-in `check`.
+`dispatch-lint check`. The facts a file's verdicts unpacked are let go after
+it: kept, they would be scanned at each of flake8's frequent full collections.
+flake8 reports syntax errors itself (E999) and applies `# noqa` itself, so
+flake8-noqa sees every comment the plugin relies on. A file that the
+configuration's `exclude` (or .gitignore) rules out gets no finding, as in
+`check`.
 
 Loading the plugin imports nothing but this module: whatever goes wrong later
 (a bad configuration, an internal error) is reported as one DSP000 finding at

@@ -404,7 +404,8 @@ class Project:
             self.reads.add(file.path)
         found = getattr(file, "_module_table", None)
         if found is None:
-            found = file._module_table = _grouped((b.name, b) for b in file.module_bindings())  # type: ignore[attr-defined]
+            found = _grouped((b.name, b) for b in file.module_bindings())
+            file._module_table = found  # type: ignore[attr-defined]
         return found.get(name, ())
 
     def bindings_in(self, file: ModuleFacts, scope: int, name: str) -> List[Binding]:
