@@ -2,6 +2,7 @@
 (channels/growth.py through channels/growth_uses.py, on the model)."""
 
 import ast
+import dataclasses
 from types import SimpleNamespace
 
 import libcst as cst
@@ -103,6 +104,29 @@ def test_one_shot_slot_filled_by_a_thread_target():
     body = ("def call(fn):\n    slot = queue.Queue()\n    def runner():\n        slot.put(fn())\n"
             "    threading.Thread(target=runner).start()\n    return slot.get()\n")
     assert cannot_grow(uses_of(body, "slot")).kind == "one-shot slot"
+
+
+PER_OBJECT = "{base}:\n    def __init__(self):\n        self.q = queue.Queue()\n{method}"
+
+
+@pytest.mark.parametrize("base, method, expected", [
+    ("class W(threading.Thread)", "    def run(self):\n        self.q.put(1)\n", "one-shot slot"),
+    ("class W", "    def run(self):\n        self.q.put(1)\n", None),
+    ("class W(threading.Thread)", "    def poll(self):\n        self.q.put(1)\n", None),
+])
+def test_per_object_slot_sent_to_from_a_threads_run(base, method, expected):
+    shape = cannot_grow(uses_of(PER_OBJECT.format(base=base, method=method), "self.q"))
+    assert (shape.kind if shape else None) == expected
+
+
+def test_class_bases_are_resolved_only_for_a_send_in_run():
+    """Qualified names need LibCST's scope analysis of the whole module: a
+    send in `__init__` decides without them."""
+    body = PER_OBJECT.format(base="class W(threading.Thread)", method="") + "        self.q.put(1)\n"
+    asked = []
+    uses = dataclasses.replace(uses_of(body, "self.q"), qualified=lambda node: asked.append(node) or frozenset())
+    assert cannot_grow(uses).kind == "one-shot slot"
+    assert asked == []
 
 
 @pytest.mark.parametrize("body", [

@@ -232,7 +232,6 @@ def _per_object(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape
     builder = _function(channel.construction_ancestors)
     if owner is None or (builder is not None and builder.name.value not in ONCE_METHODS):  # type: ignore[attr-defined]
         return None
-    runs_once = any(channel.qualified(base.value) & RUN_ONCE_BASES for base in owner.bases)
     for send in sends:
         method = _function(send.ancestors)
         below = _below(send.ancestors, method) if method is not None else None
@@ -241,11 +240,16 @@ def _per_object(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape
         if any(isinstance(node, (*LOOPS, *FUNCTIONS, cst.ClassDef)) for node in below):
             return None
         name = method.name.value  # type: ignore[attr-defined]
-        if name not in ONCE_METHODS and not (runs_once and name == "run"):
+        if name not in ONCE_METHODS and not (name == "run" and _runs_once(channel, owner)):
             return None
     lines = ", ".join(str(channel.line(send.node)) for send in sends)
     return Shape("one-shot slot", f"built per object, sent to only from methods that run once per object "
                                   f"(line {lines})")
+
+
+def _runs_once(channel: ChannelUses, owner: cst.ClassDef) -> bool:
+    """Whether the class's `run` runs once per object (a thread's or a process's)."""
+    return any(channel.qualified(base.value) & RUN_ONCE_BASES for base in owner.bases)
 
 
 def _counter(channel: ChannelUses, sends: List[ChannelUse]) -> Optional[Shape]:
