@@ -48,6 +48,7 @@ ITEM_METHODS = frozenset({"setdefault", "append", "add", "insert", "appendleft"}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
+_POSITION = operator.itemgetter(3, 4)  # a use's line and column
 
 
 _METHODS: Dict[type, Any] = {}
@@ -852,4 +853,3 @@ def extract(path: str, text: str, tree: ast.Module, root: str) -> ModuleFacts:
 
 
 _WALK = channel_walker(Extractor)
-_POSITION = operator.itemgetter(3, 4)  # a use's line and column
