@@ -329,6 +329,7 @@ def test_the_unpacked_files_stay_within_a_budget_of_the_groups_they_unpacked(tmp
     scopes = [n for n, group in enumerate(GROUPS) if "scopes" in group][0]
     held = {path: files.packed[path].group_size(-1) + files.packed[path].group_size(defs) for path in files}
     paths = sorted(files)
+    files.room = None  # the budget does not grow
     files.budget = sum(held[p] for p in paths[1:4])
     files.recent.clear()
     files.held.clear()
@@ -344,6 +345,32 @@ def test_the_unpacked_files_stay_within_a_budget_of_the_groups_they_unpacked(tmp
     assert files[paths[5]].defs and list(files.recent) == [paths[5]]
     files.release()
     assert not files.recent and files.recent_bytes == 0 and files[paths[0]].defs == project.files[paths[0]].defs
+
+
+def test_the_budget_of_unpacked_files_follows_the_room_the_process_has(tmp_path, monkeypatch):
+    """The budget grows while the process's resident memory is under the room,
+    falls back to its floor when it is not, and stays put where the memory
+    cannot be read."""
+    from dispatch_lint.model import store
+
+    project = model(tmp_path, {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(6)})
+    files = project.files
+    files.release()
+    paths = sorted(files)
+    resident = [10]
+    monkeypatch.setattr(store, "resident_bytes", lambda: resident[0])
+    monkeypatch.setattr(store, "GROWTH_STEP", 1)
+    files.room, files.budget, files.floor = 100, 1, 1
+    for path in paths[:3]:
+        assert files[path].defs
+    assert list(files.recent) == paths[:3] and files.budget == files.recent_bytes + 1
+    resident[0] = 100
+    assert files[paths[3]].defs and list(files.recent) == [paths[3]] and files.budget == 1
+    resident[0] = 10
+    assert files[paths[4]].defs and list(files.recent) == paths[3:5]
+    resident[0] = None
+    budget = files.budget
+    assert files[paths[5]].defs and files.room is None and files.budget == budget
 
 
 def test_record_groups_are_marshalled_and_read_back_as_records(tmp_path):

@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import marshal
+import os
 import pickle
 import typing
 import zlib
@@ -31,9 +32,12 @@ from dispatch_lint.model.records import from_fields, is_record
 from dispatch_lint.spill import Spill, SpillRef, Spilled, Stored, loaded
 
 # The files kept unpacked, by the serialised size of the groups of their
-# facts that were unpacked: about 140 whole files of average size (a large
-# file takes the room of many small ones).
+# facts that were unpacked: always about 140 whole files of average size (a
+# large file takes the room of many small ones), and more while the process's
+# resident memory stays under MEMORY_ROOM (see `LazyFiles`).
 CACHED_BYTES = 1_900_000
+MEMORY_ROOM = 200 << 20
+GROWTH_STEP = 1 << 20
 _SEPARATOR = "\n"
 
 
@@ -444,16 +448,34 @@ def packed(facts: AnyFacts) -> PackedFacts:
     return facts if isinstance(facts, PackedFacts) else PackedFacts(facts)
 
 
+def resident_bytes() -> Optional[int]:
+    """This process's resident memory (None where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class LazyFiles(Mapping[str, ModuleFacts]):
     """Real path -> the file's facts, unpacked on demand; the most recently
     used files stay unpacked, up to `budget` bytes of the groups of their
     facts that were unpacked (a file whose bindings alone were read takes the
-    room of its bindings only)."""
+    room of its bindings only). Each `GROWTH_STEP` bytes unpacked, the budget
+    is fitted to the process's resident memory: it grows while that is under
+    `room` bytes and falls back to `floor` when it is not (room None: it never
+    moves). The project-wide tables read many files again and again, and
+    unpacking them again is most of the time they take; past the room, the
+    memory the unpacked files let go serves the tables that still grow."""
 
-    def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES) -> None:
+    def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES,
+                 room: Optional[int] = MEMORY_ROOM) -> None:
         self.packed: Dict[str, PackedFacts] = {}
         self.on_load = on_load
-        self.budget = budget
+        self.budget = self.floor = budget
+        self.room = room
+        self.next_fit = 0  # `unpacked` at which the budget is fitted next
+        self.unpacked = 0  # the bytes of every group unpacked so far
         self.recent: "OrderedDict[str, ModuleFacts]" = OrderedDict()
         self.held: Dict[str, int] = {}  # path -> the bytes of its unpacked groups
         self.recent_bytes = 0
@@ -485,9 +507,22 @@ class LazyFiles(Mapping[str, ModuleFacts]):
             return
         self.held[path] += size
         self.recent_bytes += size
+        self.unpacked += size
+        if self.unpacked >= self.next_fit and self.room is not None:
+            self._fit_budget()
         while self.recent_bytes > self.budget and len(self.recent) > 1:
             oldest, _ = self.recent.popitem(last=False)
             self.recent_bytes -= self.held.pop(oldest)
+
+    def _fit_budget(self) -> None:
+        self.next_fit = self.unpacked + GROWTH_STEP
+        resident = resident_bytes()
+        if resident is None:
+            self.room = None
+        elif resident < self.room:  # type: ignore[operator]
+            self.budget = max(self.budget, self.recent_bytes + GROWTH_STEP)
+        else:
+            self.budget = self.floor
 
     def release(self) -> None:
         """Let every unpacked file go."""
