@@ -500,3 +500,42 @@ def test_a_loop_repeats_unless_every_path_leaves_it(body, repeats):
     source = "while True:\n" + "".join(f"    {line}\n" for line in body.splitlines())
     loop = ast.parse(source).body[0]
     assert loop_repeats(loop) is repeats
+
+
+def test_the_names_bound_by_statements_are_found_in_every_block(tmp_path):
+    """The names whose uses the walk notes: every import, `def` and `class`,
+    however deeply nested in blocks; a use before the definition is kept."""
+    from dispatch_lint.model.extract import names_bound_by_statements
+
+    source = textwrap.dedent("""
+        import a.b, c as d
+        def first():
+            return later()
+        try:
+            from e import f as g, h
+        except ImportError:
+            pass
+        finally:
+            import i
+        with open(x) as y:
+            if z:
+                class K:
+                    def method(self): ...
+            else:
+                while w:
+                    for q in r:
+                        async def coro(): ...
+        match v:
+            case 1:
+                def in_case(): ...
+        def later():
+            local = 1
+            return local
+    """)
+    tree = ast.parse(source)
+    assert names_bound_by_statements(tree) == {"a", "d", "first", "g", "h", "i", "K", "method", "coro",
+                                              "in_case", "later"}
+    assert "*" in names_bound_by_statements(ast.parse("from m import *\n"))
+    facts = extract_facts(str(tmp_path / "m.py"), source, tree, str(tmp_path))
+    used = {u.target[1] for u in facts.uses if u.target[0] == "n"}
+    assert "later" in used and "local" not in used and "x" not in used

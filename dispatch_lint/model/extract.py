@@ -46,6 +46,7 @@ AWAITABLE_CHECKS = frozenset({"isawaitable", "iscoroutine", "iscoroutinefunction
 SETTERS = frozenset({"setattr"})
 ITEM_METHODS = frozenset({"setdefault", "append", "add", "insert", "appendleft"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
 _POSITION = operator.itemgetter(3, 4)  # a use's line and column
@@ -102,6 +103,7 @@ class Extractor(ast.NodeVisitor):
         self.next_branch = 0
         self.dropped: Set[Tuple[int, str]] = set()  # (id(import), name): an import for another Python
         self.final_imports: Optional[Dict[str, str]] = None  # module_imports(), asked once the walk is done
+        self.kept_names: Any = _Everything()  # the plain names whose uses are noted (see `run`)
 
     # -- the walk ----------------------------------------------------------------------
 
@@ -244,6 +246,8 @@ class Extractor(ast.NodeVisitor):
     # -- module, functions, classes ------------------------------------------------
 
     def run(self, tree: ast.Module) -> None:
+        bound = names_bound_by_statements(tree)
+        self.kept_names = _Everything() if "*" in bound else bound
         self.frames.append(_Frame(self.new_scope("module", "", 1)))
         for statement in tree.body:
             self.visit(statement)
@@ -498,7 +502,8 @@ class Extractor(ast.NodeVisitor):
     # -- expressions -------------------------------------------------------------
 
     def visit_Name(self, node: ast.Name) -> None:
-        if node.ctx.__class__ is ast.Load:  # `use`, inlined: the walk meets names most
+        # `use`, inlined (the walk meets names most), for the names `finish` keeps
+        if node.ctx.__class__ is ast.Load and node.id in self.kept_names:
             key = (self.frames[-1].scope, ("n", node.id), VALUE)
             uses = self.uses
             if key not in uses:
@@ -728,6 +733,41 @@ class Extractor(ast.NodeVisitor):
         if self.final_imports is None:
             self.final_imports = {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
         return self.final_imports
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCKS_OF: Dict[type, Tuple[str, ...]] = {}  # node type -> its fields that hold statements (or handlers, cases)
+
+
+def names_bound_by_statements(tree: ast.Module) -> Set[str]:
+    """The names any import, `def` or `class` of the module binds, wherever it
+    stands ("*" for a star import): a superset of the plain names whose uses
+    `Extractor.finish` keeps."""
+    found: Set[str] = set()
+    pending: List[Any] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.Import:
+            found.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif kind is ast.ImportFrom:
+            found.update(a.asname or a.name for a in node.names)
+        else:
+            if kind in _DEFINITIONS:
+                found.add(node.name)
+            blocks = _BLOCKS_OF.get(kind)
+            if blocks is None:
+                blocks = _BLOCKS_OF[kind] = tuple(f for f in _BLOCKS if f in kind._fields)
+            for field in blocks:
+                pending += getattr(node, field)
+    return found
+
+
+class _Everything:
+    """Every name (a star import may bind any)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
 
 
 def mentions(expr: Any, wanted: Any) -> bool:
