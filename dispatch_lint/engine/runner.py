@@ -221,7 +221,8 @@ def _parse_weight(i: int) -> int:
 def _text_weight(state: _FileState, text: str, early: Optional[List[Diagnostic]]) -> int:
     """The file's size if the text pre-filters of the rules left for phase B
     let it through (the pre-filters that ask the project run in the workers), else 0."""
-    may_parse = parses(rules_for(_unrun_rules(state, early), text, None, _STATE["prefilter"]))
+    parsing = [rule for rule in _unrun_rules(state, early) if rule.NEEDS_CST]
+    may_parse = bool(parsing) and (not _STATE["prefilter"] or any(rule.could_report(text, None) for rule in parsing))
     return len(text) if may_parse else 0
 
 
