@@ -453,6 +453,7 @@ class Engine:
                project_files: Optional[Sequence[str]]) -> Any:
         """The project index covers the whole project root, not only the named paths."""
         from dispatch_lint.engine.index import ProjectIndex
+        from dispatch_lint.model.store import MEMORY_ROOM
 
         facts = {s.path: s.facts for s in states if s.facts is not None}
 
@@ -460,8 +461,13 @@ class Engine:
             stat = stats[real] = stat_or_none(real)
             return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
 
-        return ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files,
-                                        self.other_projects, self.spill)
+        index = ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files,
+                                         self.other_projects, self.spill)
+        # A run's workers are short-lived and read nearly every file's facts:
+        # the unpacked ones stay while there is room (a server or a flake8
+        # process lives long, and keeps the fixed budget).
+        index.files.room = MEMORY_ROOM
+        return index
 
     def _read(self, path: str, overlay: Optional[Mapping[str, str]]) -> Union[Source, Unreadable]:
         if overlay is not None and path in overlay:

@@ -33,8 +33,8 @@ from dispatch_lint.spill import Spill, SpillRef, Spilled, Stored, loaded
 
 # The files kept unpacked, by the serialised size of the groups of their
 # facts that were unpacked: always about 140 whole files of average size (a
-# large file takes the room of many small ones), and more while the process's
-# resident memory stays under MEMORY_ROOM (see `LazyFiles`).
+# large file takes the room of many small ones); in a run's workers, more while
+# the process's resident memory stays under MEMORY_ROOM (see `LazyFiles`).
 CACHED_BYTES = 1_900_000
 MEMORY_ROOM = 200 << 20
 GROWTH_STEP = 1 << 20
@@ -469,7 +469,7 @@ class LazyFiles(Mapping[str, ModuleFacts]):
     memory the unpacked files let go serves the tables that still grow."""
 
     def __init__(self, on_load: Callable[[ModuleFacts], None], budget: int = CACHED_BYTES,
-                 room: Optional[int] = MEMORY_ROOM) -> None:
+                 room: Optional[int] = None) -> None:
         self.packed: Dict[str, PackedFacts] = {}
         self.on_load = on_load
         self.budget = self.floor = budget
