@@ -539,3 +539,19 @@ def test_the_names_bound_by_statements_are_found_in_every_block(tmp_path):
     facts = extract_facts(str(tmp_path / "m.py"), source, tree, str(tmp_path))
     used = {u.target[1] for u in facts.uses if u.target[0] == "n"}
     assert "later" in used and "local" not in used and "x" not in used
+
+
+def test_only_a_check_run_lets_its_unpacked_files_grow_into_the_room(tmp_path):
+    """A `check` or `fix` run's workers let the budget grow; the index the
+    flake8 plugin and the codemods build (long-lived processes) does not."""
+    from dispatch_lint import registry
+    from dispatch_lint.engine.runner import Engine
+    from dispatch_lint.model.store import MEMORY_ROOM
+    from dispatch_lint.rules import ALL_RULES
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "m.py").write_text("async def f():\n    return 1\n")
+    settings = registry.settings_for([str(tmp_path)], {"cache": False})
+    result = Engine(settings, ALL_RULES, jobs=1).run([str(tmp_path)])
+    assert result.index is not None and result.index.files.room == MEMORY_ROOM
+    assert registry.project_index(str(tmp_path)).files.room is None
