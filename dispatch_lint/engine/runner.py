@@ -222,8 +222,7 @@ def _text_weight(state: _FileState, text: str, early: Optional[List[Diagnostic]]
     """The file's size if the text pre-filters of the rules left for phase B
     let it through (the pre-filters that ask the project run in the workers), else 0."""
     parsing = [rule for rule in _unrun_rules(state, early) if rule.NEEDS_CST]
-    may_parse = bool(parsing) and (not _STATE["prefilter"] or any(rule.could_report(text, None) for rule in parsing))
-    return len(text) if may_parse else 0
+    return len(text) if rules_for(parsing, text, None, _STATE["prefilter"]) else 0
 
 
 class Engine:
