@@ -396,6 +396,7 @@ class Hierarchy:
         self.closest: Dict[str, Tuple[Optional[Path], dict]] = {}
         self.files_read: Set[str] = set()  # every pyproject.toml consulted
         self.with_ignores: Dict[Tuple[Optional[Path], Tuple[str, ...]], Settings] = {}
+        self.by_file: Dict[Tuple[str, str], Settings] = {}  # (working folder, path) -> its settings
         root_config, root_table = self._config_for(os.path.abspath(root))
         values = self._values(root_config, root_table)
         self.run_values = {key: values[key] for key in RUN_KEYS}
@@ -482,6 +483,13 @@ class Hierarchy:
         return found
 
     def for_file(self, path: str) -> Settings:
+        key = ("" if os.path.isabs(path) else os.getcwd(), path)
+        found = self.by_file.get(key)
+        if found is None:
+            found = self.by_file[key] = self._for_file(path)
+        return found
+
+    def _for_file(self, path: str) -> Settings:
         absolute = os.path.abspath(path)
         settings = self.for_folder(os.path.dirname(absolute))
         extra = file_ignores(settings, absolute)

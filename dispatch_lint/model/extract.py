@@ -227,6 +227,10 @@ class Extractor(ast.NodeVisitor):
         """Visit an expression whose value is kept: a call in it hands its coroutine on."""
         if node is None:
             return
+        kind = type(node)
+        if kind is ast.Name or kind is _CONSTANT or kind is ast.Attribute:  # holds no call of its own
+            self.visit(node)
+            return
         pending = [node]  # the value, or one of the values it may be (`a if c else b`, `a or b`, elements)
         while pending:
             current = pending.pop()
