@@ -48,6 +48,8 @@ ITEM_METHODS = frozenset({"setdefault", "append", "add", "insert", "appendleft"}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+# The names whose calls `special_call` looks at (every call, in a file that mocks).
+SPECIAL_CALLS = AWAITABLE_CHECKS | SETTERS | ITEM_METHODS | LOOP_NAMES | {"getattr", "get"}
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
 _POSITION = operator.itemgetter(3, 4)  # a use's line and column
 
@@ -563,20 +565,23 @@ class Extractor(ast.NodeVisitor):
         target = target_of(func)
         if target is not None and context != AWAIT:
             self.use(target, CALL | (SPAWN if context == SPAWN else 0), func)
-        self.special_call(node, func)
-        if type(func) is ast.Attribute:
+        kind = type(func)
+        name = func.id if kind is ast.Name else func.attr if kind is ast.Attribute else ""
+        if name in SPECIAL_CALLS or self.mocking:
+            self.special_call(node, func, name)
+        if kind is ast.Attribute:
             self.visit_receiver(func.value)
-        elif type(func) is not ast.Name:
+        elif kind is not ast.Name:
             self.visit(func)
         for arg in node.args:
             self.as_value(arg.value if type(arg) is ast.Starred else arg)
         for keyword in node.keywords:
             self.as_value(keyword.value)
 
-    def special_call(self, node: ast.Call, func: ast.AST) -> None:
+    def special_call(self, node: ast.Call, func: ast.AST, name: str) -> None:
         """Calls with a meaning for the model: awaitable checks, dynamic lookups,
-        setters, container puts, mocks, calls that need a loop."""
-        name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
+        setters, container puts, mocks, calls that need a loop (`name`: the
+        name or attribute called)."""
         args = node.args
         frame = self.frames[-1]
         if name in AWAITABLE_CHECKS and args:
