@@ -163,3 +163,17 @@ def test_codemod_uses_each_files_own_fix_settings(repo, tmp_path):
     assert "self.frames.put_nowait(frame)" in router and "Overloaded" not in router
     assert "async def _stamp" in router  # the codemod runs its own rule only
     assert (work / "generated" / "stubs.py").read_text() == (repo / "generated" / "stubs.py").read_text()
+
+
+def test_a_relative_path_names_the_file_under_the_current_folder(repo, monkeypatch):
+    """The settings of `x.py` are resolved once per working folder: after a
+    change of folder, the same relative path is another file."""
+    from dispatch_lint.registry import settings_for
+
+    settings = settings_for([str(repo)])
+    monkeypatch.chdir(repo / "pkg_a")
+    in_a = settings.for_file("x.py").config_file
+    monkeypatch.chdir(repo / "pkg_b")
+    in_b = settings.for_file("x.py").config_file
+    assert (in_a, in_b) == (repo / "pkg_a" / "pyproject.toml", repo / "pkg_b" / "pyproject.toml")
+    assert settings.for_file(str(repo / "pkg_a" / "x.py")).config_file == in_a

@@ -103,7 +103,6 @@ class ProjectIndex:
         overlay: Optional[Mapping[str, str]],
         jobs: int,
         cached: Optional[Callable[[str], Tuple[bool, Optional[ModuleFacts]]]] = None,
-        project_files: Optional[Sequence[str]] = None,
         other_projects: Sequence[str] = (),
         spill: Optional[Spill] = None,
     ) -> Project:

@@ -275,12 +275,9 @@ class Engine:
         """`files`: the discovery of `paths`, when the caller has it."""
         if files is None:
             files = discover(paths, self.settings, self.force_exclude)
-        whole_root = [os.path.realpath(p) for p in paths] == [os.path.realpath(self.settings.root)]
-        return self.run_files(one_name_per_file(files), overlay, project_files=files if whole_root else None)
+        return self.run_files(one_name_per_file(files), overlay)
 
-    def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None,
-                  project_files: Optional[Sequence[str]] = None) -> RunResult:
-        """`project_files`: the discovery of the whole project root, when the caller has it."""
+    def run_files(self, files: Sequence[str], overlay: Optional[Mapping[str, str]] = None) -> RunResult:
         own = self._resolve(files)
         self.spill = Spill()
         self.spill.open()
@@ -308,7 +305,7 @@ class Engine:
                 reading = self._take_cached_facts(states, facts_cache, overlay)
                 self._read_missing(states, reading)
                 self._run_pass(_phase_a, reading, "reading", self._keep_facts)
-                index = _STATE["index"] = self._index(states, overlay, facts_cache, stats, project_files)
+                index = _STATE["index"] = self._index(states, overlay, facts_cache, stats)
                 if cache is not None and facts_cache is not None:
                     _store_facts(facts_cache, states, index, stats, overlay)
                     cache.set_index_universe(None if overlay else universe_digest(files, stats))
@@ -448,8 +445,7 @@ class Engine:
         return advance
 
     def _index(self, states: Sequence[_FileState], overlay: Optional[Mapping[str, str]],
-               facts_cache: Optional[FactsCache], stats: Dict[str, Optional[os.stat_result]],
-               project_files: Optional[Sequence[str]]) -> Any:
+               facts_cache: Optional[FactsCache], stats: Dict[str, Optional[os.stat_result]]) -> Any:
         """The project index covers the whole project root, not only the named paths."""
         from dispatch_lint.engine.index import ProjectIndex
         from dispatch_lint.model.store import MEMORY_ROOM
@@ -460,7 +456,7 @@ class Engine:
             stat = stats[real] = stat_or_none(real)
             return facts_cache.lookup(real, stat) if facts_cache is not None else (False, None)
 
-        index = ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached, project_files,
+        index = ProjectIndex.for_project(self.settings, facts, overlay, self.jobs, cached,
                                          self.other_projects, self.spill)
         # A run's workers are short-lived and read nearly every file's facts:
         # the unpacked ones stay while there is room (a server or a flake8
