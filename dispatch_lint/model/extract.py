@@ -43,13 +43,10 @@ from dispatch_lint.model.positions import Positions
 from dispatch_lint.model.records import from_fields
 
 AWAITABLE_CHECKS = frozenset({"isawaitable", "iscoroutine", "iscoroutinefunction", "isfuture"})
-SETTERS = frozenset({"setattr"})
 ITEM_METHODS = frozenset({"setdefault", "append", "add", "insert", "appendleft"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-# The names whose calls `special_call` looks at (every call, in a file that mocks).
-SPECIAL_CALLS = AWAITABLE_CHECKS | SETTERS | ITEM_METHODS | LOOP_NAMES | {"getattr", "get"}
 _TRY = tuple(k for k in (ast.Try, getattr(ast, "TryStar", None)) if k is not None)
 _POSITION = operator.itemgetter(3, 4)  # a use's line and column
 
@@ -567,8 +564,14 @@ class Extractor(ast.NodeVisitor):
             self.use(target, CALL | (SPAWN if context == SPAWN else 0), func)
         kind = type(func)
         name = func.id if kind is ast.Name else func.attr if kind is ast.Attribute else ""
-        if name in SPECIAL_CALLS or self.mocking:
-            self.special_call(node, func, name)
+        meaning = _CALL_MEANINGS.get(name)
+        if meaning is not None:
+            meaning(self, node, func)
+        if self.mocking and mocks.uses_async_mock(node):
+            self.mocked.update(mocks.mocked_names(node))
+        if name in LOOP_NAMES and self.frames[-1].definition >= 0:
+            self.frames[-1].loop_calls.append("*" if kind is ast.Attribute and name in LOOP_METHODS
+                                              else receiver_of(func, 0))
         if kind is ast.Attribute:
             self.visit_receiver(func.value)
         elif kind is not ast.Name:
@@ -578,30 +581,36 @@ class Extractor(ast.NodeVisitor):
         for keyword in node.keywords:
             self.as_value(keyword.value)
 
-    def special_call(self, node: ast.Call, func: ast.AST, name: str) -> None:
-        """Calls with a meaning for the model: awaitable checks, dynamic lookups,
-        setters, container puts, mocks, calls that need a loop (`name`: the
-        name or attribute called)."""
+    # -- calls with a meaning for the model (`_CALL_MEANINGS`, by the name called) ----------
+
+    def awaitable_check_call(self, node: ast.Call, func: ast.AST) -> None:
+        if node.args:
+            self.awaitable_check(node.args[0])
+
+    def getattr_call(self, node: ast.Call, func: ast.AST) -> None:
         args = node.args
-        frame = self.frames[-1]
-        if name in AWAITABLE_CHECKS and args:
-            self.awaitable_check(args[0])
-        elif name == "getattr" and len(args) >= 2:
+        if len(args) >= 2:
             self.dynamic_lookup(args[0], args[1], node)
-        elif name in SETTERS and len(args) >= 2 and type(args[1]) is ast.Constant and type(args[1].value) is str:
+
+    def setattr_call(self, node: ast.Call, func: ast.AST) -> None:
+        """`setattr(obj, "f", v)` patches an attribute; pytest's
+        `monkeypatch.setattr("pkg.mod.f", v)` a dotted name."""
+        args = node.args
+        if len(args) >= 2 and type(args[1]) is ast.Constant and type(args[1].value) is str:
             self.use(("a", receiver_of(args[0], 0), args[1].value), PATCH, node)
-        elif name == "setattr" and args and type(args[0]) is ast.Constant and type(args[0].value) is str:
+        elif args and type(args[0]) is ast.Constant and type(args[0].value) is str:
             self.use(("dotted", args[0].value), PATCH, node)
-        elif (name == "get" and type(func) is ast.Attribute and args and type(func.value) is ast.Attribute
-              and func.value.attr == "__dict__" and not type(args[0]) is ast.Constant):
+
+    def dict_get_call(self, node: ast.Call, func: ast.AST) -> None:
+        """`type(self).__dict__.get(name)` dispatches by name."""
+        args = node.args
+        if (type(func) is ast.Attribute and args and type(func.value) is ast.Attribute
+                and func.value.attr == "__dict__" and not type(args[0]) is ast.Constant):
             self.dispatch_by_name(func.value.value, args[0])
-        elif name in ITEM_METHODS and type(func) is ast.Attribute and args:
-            self.set_item(func.value, self.value_of(args[-1]), node.lineno)
-        if self.mocking and mocks.uses_async_mock(node):
-            self.mocked.update(mocks.mocked_names(node))
-        if frame.definition >= 0 and name in LOOP_NAMES:
-            frame.loop_calls.append("*" if type(func) is ast.Attribute and name in LOOP_METHODS
-                                    else receiver_of(func, 0))
+
+    def item_call(self, node: ast.Call, func: ast.AST) -> None:
+        if type(func) is ast.Attribute and node.args:
+            self.set_item(func.value, self.value_of(node.args[-1]), node.lineno)
 
     def awaitable_check(self, argument: ast.AST) -> None:
         """`inspect.isawaitable(result)`: the call that gave `result` may return
@@ -742,6 +751,17 @@ class Extractor(ast.NodeVisitor):
         if self.final_imports is None:
             self.final_imports = {b.name: b.value[1] for b in self.bindings if b.scope == 0 and b.kind == "import"}
         return self.final_imports
+
+
+# The calls whose name gives them a meaning for the model, and what notes it
+# (a call of any other name costs the walk only this lookup).
+_CALL_MEANINGS: Dict[str, Any] = {
+    **dict.fromkeys(AWAITABLE_CHECKS, Extractor.awaitable_check_call),
+    **dict.fromkeys(ITEM_METHODS, Extractor.item_call),
+    "getattr": Extractor.getattr_call,
+    "setattr": Extractor.setattr_call,
+    "get": Extractor.dict_get_call,
+}
 
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
